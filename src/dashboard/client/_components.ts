@@ -1,0 +1,79 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { VNode } from "preact";
+import { clampPercent } from "./format.ts";
+import { html } from "./_html.ts";
+
+/** Props of {@linkcode ProgressBar}. */
+export interface ProgressBarProps {
+  /** 0–100, or `null` for an indeterminate bar (total unknown). */
+  value: number | null;
+  /** What the bar measures, for screen readers. */
+  label: string;
+  /** The value in words, for screen readers (`aria-valuetext`). */
+  valueText: string;
+  /** `ok` or `failed` tints the bar once it is over; the words say it too. */
+  tone?: "active" | "ok" | "failed";
+}
+
+/**
+ * An accessible progress bar (`role="progressbar"`). Indeterminate when the total is unknown:
+ * no `aria-valuenow`, and a moving stripe instead of a fill.
+ */
+export function ProgressBar(props: ProgressBarProps): VNode {
+  const value = props.value === null ? null : clampPercent(props.value);
+  return html`
+    <div
+      class="${`bar ${value === null ? "indeterminate" : ""} ${props.tone ?? "active"}`}"
+      role="progressbar"
+      aria-label="${props.label}"
+      aria-valuemin="0"
+      aria-valuemax="100"
+      aria-valuenow="${value === null ? undefined : Math.floor(value * 10) / 10}"
+      aria-valuetext="${props.valueText}"
+    >
+      <span class="fill" style="${{ width: value === null ? "" : `${value}%` }}"></span>
+    </div>
+  `;
+}
+
+/**
+ * A shell command with a Copy button. Uses the async Clipboard API where the page is a secure
+ * context, and falls back to selecting the text and `execCommand("copy")` on plain http.
+ */
+export function CopyLine(props: { label: string; command: string; testId?: string }): VNode {
+  const code = useRef<HTMLElement>(null);
+  const [copied, setCopied] = useState<"" | "Copied" | "Press Ctrl+C">("");
+  useEffect(() => {
+    if (copied === "") return;
+    const timer = setTimeout(() => setCopied(""), 2000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(props.command);
+      setCopied("Copied");
+      return;
+    } catch {
+      // not a secure context, or permission denied: select the text instead
+    }
+    const element = code.current;
+    const selection = getSelection();
+    if (element === null || selection === null) return;
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    selection.removeAllRanges();
+    selection.addRange(range);
+    setCopied(document.execCommand("copy") ? "Copied" : "Press Ctrl+C");
+  }
+  return html`
+    <div class="cmd">
+      <span class="cmd-label">${props.label}</span>
+      <div class="cmd-row">
+        <code ref="${code}" data-testid="${props.testId}">${props.command}</code>
+        <button type="button" class="copy" onClick="${copy}" aria-label="${`Copy: ${props.label}`}">
+          ${copied === "" ? "Copy" : copied}
+        </button>
+      </div>
+    </div>
+  `;
+}

@@ -1,0 +1,228 @@
+/**
+ * The pipe dashboard (browser entry). It renders the snapshot embedded in the page at once,
+ * then follows the pipe's SSE stream until `done` or `error`.
+ *
+ * @module
+ */
+
+import { render, type VNode } from "preact";
+import { useEffect, useReducer, useState } from "preact/hooks";
+import type { PipeSnapshot } from "../../progress/snapshot.ts";
+import { spectatorCommands } from "./commands.ts";
+import { formatSpeed } from "./format.ts";
+import {
+  type Connection,
+  describePipe,
+  initialModel,
+  type PipeEvent,
+  type PipeModel,
+  reducePipeModel,
+} from "./pipe_view.ts";
+import { sparkline, sparklineWindowMs } from "./throughput.ts";
+import { CopyLine, ProgressBar } from "./_components.ts";
+import { html, readPageData } from "./_html.ts";
+import { formatDuration } from "./format.ts";
+
+/** What `dashboardPage` embeds for this script. */
+interface DashboardData {
+  snapshot: PipeSnapshot;
+  eventsUrl: string;
+  jsonUrl: string;
+}
+
+/** How long to wait before opening a new EventSource after the browser gave up on one. */
+const reopenAfterMs = 2000;
+
+function Dashboard(props: DashboardData): VNode {
+  const [model, dispatch] = useReducer(
+    reducePipeModel,
+    props.snapshot,
+    (s) => initialModel(s, Date.now()),
+  );
+  const [now, setNow] = useState(Date.now);
+  useFollow(props.eventsUrl, model.connection === "ended", dispatch);
+  const ended = model.connection === "ended";
+  useEffect(() => {
+    if (ended) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ended]);
+  const at = Math.max(now, model.receivedAt);
+  const view = describePipe(model, at);
+  useEffect(() => {
+    document.title = view.title;
+  }, [view.title]);
+  const commands = spectatorCommands(location.origin, props);
+  const tone = view.state === "failed" ? "failed" : view.state === "complete" ? "ok" : "active";
+  return html`
+    <main class="page dash" data-state="${view.state}" data-connection="${model.connection}">
+      <header class="top">
+        <a class="brand" href="/">ringside</a>
+        <${ConnectionBadge} connection="${model.connection}" />
+      </header>
+      <h1 class="pipe-name"><span class="muted">pipe</span> ${model.snapshot.name}</h1>
+      <p class="${`badge ${view.state}`}" data-testid="state">
+        <span aria-hidden="true">${stateIcons[view.state]}</span> ${view.label}
+      </p>
+      <p class="headline">${view.headline}</p>
+      <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
+      <${ProgressBar}
+        value="${view.percent}"
+        label="Transfer progress"
+        valueText="${view.valueText}"
+        tone="${tone}"
+      />
+      <p class="bytes" data-testid="bytes">${view.bytesText}</p>
+      ${view.error !== null &&
+        html`
+          <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view
+            .error}</p>
+        `} ${view.finalLine !== null &&
+        html`
+          <p class="final" data-testid="final">${view.state === "complete"
+            ? "Done"
+            : "Stopped"}: ${view.finalLine}</p>
+        `}
+      <dl class="stats">
+        <div>
+          <dt>Speed</dt>
+          <dd data-testid="speed">${view.speedText}</dd>
+        </div>
+        <div>
+          <dt>ETA</dt>
+          <dd data-testid="eta">${view.etaText}</dd>
+        </div>
+        <div>
+          <dt>Elapsed</dt>
+          <dd data-testid="elapsed">${view.elapsedText}</dd>
+        </div>
+        <div>
+          <dt>Receivers</dt>
+          <dd data-testid="receivers">${view.receiversText}</dd>
+        </div>
+        <div>
+          <dt>Watching</dt>
+          <dd data-testid="spectators">${view.spectatorsText}</dd>
+        </div>
+      </dl>
+      <${Throughput} model="${model}" now="${at}" />
+      <section class="api">
+        <h2>Follow this pipe from a script</h2>
+        <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
+        <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
+      </section>
+    </main>
+  `;
+}
+
+const stateIcons = { idle: "○", waiting: "◌", streaming: "●", complete: "✓", failed: "✗" } as const;
+
+const connectionWords: Record<Connection, string> = {
+  connecting: "connecting…",
+  live: "live",
+  reconnecting: "reconnecting…",
+  ended: "final",
+};
+
+function ConnectionBadge(props: { connection: Connection }): VNode {
+  return html`
+    <span class="${`conn ${props.connection}`}" role="status" data-testid="connection">
+      ${connectionWords[props.connection]}
+    </span>
+  `;
+}
+
+const chartWidth = 300;
+const chartHeight = 56;
+
+function Throughput(props: { model: PipeModel; now: number }): VNode {
+  const ended = props.model.connection === "ended";
+  const last = props.model.samples[props.model.samples.length - 1];
+  const right = ended && last !== undefined ? last.at : props.now;
+  const visible = props.model.samples.filter((s) => s.at >= right - sparklineWindowMs);
+  const drawn = sparkline(visible, { width: chartWidth, height: chartHeight, now: right });
+  const caption = drawn.line === ""
+    ? "Throughput: no data yet"
+    : `Throughput, last ${formatDuration(drawn.spanMs / 1000)} · peak ${formatSpeed(drawn.peak)}`;
+  return html`
+    <figure class="spark">
+      <svg
+        viewBox="${`0 0 ${chartWidth} ${chartHeight}`}"
+        preserveAspectRatio="none"
+        role="img"
+        aria-label="${caption}"
+      >
+        <path class="spark-area" d="${drawn.area}" />
+        <path class="spark-line" d="${drawn.line}" vector-effect="non-scaling-stroke" />
+      </svg>
+      <figcaption>${caption}</figcaption>
+    </figure>
+  `;
+}
+
+/**
+ * Follows the SSE stream until the pipe ends. The browser's EventSource reconnects by itself
+ * after a dropped connection (`retry: 2000`); when it gives up (an HTTP error such as a 429),
+ * a new one is opened after {@linkcode reopenAfterMs}. After `done` or `error` the source is
+ * closed, or it would reconnect to a stream the server has finished.
+ */
+function useFollow(
+  url: string,
+  ended: boolean,
+  dispatch: (action: Parameters<typeof reducePipeModel>[1]) => void,
+): void {
+  useEffect(() => {
+    if (ended) return;
+    let source: EventSource | undefined;
+    let reopen: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    function stop() {
+      stopped = true;
+      clearTimeout(reopen);
+      source?.close();
+    }
+    function deliver(event: PipeEvent, message: MessageEvent) {
+      let snapshot: PipeSnapshot;
+      try {
+        snapshot = JSON.parse(message.data as string) as PipeSnapshot;
+      } catch {
+        return;
+      }
+      dispatch({ type: "snapshot", event, snapshot, at: Date.now() });
+      if (event === "done" || event === "error") stop();
+    }
+    function open() {
+      if (stopped) return;
+      const current = new EventSource(url);
+      source = current;
+      current.addEventListener("open", () => dispatch({ type: "connection", connection: "live" }));
+      for (const event of ["state", "progress", "done"] as const) {
+        current.addEventListener(event, (message) => deliver(event, message as MessageEvent));
+      }
+      // The server's `error` event and a broken connection share the name `error`: only the
+      // former is a MessageEvent with data.
+      current.addEventListener("error", (message) => {
+        if (message instanceof MessageEvent && typeof message.data === "string") {
+          deliver("error", message);
+          return;
+        }
+        if (stopped) return;
+        dispatch({ type: "connection", connection: "reconnecting" });
+        if (current.readyState === EventSource.CLOSED) {
+          clearTimeout(reopen);
+          reopen = setTimeout(open, reopenAfterMs);
+        }
+      });
+    }
+    open();
+    return stop;
+  }, [url, ended]);
+}
+
+const data = readPageData<DashboardData>();
+render(
+  html`
+    <${Dashboard} ...${data} />
+  `,
+  document.getElementById("app")!,
+);

@@ -1,0 +1,170 @@
+/**
+ * The two HTML pages ringside serves to browsers: the live dashboard of a pipe and the front
+ * page. Each is one self-contained document: the Preact client and its styles are inlined
+ * from `_bundle.generated.ts` (built by `scripts/build_dashboard.ts`), and a
+ * Content-Security-Policy pins them by hash and lets the page talk to its own origin only.
+ *
+ * @module
+ */
+
+import type { PipeSnapshot } from "../progress/snapshot.ts";
+import { dashboardAssets, frontAssets, type PageAssets } from "./_bundle.generated.ts";
+import { pipeCommands, spectatorCommands } from "./client/commands.ts";
+import { describePipe, initialModel } from "./client/pipe_view.ts";
+
+/** Options for {@linkcode dashboardPage}. */
+export interface DashboardPageOptions {
+  /** The pipe's current state; the page paints it before its event stream connects. */
+  snapshot: PipeSnapshot;
+  /** The pipe's SSE URL, relative or absolute (`/api/v1/pipe/NAME?progress&format=sse`). */
+  eventsUrl: string;
+  /** The pipe's JSON snapshot URL (`/api/v1/pipe/NAME?progress&format=json`). */
+  jsonUrl: string;
+  /**
+   * This server as the request reached it (`http://127.0.0.1:8080`), for the absolute curl
+   * lines of the no-script fallback. In the browser the page uses `location.origin`, which
+   * stays right behind a reverse proxy.
+   */
+  origin: string;
+}
+
+/**
+ * The live dashboard of a pipe: a complete HTML document that shows `snapshot` at first paint
+ * and then follows `eventsUrl` until the transfer ends.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dashboardPage } from "./pages.ts";
+ * import { exampleSnapshot } from "./client/_example_snapshot.ts";
+ * const page = dashboardPage({
+ *   snapshot: exampleSnapshot({ name: "migration" }),
+ *   eventsUrl: "/api/v1/pipe/migration?progress&format=sse",
+ *   jsonUrl: "/api/v1/pipe/migration?progress&format=json",
+ *   origin: "http://127.0.0.1:8080",
+ * });
+ * assert.match(page, /<title>61% · migration<\/title>/);
+ * ```
+ */
+export function dashboardPage(options: DashboardPageOptions): string {
+  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const view = describePipe(initialModel(snapshot, 0), 0);
+  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
+  const fallback = `<noscript><main class="page">
+<h1>${escapeHtml(snapshot.name)}</h1>
+<p>${escapeHtml(`${view.label}: ${view.big} · ${view.bytesText}`)}</p>
+${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}
+<p>This page updates itself with JavaScript. Without it, follow the pipe with:</p>
+<pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
+</main></noscript>`;
+  return htmlDocument({
+    title: view.title,
+    assets: dashboardAssets,
+    data: { snapshot, eventsUrl, jsonUrl },
+    fallback,
+  });
+}
+
+/**
+ * The front page: what ringside is, the curl lines for this server, and forms to send,
+ * receive and watch a pipe from the browser.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frontPage } from "./pages.ts";
+ * const page = frontPage({ origin: "http://127.0.0.1:8080" });
+ * assert.match(page, /curl -T file.tar http:\/\/127\.0\.0\.1:8080\/api\/v1\/pipe\/NAME/);
+ * ```
+ */
+export function frontPage(options: { origin: string }): string {
+  const commands = pipeCommands(options.origin, "NAME");
+  const fallback = `<noscript><main class="page">
+<h1>ringside</h1>
+<p>Send bytes from one machine to another through this server with plain HTTP: curl on both sides.</p>
+<pre>${escapeHtml(commands.send)}</pre>
+<pre>${escapeHtml(commands.receive)}</pre>
+<p>Watch a transfer live:</p>
+<pre>${escapeHtml(commands.events)}</pre>
+</main></noscript>`;
+  return htmlDocument({ title: "ringside", assets: frontAssets, data: {}, fallback });
+}
+
+const favicon = "data:image/svg+xml," +
+  encodeURIComponent(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="none" stroke="#1f5fd6" stroke-width="3"/></svg>`,
+  );
+
+function htmlDocument(
+  page: { title: string; assets: PageAssets; data: unknown; fallback: string },
+): string {
+  const { assets } = page;
+  const policy = [
+    "default-src 'none'",
+    `script-src '${assets.scriptHash}'`,
+    `style-src '${assets.styleHash}'`,
+    "img-src data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
+<title>${escapeHtml(page.title)}</title>
+<link rel="icon" href="${escapeHtml(favicon)}">
+<style>${assets.style}</style>
+</head>
+<body>
+${page.fallback}
+<div id="app"></div>
+<script type="application/json" id="ringside-data">${jsonForScript(page.data)}</script>
+<script>${assets.script}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Escapes text for an HTML text node or a quoted attribute value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { escapeHtml } from "./pages.ts";
+ * assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+ * ```
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => htmlEntities[c]!);
+}
+
+const htmlEntities: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/**
+ * JSON for the inside of a `<script type="application/json">`: every `<` is escaped, so the
+ * data can neither close the element nor open a comment, and `JSON.parse` reads it unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonForScript } from "./pages.ts";
+ * const text = jsonForScript({ error: "</script><script>alert(1)</script>" });
+ * assert.equal(text.includes("<"), false);
+ * assert.deepEqual(JSON.parse(text), { error: "</script><script>alert(1)</script>" });
+ * ```
+ */
+export function jsonForScript(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, "\\u003c");
+}
