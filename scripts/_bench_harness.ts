@@ -319,8 +319,8 @@ export interface TransferOptions {
   limitRate?: string;
   /** Kill both sides and fail after this long. */
   timeoutMs: number;
-  /** Called once both curls are spawned (e.g. to start sampling). */
-  onStart?: () => void;
+  /** Add `-H "Expect:"` to the sender: no `Expect: 100-continue` handshake (a diagnostic). */
+  noExpect?: boolean;
 }
 
 /** A completed transfer. */
@@ -347,16 +347,24 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   ];
   const started = performance.now();
   const receiver = Proc.spawn("receiver curl", receiverArgv);
-  const sender = Proc.spawn("sender", senderArgv(options.upload, options.url));
-  options.onStart?.();
+  const sender = Proc.spawn("sender", senderArgv(options.upload, options.url, options.noExpect));
   return await finishTransfer({ started, receiver, sender, options });
 }
 
-function senderArgv(upload: Upload, url: string): string[] {
-  const curl = (urlArg: string) => `exec curl -sS --fail -T - "${urlArg}"`;
+function senderArgv(upload: Upload, url: string, noExpect = false): string[] {
+  const flags = noExpect ? `-H "Expect:" ` : "";
+  const curl = (urlArg: string) => `exec curl -sS --fail ${flags}-T - "${urlArg}"`;
   switch (upload.kind) {
     case "length":
-      return ["curl", "-sS", "--fail", "-T", upload.file, url];
+      return [
+        "curl",
+        "-sS",
+        "--fail",
+        ...(noExpect ? ["-H", "Expect:"] : []),
+        "-T",
+        upload.file,
+        url,
+      ];
     case "chunked":
       return ["sh", "-c", `cat -- "$1" | ${curl("$2")}`, "sh", upload.file, url];
     case "tar":
@@ -559,14 +567,24 @@ export class Spectator {
 // ---------------------------------------------------------------------------------------------
 // Memory
 
+/** What {@linkcode ProcessProbe.stop} measured. */
+export interface ProbeReading {
+  /** The highest resident set, in bytes. */
+  peakRss: number;
+  /** CPU time (user + system, all threads) used while probing, in seconds. */
+  cpuSeconds: number;
+}
+
 /**
- * Samples a process's resident set (`VmRSS`) every `intervalMs` and its kernel high-water mark
- * (`VmHWM`, reset at start through `/proc/PID/clear_refs` when allowed), so {@linkcode peak}
- * covers the sampled window even between samples. All threads of a process share one PID.
+ * Watches one process while a transfer runs: its resident set (`VmRSS`) every `intervalMs`,
+ * its kernel high-water mark (`VmHWM`, reset at start through `/proc/PID/clear_refs` when
+ * allowed, so the peak between two samples counts too) and its CPU time. All threads of a
+ * process share one PID, so Bun's and Deno's helper threads are included.
  */
-export class RssProbe {
+export class ProcessProbe {
   #pid: number;
   #peak = 0;
+  #cpuAtStart: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #hwmReset = false;
 
@@ -578,6 +596,7 @@ export class RssProbe {
     } catch {
       // not allowed: sampling only
     }
+    this.#cpuAtStart = cpuSeconds(pid);
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), intervalMs);
   }
@@ -594,15 +613,38 @@ export class RssProbe {
     return Math.max(this.#peak, hwm);
   }
 
-  /** Stops sampling and returns {@linkcode peak}. */
-  stop(): number {
-    const peak = this.peak();
+  /** Stops sampling (safe to call twice) and returns the peak RSS and the CPU time used. */
+  stop(): ProbeReading {
+    const reading = { peakRss: this.peak(), cpuSeconds: cpuSeconds(this.#pid) - this.#cpuAtStart };
     clearInterval(this.#timer);
-    return peak;
+    return reading;
   }
 
   #sample(): void {
     this.#peak = Math.max(this.#peak, this.current());
+  }
+}
+
+let clockTicks: number | undefined;
+
+function ticksPerSecond(): number {
+  clockTicks ??= Number(
+    new TextDecoder().decode(
+      new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout,
+    ),
+  ) || 100;
+  return clockTicks;
+}
+
+/** CPU time (user + system, all threads) of process `pid` so far, in seconds; 0 if gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // After "(comm) ": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  } catch {
+    return 0;
   }
 }
 

@@ -32,10 +32,10 @@ import {
   parseSize,
   percentile,
   pipingVersion,
+  ProcessProbe,
   rawTransfer,
   residentBytes,
   root,
-  RssProbe,
   type Runtime,
   type Server,
   Spectator,
@@ -77,6 +77,7 @@ interface Options {
   long: boolean;
   longSize: number;
   longRate: string;
+  noExpect: boolean;
 }
 
 const usage = `Usage: deno run -A scripts/bench.ts [options]
@@ -93,6 +94,8 @@ const usage = `Usage: deno run -A scripts/bench.ts [options]
                        at --long-rate, RSS sampled throughout (10G at 10M takes ~17 min)
   --long-size SIZE     default 10G
   --long-rate RATE     curl --limit-rate of the soak's receiver (default 10M)
+  --no-expect          senders pass -H "Expect:" (no 100-continue handshake): a diagnostic,
+                       since a plain \`curl -T\` sends Expect: 100-continue above 1 MiB
   --help`;
 
 function parseOptions(args: readonly string[]): Options {
@@ -103,7 +106,7 @@ function parseOptions(args: readonly string[]): Options {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!match) throw new TypeError(`Unexpected argument '${arg}'\n\n${usage}`);
     const name = match[1]!;
-    if (["quick", "long", "help"].includes(name)) {
+    if (["quick", "long", "help", "no-expect"].includes(name)) {
       switches.add(name);
     } else if (match[2] !== undefined) {
       values.set(name, match[2]);
@@ -141,6 +144,7 @@ function parseOptions(args: readonly string[]): Options {
     long: switches.has("long"),
     longSize: parseSize(values.get("long-size") ?? "10G"),
     longRate,
+    noExpect: switches.has("no-expect"),
   };
 }
 
@@ -171,6 +175,8 @@ interface Sample {
   seconds: number;
   /** Server peak RSS in bytes during the transfer (ringside and piping-server). */
   rss: number | undefined;
+  /** Server CPU time over wall time (1 = one core busy), during the transfer. */
+  cpu: number | undefined;
 }
 
 interface Series {
@@ -336,7 +342,9 @@ async function record(
   try {
     const sample = await measure();
     series.samples.push(sample);
-    const rss = sample.rss === undefined ? "" : `, peak RSS ${fmtMB(sample.rss)}`;
+    const rss = sample.rss === undefined
+      ? ""
+      : `, server peak RSS ${fmtMB(sample.rss)}, CPU ${pct(sample.cpu ?? NaN)} of a core`;
     log(`  ${what}: ${fmtRate(sample.mbps)} MB/s in ${sample.seconds.toFixed(2)} s${rss}`);
     return sample;
   } catch (error) {
@@ -352,21 +360,29 @@ async function record(
   }
 }
 
-async function relayOnce(
-  server: Server,
-  upload: Upload,
-  options: { name: string; expectedBytes: number; limitRate?: string; timeoutMs: number },
-): Promise<Sample> {
-  const probe = new RssProbe(server.proc.pid);
+interface RelayOnceOptions {
+  server: Server;
+  upload: Upload;
+  name: string;
+  expectedBytes: number;
+  limitRate?: string;
+  timeoutMs: number;
+}
+
+/** One transfer through `server` while its RSS and CPU are watched. */
+async function relayOnce(ctx: Context, options: RelayOnceOptions): Promise<Sample> {
+  const probe = new ProcessProbe(options.server.proc.pid);
   try {
     const result = await transfer({
-      url: server.pipeUrl(options.name),
-      upload,
+      url: options.server.pipeUrl(options.name),
+      upload: options.upload,
       expectedBytes: options.expectedBytes,
       timeoutMs: options.timeoutMs,
+      noExpect: ctx.options.noExpect,
       ...(options.limitRate === undefined ? {} : { limitRate: options.limitRate }),
     });
-    return { mbps: result.mbps, seconds: result.seconds, rss: probe.stop() };
+    const { peakRss, cpuSeconds } = probe.stop();
+    return { ...result, rss: peakRss, cpu: cpuSeconds / result.seconds };
   } finally {
     probe.stop();
   }
@@ -393,15 +409,56 @@ async function benchThroughput(ctx: Context): Promise<void> {
         await record(ctx, `throughput/${target}/${mode}`, what, async () => {
           if (target === "ceiling") {
             const result = await rawTransfer(upload, { expectedBytes: options.size, timeoutMs });
-            return { mbps: result.mbps, seconds: result.seconds, rss: undefined };
+            return { mbps: result.mbps, seconds: result.seconds, rss: undefined, cpu: undefined };
           }
           const name = pipeName(target, mode, run);
-          return await relayOnce(ctx.servers.get(target)!, upload, {
+          return await relayOnce(ctx, {
+            server: ctx.servers.get(target)!,
+            upload,
             name,
             expectedBytes: options.size,
             timeoutMs,
           });
         });
+      }
+    }
+  }
+}
+
+/** Bytes of the start-up latency transfer: above 1 MiB, where curl sends `Expect: 100-continue`. */
+const latencyBytes = 2 * mb;
+
+/**
+ * Start-up latency: a 2 MB transfer is over in milliseconds, so its time is the handshake:
+ * rendezvous, and curl's `Expect: 100-continue` (curl waits 1 s for `100 Continue` before it
+ * sends the body when the server answers nothing, or answers the final status first).
+ */
+async function benchLatency(ctx: Context): Promise<void> {
+  const { options } = ctx;
+  const file = `${ctx.work}/small.bin`;
+  await writeRandomFile(file, latencyBytes);
+  log(`\n== 1b. start-up latency: ${fmtMB(latencyBytes)} transfers, ${options.runs} run(s)`);
+  for (let run = 1; run <= options.runs; run++) {
+    for (const mode of ["length", "chunked"] as const) {
+      for (const target of options.targets) {
+        const server = ctx.servers.get(target);
+        if (!server) continue;
+        const what = `${targetLabel(target)}, ${modeLabel[mode]}, ${
+          fmtMB(latencyBytes)
+        }, run ${run}`;
+        await record(
+          ctx,
+          `latency/${target}/${mode}`,
+          what,
+          () =>
+            relayOnce(ctx, {
+              server,
+              upload: { kind: mode, file },
+              name: pipeName(target, "latency", mode, run),
+              expectedBytes: latencyBytes,
+              timeoutMs: 30_000,
+            }),
+        );
       }
     }
   }
@@ -437,7 +494,9 @@ async function watchedTransfer(
   );
   try {
     await connectAll(spectators);
-    const sample = await relayOnce(server, { kind: "length", file: ctx.dataFile }, {
+    const sample = await relayOnce(ctx, {
+      server,
+      upload: { kind: "length", file: ctx.dataFile },
       name,
       expectedBytes: ctx.options.size,
       timeoutMs: timeoutFor(ctx.options.size),
@@ -497,7 +556,9 @@ async function benchTar(ctx: Context, runtimes: Runtime[]): Promise<void> {
     const spectator = new Spectator(`${server.pipeUrl(name)}?progress`);
     await record(ctx, `tar/${runtime}`, `ringside (${runtime}), tar, capped`, async () => {
       await connectAll([spectator]);
-      const sample = await relayOnce(server, { kind: "tar", dir }, {
+      const sample = await relayOnce(ctx, {
+        server,
+        upload: { kind: "tar", dir },
         name,
         expectedBytes: bytes,
         limitRate: "50M",
@@ -530,7 +591,7 @@ async function benchLong(ctx: Context, runtimes: Runtime[]): Promise<void> {
     const name = pipeName(runtime, "soak");
     const spectator = new Spectator(`${server.pipeUrl(name)}?progress`);
     await connectAll([spectator]);
-    const probe = new RssProbe(server.proc.pid, 200);
+    const probe = new ProcessProbe(server.proc.pid, 200);
     const started = performance.now();
     const ticker = setInterval(() => {
       const snapshot = parseSnapshot(spectator.report.lastData);
@@ -547,10 +608,12 @@ async function benchLong(ctx: Context, runtimes: Runtime[]): Promise<void> {
         expectedBytes: options.longSize,
         limitRate: options.longRate,
         timeoutMs: timeoutFor(options.longSize, rate / 2),
+        noExpect: options.noExpect,
       });
-      const peak = probe.stop();
+      const { peakRss: peak, cpuSeconds } = probe.stop();
       ctx.results.soak.set(runtime, { result, peak, rssEnd: rssNow(server) });
-      ctx.results.get(`soak/${runtime}`).samples.push({ ...result, rss: peak });
+      const cpu = cpuSeconds / result.seconds;
+      ctx.results.get(`soak/${runtime}`).samples.push({ ...result, rss: peak, cpu });
       log(`  done: ${fmtRate(result.mbps)} MB/s, peak RSS ${fmtMB(peak)}`);
     } catch (error) {
       ctx.results.get(`soak/${runtime}`).errors.push((error as Error).message);
@@ -605,13 +668,23 @@ function table(header: string[], rows: string[][], leftColumns = 2): string {
     .map((l) => `  ${l}`).join("\n");
 }
 
-function stats(series: Series): { median: number; range: string; rss: string; runs: string } {
+interface Stats {
+  median: number;
+  range: string;
+  rss: string;
+  cpu: string;
+  runs: string;
+}
+
+function stats(series: Series): Stats {
   const rates = series.samples.map((s) => s.mbps);
   const rss = series.samples.flatMap((s) => (s.rss === undefined ? [] : [s.rss]));
+  const cpu = series.samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]));
   return {
     median: median(rates),
     range: rates.length > 0 ? `${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))}` : "–",
     rss: rss.length > 0 ? fmtMB(Math.max(...rss)) : "–",
+    cpu: cpu.length > 0 ? `${(median(cpu) * 100).toFixed(0)} %` : "–",
     runs: `${rates.length}${series.errors.length > 0 ? ` (+${series.errors.length} failed)` : ""}`,
   };
 }
@@ -642,6 +715,7 @@ function reportThroughput(ctx: Context): string[] {
         fmtRate(s.median),
         s.range,
         s.rss,
+        s.cpu,
         target === "piping" || target === "ceiling" ? "" : times(s.median / piping),
         target === "ceiling" ? "" : pct(s.median / ceiling),
         s.runs,
@@ -654,6 +728,7 @@ function reportThroughput(ctx: Context): string[] {
     "MB/s",
     "min–max",
     "peak RSS",
+    "server CPU",
     "÷ piping",
     "of ceiling",
     "runs",
@@ -661,6 +736,34 @@ function reportThroughput(ctx: Context): string[] {
   return [
     "1. Relay throughput (median of runs; time from spawning both curls to the receiver's exit)",
     table(header, rows),
+  ];
+}
+
+function reportLatency(ctx: Context): string[] {
+  const rows: string[][] = [];
+  for (const mode of ["length", "chunked"] as const) {
+    for (const target of ctx.options.targets) {
+      if (target === "ceiling") continue;
+      const series = ctx.results.get(`latency/${target}/${mode}`);
+      const ms = series.samples.map((s) => s.seconds * 1000);
+      const slow = median(ms) > 500;
+      rows.push([
+        modeLabel[mode],
+        targetLabel(target),
+        fmtMs(median(ms)),
+        ms.length > 0 ? `${Math.min(...ms).toFixed(0)}–${fmtMs(Math.max(...ms))}` : "–",
+        Number.isNaN(median(ms))
+          ? "FAILED"
+          : slow
+          ? "!!! STALLS (100-continue never answered?)"
+          : "ok",
+      ]);
+    }
+  }
+  return [
+    `1b. Start-up latency: time of a ${fmtMB(latencyBytes)} \`curl -T\` transfer, ` +
+    "i.e. rendezvous + curl's Expect: 100-continue handshake (curl waits 1 s for an answer)",
+    table(["upload", "relay", "median", "min–max", ""], rows),
   ];
 }
 
@@ -708,6 +811,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
         events.length > 0 ? median(events).toFixed(1) : "",
         count === 0 ? "" : String(series.missingDone),
         s.rss,
+        s.cpu,
         s.runs,
       ]);
     }
@@ -724,6 +828,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
     "progress/spect.",
     "no done",
     "peak RSS",
+    "server CPU",
     "runs",
   ];
   return [
@@ -741,11 +846,11 @@ function reportTar(ctx: Context, runtimes: Runtime[]): string[] {
       : s.median < 35
       ? "!!! FAR BELOW 50 MB/s: slow-receiver regression (Deno ≥ 2.8.3?)"
       : "ok";
-    return [`ringside (${runtime})`, fmtRate(s.median), s.rss, flag];
+    return [`ringside (${runtime})`, fmtRate(s.median), s.rss, s.cpu, flag];
   });
   return [
     "4. tar -cf - DIR | curl -T -, receiver curl --limit-rate 50M (= 52.4 MB/s; expect ~50)",
-    table(["relay", "MB/s", "peak RSS", ""], rows, 1),
+    table(["relay", "MB/s", "peak RSS", "server CPU", ""], rows, 1),
   ];
 }
 
@@ -843,7 +948,8 @@ async function machineLines(ctx: Context): Promise<string[]> {
     `${curl?.split(" ").slice(0, 2).join(" ") ?? "curl ?"}, socat ${socatVersion}`,
     `bench: ${ctx.options.runs} run(s), ${fmtMB(ctx.options.size)} of random bytes per transfer ` +
     `from a file in ${ctx.work.split("/").slice(0, -1).join("/")} (page cache); ` +
-    `receiver curl -o /dev/null; MB = 10^6 bytes`,
+    `receiver curl -o /dev/null; MB = 10^6 bytes` +
+    (ctx.options.noExpect ? "; --no-expect: senders send no Expect: 100-continue" : ""),
   ];
 }
 
@@ -859,7 +965,10 @@ async function printReport(ctx: Context): Promise<void> {
   if (ctx.options.long) {
     blocks.push(reportSoak(ctx, runtimes));
   } else {
-    if (has("throughput")) blocks.push([...reportThroughput(ctx), ceilingNote]);
+    if (has("throughput")) {
+      const ceiling = ctx.options.targets.includes("ceiling") ? [ceilingNote] : [];
+      blocks.push([...reportThroughput(ctx), ...ceiling], reportLatency(ctx));
+    }
     if (has("spectators") && runtimes.length > 0) blocks.push(reportSpectators(ctx, runtimes));
     if (has("throughput")) blocks.push(reportRatios(ctx, runtimes));
     if (has("tar") && runtimes.length > 0) blocks.push(reportTar(ctx, runtimes));
@@ -877,6 +986,10 @@ async function printReport(ctx: Context): Promise<void> {
 
 async function bench(ctx: Context): Promise<void> {
   const { options } = ctx;
+  if (options.long || !options.sections.includes("throughput")) {
+    // Only the throughput section compares against piping-server and the ceiling.
+    options.targets = options.targets.filter((t) => t === "bun" || t === "deno");
+  }
   if (options.targets.includes("ceiling") && (await capture(["socat", "-V"])) === undefined) {
     log("socat is missing (apt-get install -y socat): skipping the raw ceiling");
     options.targets = options.targets.filter((t) => t !== "ceiling");
@@ -885,9 +998,7 @@ async function bench(ctx: Context): Promise<void> {
     log(`installing piping-server ${pipingVersion} into ${benchCache} if needed`);
     await ensurePipingServer();
   }
-  if (options.long) {
-    options.targets = options.targets.filter((t) => t === "bun" || t === "deno");
-  } else {
+  if (!options.long) {
     log(`writing ${fmtMB(options.size)} of random bytes to ${ctx.dataFile}`);
     await writeRandomFile(ctx.dataFile, options.size);
   }
@@ -896,7 +1007,10 @@ async function bench(ctx: Context): Promise<void> {
   if (options.long) {
     await benchLong(ctx, runtimes);
   } else {
-    if (options.sections.includes("throughput")) await benchThroughput(ctx);
+    if (options.sections.includes("throughput")) {
+      await benchThroughput(ctx);
+      await benchLatency(ctx);
+    }
     if (options.sections.includes("spectators") && runtimes.length > 0) {
       await benchSpectators(ctx, runtimes);
     }
