@@ -576,6 +576,9 @@ function intervals(times: readonly number[]): number[] {
   return times.slice(1).map((t, i) => t - times[i]!);
 }
 
+/** How often the soak prints a line. */
+const soakTickMs = 30_000;
+
 async function benchLong(ctx: Context, runtimes: Runtime[]): Promise<void> {
   const { options } = ctx;
   const rate = curlRateBytes(options.longRate);
@@ -600,7 +603,7 @@ async function benchLong(ctx: Context, runtimes: Runtime[]): Promise<void> {
         `  ${elapsed} s: ${fmtMB(snapshot.bytes ?? 0)} relayed, ${snapshot.mbps ?? "?"} MB/s, ` +
           `RSS ${fmtMB(probe.current())} (peak ${fmtMB(probe.peak())})`,
       );
-    }, 30_000);
+    }, soakTickMs);
     try {
       const result = await transfer({
         url: server.pipeUrl(name),
@@ -909,10 +912,13 @@ function reportMemory(ctx: Context): string[] {
 function reportSoak(ctx: Context, runtimes: Runtime[]): string[] {
   const rows = runtimes.map((runtime) => {
     const soak = ctx.results.soak.get(runtime);
-    if (!soak) return [`ringside (${runtime})`, "FAILED", "", "", ""];
+    const before = ctx.results.rssAround.get(`ringside (${runtime})`)?.start;
+    const idle = before === undefined ? "–" : fmtMB(before);
+    if (!soak) return [`ringside (${runtime})`, "FAILED", idle, "", "", ""];
     return [
       `ringside (${runtime})`,
       fmtRate(soak.result.mbps),
+      idle,
       fmtMB(soak.peak),
       fmtMB(soak.rssEnd),
       verdict(soak.peak < 100 * mb),
@@ -921,7 +927,7 @@ function reportSoak(ctx: Context, runtimes: Runtime[]): string[] {
   return [
     `Memory soak: ${fmtMB(ctx.options.longSize)} to a receiver at --limit-rate ` +
     `${ctx.options.longRate} (target: RSS < 100 MB throughout)`,
-    table(["relay", "MB/s", "peak RSS", "RSS after", ""], rows, 1),
+    table(["relay", "MB/s", "RSS before", "peak RSS", "RSS after", ""], rows, 1),
   ];
 }
 
@@ -935,7 +941,7 @@ async function machineLines(ctx: Context): Promise<string[]> {
     capture(["node", "--version"]),
     capture(["curl", "--version"]),
     capture(["socat", "-V"]),
-    capture(["git", "-C", root, "rev-parse", "--short", "HEAD"]),
+    capture(["git", "-C", root, "log", "-1", "--format=%h %cs", "--", "main.ts", "src"]),
     capture(["git", "-C", root, "status", "--porcelain", "--", "main.ts", "src"]),
   ]);
   const socatVersion = /socat version (\S+)/.exec(socat ?? "")?.[1] ?? "missing";
@@ -943,13 +949,16 @@ async function machineLines(ctx: Context): Promise<string[]> {
   return [
     `machine: ${cpu}, nproc ${nproc}, ${memory.toFixed(1)} GiB RAM, Linux ${Deno.osRelease()}`,
     `versions: ringside ${rev ?? "?"}${dirty ? " (+uncommitted changes)" : ""}, ` +
-    `bun ${bun ?? "?"}, ${deno?.split("\n")[0] ?? "deno ?"}, ` +
+    `bun ${bun ?? "?"}, ${deno?.split(" ").slice(0, 2).join(" ") ?? "deno ?"}, ` +
     `piping-server ${pipingVersion} on node ${node ?? "?"}, ` +
     `${curl?.split(" ").slice(0, 2).join(" ") ?? "curl ?"}, socat ${socatVersion}`,
-    `bench: ${ctx.options.runs} run(s), ${fmtMB(ctx.options.size)} of random bytes per transfer ` +
-    `from a file in ${ctx.work.split("/").slice(0, -1).join("/")} (page cache); ` +
-    `receiver curl -o /dev/null; MB = 10^6 bytes` +
-    (ctx.options.noExpect ? "; --no-expect: senders send no Expect: 100-continue" : ""),
+    ctx.options.long
+      ? `bench: --long soak, FILE (64 MB random) repeated | curl -T - (chunked), receiver ` +
+        `curl --limit-rate ${ctx.options.longRate} -o /dev/null; MB = 10^6 bytes`
+      : `bench: ${ctx.options.runs} run(s), ${fmtMB(ctx.options.size)} of random bytes per ` +
+        `transfer from a file in ${ctx.work.split("/").slice(0, -1).join("/")} (page cache); ` +
+        `receiver curl -o /dev/null; MB = 10^6 bytes`,
+    ...(ctx.options.noExpect ? ["--no-expect: senders send no Expect: 100-continue"] : []),
   ];
 }
 
