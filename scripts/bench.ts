@@ -11,7 +11,8 @@
  *
  * Sections: (1) throughput of a Content-Length upload (`curl -T FILE`) and a chunked one
  * (`cat FILE | curl -T -`), receiver `curl -o /dev/null`, timed from spawning both curls to the
- * receiver's exit; (2) the same Content-Length transfer with 0, 50 and 500 SSE spectators reading
+ * receiver's exit, and (1b) the time of a 2 MB transfer (rendezvous and curl's
+ * `Expect: 100-continue` handshake); (2) the same Content-Length transfer with 0, 50 and 500 SSE spectators reading
  * in this process; (3) ringside / piping-server; (4) `tar -cf - DIR | curl -T -` to a receiver
  * capped at `curl --limit-rate 50M`; (5) the server's peak RSS during every ringside transfer;
  * (6) the cadence of `progress` events seen by one spectator of the capped transfer.
@@ -25,6 +26,7 @@
 import {
   benchCache,
   capture,
+  cpuSeconds,
   curlRateBytes,
   delay,
   ensurePipingServer,
@@ -32,6 +34,7 @@ import {
   parseSize,
   percentile,
   pipingVersion,
+  Proc,
   ProcessProbe,
   rawTransfer,
   residentBytes,
@@ -64,7 +67,6 @@ const aliases: Record<string, readonly (Target | Section)[]> = {
   socat: ["ceiling"],
   "piping-server": ["piping"],
   cadence: ["tar"],
-  rss: [],
 };
 
 interface Options {
@@ -186,6 +188,8 @@ interface Series {
   progressPerSpectator: number[];
   /** Spectator runs: spectators that did not end with `done`, summed over runs. */
   missingDone: number;
+  /** Spectator runs: CPU of this process (the SSE readers) over wall time, one value per run. */
+  readerCpu: number[];
 }
 
 class Results {
@@ -200,7 +204,7 @@ class Results {
   get(key: string): Series {
     let series = this.#series.get(key);
     if (!series) {
-      series = { samples: [], errors: [], progressPerSpectator: [], missingDone: 0 };
+      series = { samples: [], errors: [], progressPerSpectator: [], missingDone: 0, readerCpu: [] };
       this.#series.set(key, series);
     }
     return series;
@@ -299,29 +303,29 @@ function rssNow(server: Server): number {
 /** One 32 MB transfer per server checked byte for byte (sha256), which also warms the JIT. */
 async function warmUp(ctx: Context, server: Server): Promise<void> {
   const file = `${ctx.work}/warm.bin`;
-  const bytes = 32 * mb;
+  await Deno.stat(file).catch(() => writeRandomFile(file, 32 * mb));
+  const expected = (await capture(["sha256sum", file]))?.split(" ")[0];
+  const url = server.pipeUrl(pipeName("warm-up"));
+  const receiver = Proc.spawn("warm-up receiver", [
+    "sh",
+    "-c",
+    `curl -sS --fail "$1" | sha256sum`,
+    "sh",
+    url,
+  ]);
+  const sender = Proc.spawn("warm-up sender", ["curl", "-sS", "--fail", "-T", file, url]);
   try {
-    await Deno.stat(file);
-  } catch {
-    await writeRandomFile(file, bytes);
+    await withTimeout(Promise.all([receiver.status, sender.status]), 60_000, "the warm-up");
+  } finally {
+    receiver.kill();
+    sender.kill();
   }
-  const expected = await capture(["sha256sum", file]);
-  const url = server.pipeUrl(`bench-warm-${crypto.randomUUID()}`);
-  const receiver = new Deno.Command("sh", {
-    args: ["-c", `curl -sS --fail "$1" | sha256sum`, "sh", url],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const sender = new Deno.Command("curl", {
-    args: ["-sS", "--fail", "-T", file, url],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const [got] = await withTimeout(Promise.all([receiver, sender]), 60_000, "the warm-up");
-  const hash = new TextDecoder().decode(got.stdout).split(" ")[0];
-  if (hash !== expected?.split(" ")[0]) {
-    const err = new TextDecoder().decode(got.stderr);
-    throw new Error(`${server.label}: warm-up transfer is not byte-identical ${err}`);
+  const hash = receiver.stdout.split(" ")[0];
+  if (hash !== expected) {
+    throw new Error(
+      `${server.label}: the warm-up transfer is not byte-identical (sha256 ${hash}, ` +
+        `expected ${expected})\n${receiver.tail()}\n${sender.tail()}`,
+    );
   }
 }
 
@@ -367,6 +371,8 @@ interface RelayOnceOptions {
   expectedBytes: number;
   limitRate?: string;
   timeoutMs: number;
+  /** Sender without `Expect: 100-continue`. @default `--no-expect` */
+  noExpect?: boolean;
 }
 
 /** One transfer through `server` while its RSS and CPU are watched. */
@@ -378,7 +384,7 @@ async function relayOnce(ctx: Context, options: RelayOnceOptions): Promise<Sampl
       upload: options.upload,
       expectedBytes: options.expectedBytes,
       timeoutMs: options.timeoutMs,
-      noExpect: ctx.options.noExpect,
+      noExpect: options.noExpect ?? ctx.options.noExpect,
       ...(options.limitRate === undefined ? {} : { limitRate: options.limitRate }),
     });
     const { peakRss, cpuSeconds } = probe.stop();
@@ -443,9 +449,9 @@ async function benchLatency(ctx: Context): Promise<void> {
       for (const target of options.targets) {
         const server = ctx.servers.get(target);
         if (!server) continue;
-        const what = `${targetLabel(target)}, ${modeLabel[mode]}, ${
-          fmtMB(latencyBytes)
-        }, run ${run}`;
+        const what = `${targetLabel(target)}, ${modeLabel[mode]}, latency run ${run}`;
+        const upload = { kind: mode, file };
+        const name = pipeName(target, "latency", mode, run);
         await record(
           ctx,
           `latency/${target}/${mode}`,
@@ -453,8 +459,8 @@ async function benchLatency(ctx: Context): Promise<void> {
           () =>
             relayOnce(ctx, {
               server,
-              upload: { kind: mode, file },
-              name: pipeName(target, "latency", mode, run),
+              upload,
+              name,
               expectedBytes: latencyBytes,
               timeoutMs: 30_000,
             }),
@@ -467,7 +473,9 @@ async function benchLatency(ctx: Context): Promise<void> {
 async function benchSpectators(ctx: Context, runtimes: Runtime[]): Promise<void> {
   const { options } = ctx;
   const counts = options.spectatorCounts.join("/");
-  log(`\n== 2. ${counts} spectators on a ${fmtMB(options.size)} Content-Length transfer`);
+  log(
+    `\n== 2. ${counts} spectators on a ${fmtMB(options.size)} Content-Length transfer (no Expect)`,
+  );
   for (let run = 1; run <= options.runs; run++) {
     for (const runtime of runtimes) {
       for (const count of options.spectatorCounts) {
@@ -494,15 +502,20 @@ async function watchedTransfer(
   );
   try {
     await connectAll(spectators);
+    const readerCpu = cpuSeconds(Deno.pid);
     const sample = await relayOnce(ctx, {
       server,
       upload: { kind: "length", file: ctx.dataFile },
       name,
       expectedBytes: ctx.options.size,
       timeoutMs: timeoutFor(ctx.options.size),
+      // A handshake stall (section 1b) would add the same seconds with and without spectators
+      // and hide their cost in the ratio.
+      noExpect: true,
     });
-    const reports = await finishAll(spectators);
     const series = ctx.results.get(key);
+    series.readerCpu.push((cpuSeconds(Deno.pid) - readerCpu) / sample.seconds);
+    const reports = await finishAll(spectators);
     if (count > 0) {
       const progress = reports.map((r) => r.events["progress"] ?? 0);
       series.progressPerSpectator.push(progress.reduce((a, b) => a + b, 0) / count);
@@ -815,6 +828,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
         count === 0 ? "" : String(series.missingDone),
         s.rss,
         s.cpu,
+        series.readerCpu.length > 0 ? `${(median(series.readerCpu) * 100).toFixed(0)} %` : "–",
         s.runs,
       ]);
     }
@@ -832,11 +846,13 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
     "no done",
     "peak RSS",
     "server CPU",
+    "readers CPU",
     "runs",
   ];
   return [
-    `2. Spectators (SSE readers in the bench process, connected before the transfer starts; ` +
-    `Content-Length upload)`,
+    "2. Spectators: SSE readers in this process, connected before the transfer starts; " +
+    "Content-Length upload\n   with -H 'Expect:' (no 100-continue handshake, so a start-up stall " +
+    "cannot dilute the ratio)",
     table(header, rows),
   ];
 }
