@@ -54,6 +54,13 @@ function Dashboard(props: DashboardData): VNode {
   }, [view.title]);
   const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "complete" ? "ok" : "active";
+  const error = view.error === null ? null : html`
+    <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view.error}</p>
+  `;
+  const finalWord = view.state === "complete" ? "Done" : "Stopped";
+  const final = view.finalLine === null ? null : html`
+    <p class="final" data-testid="final">${finalWord}: ${view.finalLine}</p>
+  `;
   return html`
     <main class="page dash" data-state="${view.state}" data-connection="${model.connection}">
       <header class="top">
@@ -73,37 +80,13 @@ function Dashboard(props: DashboardData): VNode {
         tone="${tone}"
       />
       <p class="bytes" data-testid="bytes">${view.bytesText}</p>
-      ${view.error !== null &&
-        html`
-          <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view
-            .error}</p>
-        `} ${view.finalLine !== null &&
-        html`
-          <p class="final" data-testid="final">${view.state === "complete"
-            ? "Done"
-            : "Stopped"}: ${view.finalLine}</p>
-        `}
+      ${error} ${final}
       <dl class="stats">
-        <div>
-          <dt>Speed</dt>
-          <dd data-testid="speed">${view.speedText}</dd>
-        </div>
-        <div>
-          <dt>ETA</dt>
-          <dd data-testid="eta">${view.etaText}</dd>
-        </div>
-        <div>
-          <dt>Elapsed</dt>
-          <dd data-testid="elapsed">${view.elapsedText}</dd>
-        </div>
-        <div>
-          <dt>Receivers</dt>
-          <dd data-testid="receivers">${view.receiversText}</dd>
-        </div>
-        <div>
-          <dt>Watching</dt>
-          <dd data-testid="spectators">${view.spectatorsText}</dd>
-        </div>
+        <${Stat} term="Speed" value="${view.speedText}" testId="speed" />
+        <${Stat} term="ETA" value="${view.etaText}" testId="eta" />
+        <${Stat} term="Elapsed" value="${view.elapsedText}" testId="elapsed" />
+        <${Stat} term="Receivers" value="${view.receiversText}" testId="receivers" />
+        <${Stat} term="Watching" value="${view.spectatorsText}" testId="spectators" />
       </dl>
       <${Throughput} model="${model}" now="${at}" />
       <section class="api">
@@ -112,6 +95,15 @@ function Dashboard(props: DashboardData): VNode {
         <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
       </section>
     </main>
+  `;
+}
+
+function Stat(props: { term: string; value: string; testId: string }): VNode {
+  return html`
+    <div>
+      <dt>${props.term}</dt>
+      <dd data-testid="${props.testId}">${props.value}</dd>
+    </div>
   `;
 }
 

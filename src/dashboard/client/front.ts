@@ -15,18 +15,17 @@ import { html } from "./_html.ts";
 
 function Front(): VNode {
   const [name, setName] = useState(randomPipeName);
-  const origin = location.origin;
-  const commands = pipeCommands(origin, name || "NAME");
+  const shown = name || "NAME";
+  const commands = pipeCommands(location.origin, shown);
+  const onName = (e: Event) => setName((e.currentTarget as HTMLInputElement).value.trim());
+  const newName = () => setName(randomPipeName());
   return html`
     <main class="page front">
       <header class="hero">
         <h1 class="brand">ringside</h1>
-        <p>
-          Send bytes from one machine to another through this server with plain HTTP: curl on both
-          sides.
-        </p>
-        <p>Nothing is stored: the bytes flow from the sender to the receivers as they arrive.</p>
-        <p>Anyone can watch a transfer live by adding <code>?progress</code> to the pipe's URL.</p>
+        <p>Send bytes between machines through this server with plain HTTP: curl on both sides.</p>
+        <p>Nothing is stored: bytes flow from the sender to the receivers as they arrive.</p>
+        <p>Anyone can watch a transfer live by adding <code>?progress</code> to its URL.</p>
       </header>
 
       <section class="card">
@@ -37,15 +36,14 @@ function Front(): VNode {
             name="pipe"
             data-testid="pipe-name"
             value="${name}"
-            onInput="${(e: Event) => setName((e.currentTarget as HTMLInputElement).value.trim())}"
+            onInput="${onName}"
             autocomplete="off"
             autocapitalize="off"
-            spellcheck="${false}"
+            spellcheck="false"
           />
-          <button type="button" class="secondary" onClick="${() =>
-            setName(randomPipeName())}">New name</button>
+          <button type="button" class="secondary" onClick="${newName}">New name</button>
         </div>
-        <p class="hint">Pick any name; both sides use the same one. It is the pipe's only secret.</p>
+        <p class="hint">Both sides use the same name; it is the pipe's only secret.</p>
       </section>
 
       <section class="card">
@@ -54,8 +52,7 @@ function Front(): VNode {
         <${CopyLine} label="Receive it" command="${commands.receive}" testId="cmd-receive" />
         <${CopyLine} label="Watch it (Server-Sent Events)" command="${commands
           .events}" testId="cmd-events" />
-        <p><a href="${`${pipePath(name || "NAME")}?progress`}">Open the dashboard of ${name ||
-          "NAME"}</a></p>
+        <p><a href="${`${pipePath(shown)}?progress`}">Open the dashboard of ${shown}</a></p>
       </section>
 
       <${SendPanel} name="${name}" />
@@ -65,7 +62,7 @@ function Front(): VNode {
   `;
 }
 
-/** The phases of a browser transfer. */
+/** The phases of a transfer made from this page. */
 type Phase = "ready" | "running" | "done" | "failed";
 
 interface TransferState {
@@ -84,6 +81,7 @@ const readyState: TransferState = {
   message: "",
 };
 
+/** A transfer's state and the AbortController that cancels it (also on unmount). */
 function useTransfer() {
   const [state, setState] = useState<TransferState>(readyState);
   const abort = useRef<AbortController | null>(null);
@@ -108,47 +106,54 @@ function useTransfer() {
   return { state, start, progress, finish, cancel };
 }
 
-function TransferProgress(props: { state: TransferState; label: string; testId: string }): VNode {
-  const { phase, bytes, total, startedAt, message } = props.state;
-  if (phase === "ready") {
+function percentOf(state: TransferState): number | null {
+  if (state.phase === "done") return 100;
+  if (state.total === null) return null;
+  return state.total > 0 ? (state.bytes / state.total) * 100 : 0;
+}
+
+/** `42% · 1.05 MB of 2.50 MB · 1.20 MB/s`, or `… in 3 s` once done. */
+function progressLine(state: TransferState, percent: number | null): string {
+  const { bytes, total, phase } = state;
+  const seconds = Math.max(0.001, (Date.now() - state.startedAt) / 1000);
+  const parts = [
+    total === null ? formatBytes(bytes) : `${formatBytes(bytes)} of ${formatBytes(total)}`,
+  ];
+  if (percent !== null) parts.unshift(formatPercent(percent));
+  if (phase === "running" && bytes > 0) parts.push(formatSpeed(bytes / seconds));
+  if (phase === "done") parts.push(`in ${formatDuration(seconds)}`);
+  return parts.join(" · ");
+}
+
+function TransferProgress(
+  props: { state: TransferState; label: string; testId: string; hint: string },
+): VNode {
+  const { state } = props;
+  const percent = percentOf(state);
+  const line = progressLine(state, percent);
+  const tone = state.phase === "failed" ? "failed" : state.phase === "done" ? "ok" : "active";
+  const messageClass = state.phase === "failed" ? "alert" : "status";
+  const hint = state.phase === "running" ? props.hint : "";
+  if (state.phase === "ready") {
     return html`
       <div class="transfer" data-testid="${props.testId}" data-phase="ready"></div>
     `;
   }
-  const percent = phase === "done"
-    ? 100
-    : total !== null && total > 0
-    ? (bytes / total) * 100
-    : total === 0
-    ? 0
-    : null;
-  const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
-  const amount = total !== null
-    ? `${formatBytes(bytes)} of ${formatBytes(total)}`
-    : formatBytes(bytes);
-  const tone = phase === "failed" ? "failed" : phase === "done" ? "ok" : "active";
   return html`
-    <div class="transfer" data-testid="${props.testId}" data-phase="${phase}">
-      <${ProgressBar}
-        value="${percent}"
-        label="${props.label}"
-        valueText="${percent === null
-          ? `${amount} so far`
-          : `${formatPercent(percent)}, ${amount}`}"
-        tone="${tone}"
-      />
-      <p class="bytes">
-        ${percent !== null
-          ? `${formatPercent(percent)} · `
-          : ""}${amount} ${phase === "running" && bytes > 0
-          ? ` · ${formatSpeed(bytes / seconds)}`
-          : ""} ${phase === "done" ? ` in ${formatDuration(seconds)}` : ""}
-      </p>
-      <p class="${phase === "failed" ? "alert" : "status"}" role="${phase === "failed"
-        ? "alert"
-        : "status"}">${message}</p>
+    <div class="transfer" data-testid="${props.testId}" data-phase="${state.phase}">
+      <${ProgressBar} value="${percent}" label="${props
+        .label}" valueText="${line}" tone="${tone}" />
+      <p class="bytes">${line}</p>
+      <p class="${messageClass}" role="${messageClass}">${state.message}</p>
+      <p class="hint">${hint}</p>
     </div>
   `;
+}
+
+/** The sender's last response line, which says why it failed. */
+function lastLine(text: string): string {
+  const lines = text.trim().split("\n").filter(Boolean);
+  return lines[lines.length - 1] ?? "no reason given";
 }
 
 function SendPanel(props: { name: string }): VNode {
@@ -158,6 +163,7 @@ function SendPanel(props: { name: string }): VNode {
   const [dragging, setDragging] = useState(false);
   const transfer = useTransfer();
   const running = transfer.state.phase === "running";
+  const url = pipePath(props.name);
 
   function pick(files: FileList | null | undefined) {
     const first = files?.[0];
@@ -166,16 +172,30 @@ function SendPanel(props: { name: string }): VNode {
       setMode("file");
     }
   }
+  function onDragOver(e: DragEvent) {
+    e.preventDefault();
+    setDragging(true);
+  }
+  function onDrop(e: DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    pick(e.dataTransfer?.files);
+  }
+  const onDragLeave = () => setDragging(false);
+  const onFile = (e: Event) => pick((e.currentTarget as HTMLInputElement).files);
+  const onText = (e: Event) => setText((e.currentTarget as HTMLTextAreaElement).value);
+  const fileMode = () => setMode("file");
+  const textMode = () => setMode("text");
 
   async function send(event: Event) {
     event.preventDefault();
     const body = mode === "file" ? file : new Blob([text], { type: "text/plain;charset=utf-8" });
     if (body === null || props.name === "") return;
-    const receiveLine = `curl ${location.origin}${pipePath(props.name)}`;
-    const signal = transfer.start(`Waiting for a receiver: ${receiveLine}`);
+    const signal = transfer.start("Sending… the transfer starts when a receiver connects.");
+    const handedOver = "All bytes handed over; waiting for the receivers to take them…";
     try {
       const result = await sendToPipe({
-        url: pipePath(props.name),
+        url,
         body,
         ...(mode === "file" && file ? { fileName: file.name } : {}),
         signal,
@@ -183,21 +203,14 @@ function SendPanel(props: { name: string }): VNode {
           transfer.progress(
             bytes,
             total,
-            bytes >= (total ?? Infinity)
-              ? "All bytes handed over; waiting for the receiver to take them…"
-              : "Sending…",
+            total !== null && bytes >= total ? handedOver : undefined,
           ),
       });
-      const lines = result.text.trim().split("\n").filter(Boolean);
-      const last = lines[lines.length - 1] ?? "";
       if (result.status >= 200 && result.status < 300) {
         transfer.progress(body.size, body.size);
         transfer.finish("done", `Sent ${formatBytes(body.size)} to ${props.name}.`);
       } else {
-        transfer.finish(
-          "failed",
-          `The server answered ${result.status}: ${last || "no reason given"}`,
-        );
+        transfer.finish("failed", `The server answered ${result.status}: ${lastLine(result.text)}`);
       }
     } catch (error) {
       const aborted = error instanceof DOMException && error.name === "AbortError";
@@ -208,69 +221,65 @@ function SendPanel(props: { name: string }): VNode {
     }
   }
 
+  const chosen = file
+    ? `${file.name} · ${formatBytes(file.size)}`
+    : "Drop a file here, or tap to choose one";
+  const cannotSend = running || props.name === "" || (mode === "file" && file === null);
+  const fileInput = html`
+    <label
+      class="${dragging ? "drop dragging" : "drop"}"
+      data-testid="drop-zone"
+      onDragOver="${onDragOver}"
+      onDragLeave="${onDragLeave}"
+      onDrop="${onDrop}"
+    >
+      <input type="file" class="visually-hidden" data-testid="file-input" onChange="${onFile}" />
+      <span>${chosen}</span>
+    </label>
+  `;
+  const textInput = html`
+    <textarea
+      data-testid="text-input"
+      rows="4"
+      placeholder="Text to send"
+      aria-label="Text to send"
+      value="${text}"
+      onInput="${onText}"
+    ></textarea>
+  `;
+  const cancel = html`
+    <button type="button" class="secondary" onClick="${transfer.cancel}">Cancel</button>
+  `;
   return html`
     <section class="card">
       <h2>Send from this browser</h2>
       <form onSubmit="${send}" data-testid="send-form">
         <div class="tabs" role="group" aria-label="What to send">
-          <button type="button" aria-pressed="${mode === "file"}" onClick="${() =>
-            setMode("file")}">File</button>
-          <button type="button" aria-pressed="${mode === "text"}" onClick="${() =>
-            setMode("text")}">Text</button>
+          <button type="button" aria-pressed="${String(
+            mode === "file",
+          )}" onClick="${fileMode}">File</button>
+          <button type="button" aria-pressed="${String(
+            mode === "text",
+          )}" onClick="${textMode}">Text</button>
         </div>
-        ${mode === "file"
-          ? html`
-            <label
-              class="${`drop ${dragging ? "dragging" : ""}`}"
-              data-testid="drop-zone"
-              onDragOver="${(e: DragEvent) => {
-                e.preventDefault();
-                setDragging(true);
-              }}"
-              onDragLeave="${() => setDragging(false)}"
-              onDrop="${(e: DragEvent) => {
-                e.preventDefault();
-                setDragging(false);
-                pick(e.dataTransfer?.files);
-              }}"
-            >
-              <input
-                type="file"
-                class="visually-hidden"
-                data-testid="file-input"
-                onChange="${(e: Event) => pick((e.currentTarget as HTMLInputElement).files)}"
-              />
-              <span>${file
-                ? `${file.name} · ${formatBytes(file.size)}`
-                : "Drop a file here, or tap to choose one"}</span>
-            </label>
-          `
-          : html`
-            <textarea
-              data-testid="text-input"
-              rows="4"
-              placeholder="Text to send"
-              aria-label="Text to send"
-              value="${text}"
-              onInput="${(e: Event) => setText((e.currentTarget as HTMLTextAreaElement).value)}"
-            ></textarea>
-          `}
+        ${mode === "file" ? fileInput : textInput}
         <div class="row">
-          <button type="submit" data-testid="send" disabled="${running || props.name === "" ||
-            (mode === "file" && file === null)}">
-            Send to ${props.name || "…"}
-          </button>
-          ${running && html`
-            <button type="button" class="secondary" onClick="${transfer.cancel}">Cancel</button>
-          `}
+          <button type="submit" data-testid="send" disabled="${cannotSend}">Send to ${props.name ||
+            "…"}</button>
+          ${running ? cancel : null}
         </div>
       </form>
-      <${TransferProgress} state="${transfer
-        .state}" label="Sending progress" testId="send-progress" />
+      <${TransferProgress}
+        state="${transfer.state}"
+        label="Sending progress"
+        testId="send-progress"
+        hint="${`Receive it with: curl ${location.origin}${url}`}"
+      />
     </section>
   `;
 }
 
+/** A received body, ready to save. */
 interface Received {
   url: string;
   fileName: string;
@@ -282,6 +291,7 @@ function ReceivePanel(props: { name: string }): VNode {
   const transfer = useTransfer();
   const [received, setReceived] = useState<Received | null>(null);
   const running = transfer.state.phase === "running";
+  const url = pipePath(props.name);
   useEffect(() => () => {
     if (received) URL.revokeObjectURL(received.url);
   }, [received]);
@@ -290,41 +300,45 @@ function ReceivePanel(props: { name: string }): VNode {
     event.preventDefault();
     if (props.name === "") return;
     setReceived(null);
-    const sendLine = `curl -T FILE ${location.origin}${pipePath(props.name)}`;
-    const signal = transfer.start(`Waiting for a sender: ${sendLine}`);
+    const signal = transfer.start("Waiting for a sender…");
     try {
       const result = await receiveFromPipe({
-        url: pipePath(props.name),
+        url,
         signal,
         onStart: () => transfer.progress(0, null, "Receiving…"),
         onProgress: (bytes, total) => transfer.progress(bytes, total),
       });
       if (!result.ok) {
-        transfer.finish(
-          "failed",
-          `The server answered ${result.status}: ${result.text.trim() || "no reason given"}`,
-        );
+        transfer.finish("failed", `The server answered ${result.status}: ${lastLine(result.text)}`);
         return;
       }
       const { blob } = result;
       const fileName = result.fileName ?? props.name.split("/").pop() ?? "download";
-      const preview = blob.type.startsWith("text/") && blob.size <= 64_000
-        ? await blob.text()
-        : null;
+      const small = blob.type.startsWith("text/") && blob.size <= 64_000;
+      const preview = small ? await blob.text() : null;
       transfer.progress(blob.size, blob.size);
       setReceived({ url: URL.createObjectURL(blob), fileName, size: blob.size, preview });
       transfer.finish("done", `Received ${formatBytes(blob.size)} from ${props.name}.`);
     } catch (error) {
       const aborted = error instanceof DOMException && error.name === "AbortError";
-      transfer.finish(
-        "failed",
-        aborted
-          ? "Cancelled."
-          : `Receiving failed (the sender may have disconnected): ${(error as Error).message}`,
-      );
+      const why = `Receiving failed (did the sender disconnect?): ${(error as Error).message}`;
+      transfer.finish("failed", aborted ? "Cancelled." : why);
     }
   }
 
+  const cancel = html`
+    <button type="button" class="secondary" onClick="${transfer.cancel}">Cancel</button>
+  `;
+  const save = received === null ? null : html`
+    <p>
+      <a class="button" href="${received.url}" download="${received.fileName}" data-testid="save">
+        Save ${received.fileName} (${formatBytes(received.size)})
+      </a>
+    </p>
+  `;
+  const preview = received?.preview == null ? null : html`
+    <pre class="preview" data-testid="preview">${received.preview}</pre>
+  `;
   return html`
     <section class="card">
       <h2>Receive in this browser</h2>
@@ -333,25 +347,16 @@ function ReceivePanel(props: { name: string }): VNode {
           <button type="submit" data-testid="receive" disabled="${running || props.name === ""}">
             Receive from ${props.name || "…"}
           </button>
-          ${running && html`
-            <button type="button" class="secondary" onClick="${transfer.cancel}">Cancel</button>
-          `}
+          ${running ? cancel : null}
         </div>
       </form>
-      <${TransferProgress} state="${transfer
-        .state}" label="Receiving progress" testId="receive-progress" />
-      ${received &&
-        html`
-          <p>
-            <a class="button" href="${received.url}" download="${received
-              .fileName}" data-testid="save">
-              Save ${received.fileName} (${formatBytes(received.size)})
-            </a>
-          </p>
-          ${received.preview !== null && html`
-            <pre class="preview" data-testid="preview">${received.preview}</pre>
-          `}
-        `}
+      <${TransferProgress}
+        state="${transfer.state}"
+        label="Receiving progress"
+        testId="receive-progress"
+        hint="${`Send to it with: curl -T FILE ${location.origin}${url}`}"
+      />
+      ${save} ${preview}
     </section>
   `;
 }
@@ -363,6 +368,7 @@ function WatchPanel(props: { name: string }): VNode {
     const target = name.trim() || props.name;
     if (target !== "") location.assign(`${pipePath(target)}?progress`);
   }
+  const onInput = (e: Event) => setName((e.currentTarget as HTMLInputElement).value);
   return html`
     <section class="card">
       <h2>Watch a pipe</h2>
@@ -371,7 +377,7 @@ function WatchPanel(props: { name: string }): VNode {
           aria-label="Pipe name to watch"
           placeholder="${props.name || "pipe name"}"
           value="${name}"
-          onInput="${(e: Event) => setName((e.currentTarget as HTMLInputElement).value)}"
+          onInput="${onInput}"
           autocomplete="off"
           autocapitalize="off"
         />

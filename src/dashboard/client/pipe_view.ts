@@ -148,7 +148,8 @@ export function describePipe(model: PipeModel, now: number): PipeView {
   const sinceReceived = Math.max(0, now - model.receivedAt) / 1000;
   const known = s.total !== null;
   const done = s.state === "complete";
-  const percent = done ? 100 : known && s.percent !== null ? s.percent : known ? 0 : null;
+  const before = s.state === "idle" || s.state === "waiting";
+  const percent = done ? 100 : known && s.percent !== null ? s.percent : known || before ? 0 : null;
   const streaming = s.state === "streaming";
   const stalled = streaming && model.movedAt !== null && now - model.movedAt >= stallAfterMs;
   const elapsed = streaming ? s.durationSec + sinceReceived : s.durationSec;

@@ -23,7 +23,7 @@ const waiting = exampleSnapshot({
 });
 
 Deno.test("describePipe() opens a waiting pipe at 0 % with nothing running", () => {
-  const view = describePipe(initialModel({ ...waiting, total: 1000, percent: 0 }, 0), 60_000);
+  const view = describePipe(initialModel(waiting, 0), 60_000);
   assert.equal(view.label, "Waiting");
   assert.equal(view.headline, "Waiting for receivers: 0 of 1 connected.");
   assert.equal(view.percent, 0);
@@ -33,6 +33,16 @@ Deno.test("describePipe() opens a waiting pipe at 0 % with nothing running", () 
   assert.equal(view.elapsedText, "–");
   assert.equal(view.finalLine, null);
   assert.equal(view.title, "waiting · migration");
+  const idle = describePipe(
+    initialModel({ ...waiting, state: "idle", total: 1000, percent: 0 }, 0),
+    0,
+  );
+  assert.equal(idle.big, "0%");
+  assert.equal(idle.bytesText, "0 B of 1.00 kB");
+  assert.equal(
+    idle.headline,
+    "Nobody is connected yet. The transfer starts when a sender and its receivers arrive.",
+  );
 });
 
 Deno.test("describePipe() has an indeterminate bar showing bytes while the total is unknown", () => {

@@ -1,0 +1,107 @@
+/**
+ * A real browser for end-to-end tests: Debian's Chromium (`/usr/bin/chromium`, or
+ * `RINGSIDE_CHROMIUM`) driven by playwright-core, headless, at a phone viewport, with a fresh
+ * profile that is deleted afterwards. Playwright never downloads a browser here.
+ */
+
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+/** The Chromium binary the tests drive. */
+export const chromiumPath: string = Deno.env.get("RINGSIDE_CHROMIUM") ?? "/usr/bin/chromium";
+
+/** Where screenshots go, for a person to look at. */
+export const screenshotDir: string = new URL("../test-output/", import.meta.url).pathname;
+
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** A browser with one context; closing it deletes its profile. */
+export interface TestBrowser extends AsyncDisposable {
+  readonly context: BrowserContext;
+  /** Opens a page that records what a test must not see (see {@linkcode WatchedPage}). */
+  newPage(origin: string): Promise<WatchedPage>;
+  close(): Promise<void>;
+}
+
+/** A page and what went wrong on it. */
+export interface WatchedPage {
+  readonly page: Page;
+  /** Uncaught exceptions and console errors, in order. */
+  readonly errors: string[];
+  /** Requests to anything but `origin` (and `data:`/`blob:` URLs). */
+  readonly foreignRequests: string[];
+  /** Main-frame navigations, the first load included: a reload adds one. */
+  readonly navigations: () => number;
+  /** Saves a full-page screenshot as `test-output/NAME.png`. */
+  screenshot(name: string): Promise<void>;
+}
+
+/** Launches Chromium at a 390 × 844 phone viewport with a fresh `--user-data-dir`. */
+export async function launchBrowser(): Promise<TestBrowser> {
+  const profile = await Deno.makeTempDir({ prefix: "ringside-chromium-" });
+  let context: BrowserContext;
+  try {
+    // launchPersistentContext passes `profile` as --user-data-dir (Playwright forbids passing
+    // that flag in `args`).
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: chromiumArgs,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      acceptDownloads: true,
+    });
+  } catch (error) {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  await Deno.mkdir(screenshotDir, { recursive: true });
+  let closed: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closed ??= context.close().finally(() =>
+      Deno.remove(profile, { recursive: true }).catch(() => {})
+    );
+    return closed;
+  }
+  return {
+    context,
+    close,
+    [Symbol.asyncDispose]: close,
+    async newPage(origin: string): Promise<WatchedPage> {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const foreignRequests: string[] = [];
+      let navigations = 0;
+      page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(`console: ${message.text()}`);
+      });
+      page.on("request", (request) => {
+        const url = request.url();
+        if (!url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url)) foreignRequests.push(url);
+      });
+      page.on("framenavigated", (frame) => {
+        if (frame === page.mainFrame()) navigations++;
+      });
+      return {
+        page,
+        errors,
+        foreignRequests,
+        navigations: () => navigations,
+        async screenshot(name: string) {
+          await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
+        },
+      };
+    },
+  };
+}
