@@ -46,6 +46,13 @@ export interface WatchedPage {
 
 /** Launches Chromium at a 390 × 844 phone viewport with a fresh `--user-data-dir`. */
 export async function launchBrowser(): Promise<TestBrowser> {
+  try {
+    await Deno.stat(chromiumPath);
+  } catch {
+    throw new Error(
+      `Chromium not found at ${chromiumPath}: run 'apt-get install -y chromium' (or set RINGSIDE_CHROMIUM)`,
+    );
+  }
   const profile = await Deno.makeTempDir({ prefix: "ringside-chromium-" });
   let context: BrowserContext;
   try {

@@ -68,7 +68,7 @@ function Dashboard(props: DashboardData): VNode {
         <${ConnectionBadge} connection="${model.connection}" />
       </header>
       <h1 class="pipe-name"><span class="muted">pipe</span> ${model.snapshot.name}</h1>
-      <p class="${`badge ${view.state}`}" data-testid="state">
+      <p class="${`badge ${view.state}`}" data-testid="state" aria-live="polite">
         <span aria-hidden="true">${stateIcons[view.state]}</span> ${view.label}
       </p>
       <p class="headline">${view.headline}</p>
@@ -133,9 +133,11 @@ function Throughput(props: { model: PipeModel; now: number }): VNode {
   const right = ended && last !== undefined ? last.at : props.now;
   const visible = props.model.samples.filter((s) => s.at >= right - sparklineWindowMs);
   const drawn = sparkline(visible, { width: chartWidth, height: chartHeight, now: right });
-  const caption = drawn.line === ""
-    ? "Throughput: no data yet"
-    : `Throughput, last ${formatDuration(drawn.spanMs / 1000)} · peak ${formatSpeed(drawn.peak)}`;
+  const caption = drawn.line !== ""
+    ? `Throughput, last ${formatDuration(drawn.spanMs / 1000)} · peak ${formatSpeed(drawn.peak)}`
+    : ended
+    ? "Throughput: not recorded (this page opened after the transfer)"
+    : "Throughput: no data yet";
   return html`
     <figure class="spark">
       <svg
