@@ -229,6 +229,8 @@ interface Context {
   dataFile: string;
   servers: Map<Target, Server>;
   results: Results;
+  /** Set when the bench stops its servers itself. */
+  stopping: boolean;
 }
 
 const mb = 1e6;
@@ -291,6 +293,13 @@ async function startServers(ctx: Context): Promise<void> {
       : await startRingside(target, ringsideFlags);
     ctx.servers.set(target, server);
     log(`started ${server.label} at ${server.origin} (pid ${server.proc.pid})`);
+    server.proc.status.then((status) => {
+      if (ctx.stopping) return;
+      const how = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+      log(
+        `\n!! ${server.label} (pid ${server.proc.pid}) exited on its own: ${how}\n${server.proc.tail()}`,
+      );
+    });
     await warmUp(ctx, server);
     ctx.results.rssAround.set(server.label, { start: rssNow(server), end: 0 });
   }
@@ -355,9 +364,6 @@ async function record(
     const message = (error as Error).message;
     series.errors.push(message.split("\n")[0]!);
     log(`  ${what}: FAILED ${message}`);
-    for (const server of ctx.servers.values()) {
-      if (server.proc.exited) log(`  !! ${server.label} has exited:\n${server.proc.tail()}`);
-    }
     return undefined;
   } finally {
     await delay(200);
@@ -1056,10 +1062,12 @@ async function main(): Promise<number> {
     dataFile: `${work}/data.bin`,
     servers: new Map(),
     results: new Results(),
+    stopping: false,
   };
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     cleaned ??= (async () => {
+      ctx.stopping = true;
       stopAll();
       await Promise.all([...ctx.servers.values()].map((s) => s.proc.status));
       await Deno.remove(work, { recursive: true }).catch(() => {});
