@@ -1,0 +1,87 @@
+import { createApp } from "./src/app.ts";
+import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
+import { createLog } from "./src/log.ts";
+import { currentRuntime, type Runtime } from "./src/runtime.ts";
+import { VERSION } from "./src/version.ts";
+
+const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone can watch.
+
+Usage:
+  ringside serve [flags]     serve HTTP pipes and their live progress (the default)
+  ringside --help            this text
+  ringside --version         the version
+
+Flags of serve (each also read from the environment variable in parentheses):
+${flagHelp()}
+
+Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
+`;
+
+async function serve(runtime: Runtime, config: Config): Promise<void> {
+  const log = createLog(config.logFormat);
+  const { app, tracker } = createApp(config, { log, runtime: runtime.name });
+  const server = await runtime.serve((request) => app.fetch(request), {
+    hostname: config.host,
+    port: config.port,
+  });
+  const origin = `http://${
+    server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
+  }:${server.port}`;
+  console.log(`listening on ${origin}`);
+  log("started", { runtime: runtime.name, version: VERSION, origin });
+
+  let stopping = false;
+  async function stop(signal: string): Promise<void> {
+    if (stopping) {
+      log("exiting now", { signal });
+      runtime.exit(1);
+    }
+    stopping = true;
+    const running = tracker.stats().transfers;
+    log("draining", {
+      signal,
+      transfers: running,
+      drainTimeout: formatDuration(config.drainTimeout),
+    });
+    const timedOut = await Promise.race([
+      tracker.drain().then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.drainTimeout)),
+    ]);
+    log(timedOut ? "drain timed out" : "drained", { transfers: tracker.stats().transfers });
+    tracker.close();
+    runtime.exit(0);
+  }
+  runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
+  runtime.onSignal("SIGINT", () => stop("SIGINT"));
+  if (config.exitOnStdinClose) {
+    runtime.stdinClosed().then(() => runtime.exit(0));
+  }
+}
+
+async function main(): Promise<void> {
+  const runtime: Runtime = currentRuntime();
+  const [command, ...rest] = runtime.args;
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return;
+  }
+  if (command === "--version" || command === "-V" || command === "version") {
+    console.log(`ringside ${VERSION} (${runtime.name})`);
+    return;
+  }
+  const args = command === "serve" ? rest : command === undefined ? [] : runtime.args;
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  let config: Config;
+  try {
+    config = parseConfig(args, runtime.env);
+  } catch (error) {
+    console.error(`ringside: ${(error as Error).message}. See 'ringside --help'.`);
+    runtime.exit(2);
+  }
+  await serve(runtime, config);
+}
+
+await main();

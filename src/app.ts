@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import type { Config } from "./config.ts";
+import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
+import { metaRoutes } from "./http/meta_routes.ts";
+import { errorResponse } from "./http/respond.ts";
+import type { Log } from "./log.ts";
+import { Tracker } from "./tracker.ts";
+
+/** Options for {@linkcode createApp}. */
+export interface AppOptions {
+  /** Where transfers are logged. @default nothing is logged */
+  log?: Log;
+  /** Shown by `/version`. @default "unknown" */
+  runtime?: string;
+  /** The dashboard page; without it, browsers get SSE. */
+  dashboard?: DashboardRenderer;
+  /** The front page `/`; without it, `/` shows the help text. */
+  frontPage?: (options: { origin: string }) => string;
+}
+
+/** The app and its state. */
+export interface App {
+  /** A runtime-neutral `Request → Response` handler. */
+  readonly app: Hono;
+  readonly tracker: Tracker;
+}
+
+/**
+ * Builds the whole server as a Hono app. No side effects: nothing listens until a runtime
+ * adapter serves `app.fetch`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createApp } from "./app.ts";
+ * import { defaultConfig } from "./config.ts";
+ * const { app, tracker } = createApp(defaultConfig());
+ * assert.equal((await app.request("/healthz")).status, 200);
+ * tracker.close();
+ * ```
+ */
+export function createApp(config: Config, options: AppOptions = {}): App {
+  const tracker = new Tracker(config, options.log);
+  const app = new Hono();
+  app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
+  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
+  app.get("/", (c) => {
+    const origin = new URL(c.req.url).origin;
+    if (options.frontPage) return c.html(options.frontPage({ origin }));
+    return c.redirect("/help");
+  });
+  const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
+  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
+  app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
+  app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
+  app.onError((error, c) => {
+    options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
+    return errorResponse(c.req.raw, 500, "Internal server error");
+  });
+  return { app, tracker };
+}

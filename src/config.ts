@@ -1,0 +1,252 @@
+/** Everything the server can be told at start-up. Durations are in milliseconds. */
+export interface Config {
+  host: string;
+  port: number;
+  maxSpectators: number;
+  spectatorTtl: number;
+  retention: number;
+  progressInterval: number;
+  heartbeat: number;
+  streamTimeout: number;
+  maxReceivers: number;
+  historyLines: number;
+  maxEventBytes: number;
+  waitTimeout: number;
+  writeTimeout: number;
+  drainTimeout: number;
+  maxTopics: number;
+  maxTotalSpectators: number;
+  logFormat: "text" | "json";
+  /** Exit when standard input closes (test harnesses and supervisors that own our stdin). */
+  exitOnStdinClose: boolean;
+}
+
+type FlagKind = "string" | "integer" | "duration" | "boolean" | "log-format";
+
+interface FlagSpec {
+  key: keyof Config;
+  kind: FlagKind;
+  help: string;
+}
+
+/** The `serve` flags, in the order `--help` lists them. */
+export const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "host": { key: "host", kind: "string", help: "address to listen on" },
+  "port": { key: "port", kind: "integer", help: "port to listen on (0 picks a free one)" },
+  "max-spectators": {
+    key: "maxSpectators",
+    kind: "integer",
+    help: "spectators per topic (SSE + WebSocket)",
+  },
+  "spectator-ttl": {
+    key: "spectatorTtl",
+    kind: "duration",
+    help: "one spectator connection's lifetime (EventSource reconnects)",
+  },
+  "retention": {
+    key: "retention",
+    kind: "duration",
+    help: "final state kept after a topic ends, for latecomers",
+  },
+  "progress-interval": {
+    key: "progressInterval",
+    kind: "duration",
+    help: "progress event cadence",
+  },
+  "heartbeat": { key: "heartbeat", kind: "duration", help: "SSE keepalive comment interval" },
+  "stream-timeout": {
+    key: "streamTimeout",
+    kind: "duration",
+    help: "job SSE stream lifetime, then a timeout event",
+  },
+  "max-receivers": { key: "maxReceivers", kind: "integer", help: "receivers per pipe (?n=)" },
+  "history-lines": {
+    key: "historyLines",
+    kind: "integer",
+    help: "process lines kept for latecomers",
+  },
+  "max-event-bytes": {
+    key: "maxEventBytes",
+    kind: "integer",
+    help: "JSON body of a publish, in bytes",
+  },
+  "wait-timeout": {
+    key: "waitTimeout",
+    kind: "duration",
+    help: "a waiting sender or receiver gives up after this",
+  },
+  "write-timeout": {
+    key: "writeTimeout",
+    kind: "duration",
+    help: "a spectator that takes no write for this long is dropped",
+  },
+  "drain-timeout": {
+    key: "drainTimeout",
+    kind: "duration",
+    help: "on SIGTERM, stop accepting and let transfers finish this long",
+  },
+  "max-topics": {
+    key: "maxTopics",
+    kind: "integer",
+    help: "topics alive at once, retained ones included (then 503)",
+  },
+  "max-total-spectators": {
+    key: "maxTotalSpectators",
+    kind: "integer",
+    help: "spectators on the whole server (then 503)",
+  },
+  "log-format": { key: "logFormat", kind: "log-format", help: "text or json" },
+  "exit-on-stdin-close": {
+    key: "exitOnStdinClose",
+    kind: "boolean",
+    help: "exit when standard input closes",
+  },
+};
+
+/**
+ * The defaults from the design.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "./config.ts";
+ * assert.equal(defaultConfig().port, 8080);
+ * ```
+ */
+export function defaultConfig(): Config {
+  return {
+    host: "127.0.0.1",
+    port: 8080,
+    maxSpectators: 50,
+    spectatorTtl: 30 * 60_000,
+    retention: 10 * 60_000,
+    progressInterval: 250,
+    heartbeat: 15_000,
+    streamTimeout: 10 * 60_000,
+    maxReceivers: 16,
+    historyLines: 1000,
+    maxEventBytes: 64 * 1024,
+    waitTimeout: 10 * 60_000,
+    writeTimeout: 30_000,
+    drainTimeout: 30_000,
+    maxTopics: 10_000,
+    maxTotalSpectators: 10_000,
+    logFormat: "text",
+    exitOnStdinClose: false,
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses `250ms`, `30s`, `10m`, `1h` (or a bare number of milliseconds) into milliseconds.
+ *
+ * @throws {TypeError} on anything else.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDuration } from "./config.ts";
+ * assert.equal(parseDuration("1.5s"), 1500);
+ * assert.equal(parseDuration("10m"), 600_000);
+ * ```
+ */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new TypeError(`Invalid duration '${text}' (use 250ms, 30s, 10m, 1h)`);
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? "ms"]!);
+}
+
+/**
+ * Formats milliseconds the way a person writes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatDuration } from "./config.ts";
+ * assert.equal(formatDuration(600_000), "10m");
+ * assert.equal(formatDuration(250), "250ms");
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ["h", "m", "s"] as const) {
+    if (ms >= UNITS[unit]! && ms % UNITS[unit]! === 0) return `${ms / UNITS[unit]!}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof Config] {
+  switch (spec.kind) {
+    case "string":
+      return value;
+    case "boolean":
+      if (value === "true" || value === "1" || value === "") return true;
+      if (value === "false" || value === "0") return false;
+      throw new TypeError(`Invalid value '${value}' for --${flag} (use true or false)`);
+    case "integer": {
+      if (!/^\d+$/.test(value)) {
+        throw new TypeError(`Invalid value '${value}' for --${flag} (a whole number)`);
+      }
+      return Number(value);
+    }
+    case "duration":
+      try {
+        return parseDuration(value);
+      } catch {
+        throw new TypeError(`Invalid value '${value}' for --${flag} (use 250ms, 30s, 10m, 1h)`);
+      }
+    case "log-format":
+      if (value === "text" || value === "json") return value;
+      throw new TypeError(`Invalid value '${value}' for --${flag} (use text or json)`);
+  }
+}
+
+function envName(flag: string): string {
+  return `RINGSIDE_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/**
+ * Builds the config from `RINGSIDE_*` environment variables, then `serve` flags on top.
+ * Flags take `--flag value` or `--flag=value`; boolean flags stand alone.
+ *
+ * @throws {TypeError} for an unknown flag, a missing or bad value.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./config.ts";
+ * const config = parseConfig(["--port=0", "--retention", "30s"], { RINGSIDE_MAX_SPECTATORS: "3" });
+ * assert.deepEqual([config.port, config.retention, config.maxSpectators], [0, 30_000, 3]);
+ * ```
+ */
+export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
+  const config = defaultConfig();
+  const record = config as unknown as Record<string, unknown>;
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const value = env[envName(flag)];
+    if (value !== undefined) record[spec.key] = parseValue(flag, spec, value);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const spec = match ? FLAGS[match[1]!] : undefined;
+    if (!match || !spec) throw new TypeError(`Unknown option '${arg}'`);
+    let value = match[2];
+    if (value === undefined && spec.kind === "boolean") value = "true";
+    if (value === undefined) {
+      value = args[++i];
+      if (value === undefined) throw new TypeError(`Missing value for --${match[1]}`);
+    }
+    record[spec.key] = parseValue(match[1]!, spec, value);
+  }
+  if (config.port > 65535) throw new RangeError(`Invalid port ${config.port}`);
+  return config;
+}
+
+/** The flag list for `--help`, with defaults and environment names. */
+export function flagHelp(): string {
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  return Object.entries(FLAGS).map(([flag, spec]) => {
+    const value = defaults[spec.key];
+    const shown = spec.kind === "duration" ? formatDuration(value as number) : String(value);
+    return `  --${flag.padEnd(22)} ${spec.help} [${shown}] (${envName(flag)})`;
+  }).join("\n");
+}

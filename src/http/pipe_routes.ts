@@ -1,0 +1,187 @@
+import { type Context, Hono } from "hono";
+import type { Config } from "../config.ts";
+import type { PipeSnapshot } from "../progress/snapshot.ts";
+import { nameError } from "../names.ts";
+import { PipeError } from "../pipe/pipe.ts";
+import { PipeTopic } from "../pipe/pipe_topic.ts";
+import { LimitError, type Tracker } from "../tracker.ts";
+import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
+
+/** The first path segments a short-form pipe name (`/{name}`) may not take. */
+const RESERVED = new Set([
+  "",
+  "help",
+  "version",
+  "healthz",
+  "metrics",
+  "api",
+  "w",
+  "static",
+  "favicon.ico",
+  "robots.txt",
+]);
+
+/** Content types a browser would run or render: relayed as `text/plain`. */
+const ACTIVE_TYPE = /html|xml|javascript|ecmascript/i;
+
+/**
+ * The headers a receiver gets from the sender's request: `Content-Type` (active types as
+ * `text/plain`), `Content-Length`, `Content-Disposition`, `X-Pipe-*`; always `nosniff`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { receiverHeaders } from "./pipe_routes.ts";
+ * const headers = receiverHeaders(new Headers({ "content-type": "text/html", "x-pipe-id": "7" }));
+ * assert.equal(headers.get("content-type"), "text/plain; charset=utf-8");
+ * assert.equal(headers.get("x-pipe-id"), "7");
+ * ```
+ */
+export function receiverHeaders(sent: Headers): Headers {
+  const headers = new Headers({ "x-content-type-options": "nosniff" });
+  const type = sent.get("content-type");
+  headers.set(
+    "content-type",
+    type === null
+      ? "application/octet-stream"
+      : ACTIVE_TYPE.test(type)
+      ? "text/plain; charset=utf-8"
+      : type,
+  );
+  for (const [key, value] of sent) {
+    if (key === "content-length" || key === "content-disposition" || key.startsWith("x-pipe-")) {
+      headers.set(key, value);
+    }
+  }
+  return headers;
+}
+
+/** A query parameter as a whole number, `null` when absent; throws a 400 `PipeError`. */
+function wholeNumber(c: Context, key: string, min: number, max: number): number | null {
+  const text = c.req.query(key);
+  if (text === undefined) return null;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new PipeError(400, `Invalid ${key}=${text} (a whole number from ${min} to ${max})`);
+  }
+  return value;
+}
+
+/** Renders the dashboard page of a pipe. */
+export type DashboardRenderer = (options: {
+  snapshot: PipeSnapshot;
+  eventsUrl: string;
+  jsonUrl: string;
+  origin: string;
+}) => string;
+
+/** Options for {@linkcode pipeRoutes}. */
+export interface PipeRoutesOptions {
+  config: Config;
+  /** Mounted at `/`: names whose first segment is reserved are not pipes there. */
+  shortForm?: boolean;
+  /** The HTML dashboard; without it, browsers get the SSE stream. */
+  dashboard?: DashboardRenderer;
+}
+
+/**
+ * Pipe routes relative to where they are mounted: `PUT|POST /{name}` sends, `GET /{name}`
+ * receives, `GET /{name}?progress` spectates. Mounted at `/api/v1/pipe` and, with
+ * `shortForm`, at `/` for names whose first segment is not reserved.
+ */
+export function pipeRoutes(
+  tracker: Tracker,
+  options: PipeRoutesOptions,
+): Hono {
+  const { config } = options;
+  const app = new Hono();
+
+  function pipeName(c: Context): string | null {
+    const path = new URL(c.req.url).pathname;
+    const name = path.slice(path.indexOf("/", options.shortForm ? 0 : "/api/v1/pipe".length) + 1);
+    if (options.shortForm && RESERVED.has(name.split("/")[0]!)) return null;
+    return name;
+  }
+
+  function fail(c: Context, error: unknown): Response {
+    if (error instanceof PipeError || error instanceof LimitError) {
+      return errorResponse(c.req.raw, error.status, error.message);
+    }
+    throw error;
+  }
+
+  app.on(["PUT", "POST"], "/:name{.+}", (c) => {
+    const name = pipeName(c);
+    if (name === null) return c.notFound();
+    const invalid = nameError(name);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    try {
+      const n = wholeNumber(c, "n", 1, config.maxReceivers);
+      const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
+      const length = c.req.header("content-length");
+      const log = tracker.pipe(name, true).send({
+        body: c.req.raw.body,
+        n,
+        total: length === undefined ? size : Number(length),
+        headers: receiverHeaders(c.req.raw.headers),
+        signal: c.req.raw.signal,
+      });
+      return new Response(log, {
+        headers: {
+          "content-type": "text/plain; charset=utf-8",
+          "x-content-type-options": "nosniff",
+        },
+      });
+    } catch (error) {
+      return fail(c, error);
+    }
+  });
+
+  app.get("/:name{.+}", async (c) => {
+    const name = pipeName(c);
+    if (name === null) return c.notFound();
+    const invalid = nameError(name);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    try {
+      if (c.req.query("progress") !== undefined) return spectate(c, name);
+      const n = wholeNumber(c, "n", 1, config.maxReceivers);
+      const { body, headers } = await tracker.pipe(name, true).receive({
+        n,
+        signal: c.req.raw.signal,
+      });
+      return new Response(body, { headers });
+    } catch (error) {
+      return fail(c, error);
+    }
+  });
+
+  function spectate(c: Context, name: string): Response {
+    const format = spectateFormat(c.req.raw);
+    if (format === null) {
+      return errorResponse(
+        c.req.raw,
+        400,
+        `Invalid format '${c.req.query("format")}' (html, json or sse)`,
+      );
+    }
+    if (format === "json" || (format === "html" && options.dashboard)) {
+      const snapshot = (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot();
+      if (format === "json") return c.json(snapshot, 200, { "cache-control": "no-store" });
+      const url = new URL(c.req.url);
+      const base = `${url.pathname}?progress`;
+      return c.html(
+        options.dashboard!({
+          snapshot,
+          eventsUrl: `${base}&format=sse`,
+          jsonUrl: `${base}&format=json`,
+          origin: url.origin,
+        }),
+      );
+    }
+    const spectator = tracker.spectatePipe(name);
+    c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
+    return new Response(spectator.stream, { headers: SSE_HEADERS });
+  }
+
+  return app;
+}

@@ -1,0 +1,332 @@
+import { formatDuration } from "../config.ts";
+import { FanOut } from "./fan_out.ts";
+import { PipeTopic } from "./pipe_topic.ts";
+
+/** An HTTP status and the one line that explains it. */
+export class PipeError extends Error {
+  readonly status: 400 | 408 | 409 | 503;
+  constructor(status: 400 | 408 | 409 | 503, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Options for {@linkcode Pipe}. */
+export interface PipeOptions {
+  /** A waiting sender or receiver gives up after this many ms. @default 600000 */
+  waitTimeout?: number;
+  /** Passed to the pipe's topics. @default 250 */
+  progressInterval?: number;
+  /** Chunks each receiver may hold. @default 2 */
+  highWaterMark?: number;
+  /** Called when a run starts, ends, or a waiting side leaves; the tracker listens. */
+  onChange?: (pipe: Pipe) => void;
+}
+
+/** What a sender brings. */
+export interface SenderRequest {
+  body: ReadableStream<Uint8Array> | null;
+  /** `?n=`, or `null` when not given. */
+  n: number | null;
+  /** `Content-Length` or `?size=`, for percent and ETA. */
+  total: number | null;
+  /** The headers to hand to receivers. */
+  headers: Headers;
+  /** Aborts when the sender's connection goes away. */
+  signal: AbortSignal;
+}
+
+/** What a receiver gets once the transfer starts. */
+export interface ReceiverResponse {
+  body: ReadableStream<Uint8Array>;
+  headers: Headers;
+}
+
+interface Sender {
+  request: SenderRequest;
+  log: ReadableStreamDefaultController<Uint8Array>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Receiver {
+  resolve: (response: ReceiverResponse) => void;
+  reject: (error: PipeError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One pipe name: the rendezvous of a sender and `n` receivers (either side may come first) and
+ * the relay between them. A run ends when every receiver has every byte (`complete`) or when
+ * the sender or every receiver goes away (`failed`); then the name is free for a new run and
+ * {@linkcode Pipe.topic} keeps the ended run for latecomers until a new one starts.
+ *
+ * Before the transfer starts, a side that disconnects or waits longer than `waitTimeout`
+ * simply leaves; when nobody is left the topic goes back to `idle`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Pipe } from "./pipe.ts";
+ * const pipe = new Pipe("hello");
+ * const receiving = pipe.receive({ n: null, signal: new AbortController().signal });
+ * pipe.send({
+ *   body: ReadableStream.from([new TextEncoder().encode("hi")]),
+ *   n: null,
+ *   total: 2,
+ *   headers: new Headers(),
+ *   signal: new AbortController().signal,
+ * });
+ * const { body } = await receiving;
+ * assert.equal(await new Response(body).text(), "hi");
+ * ```
+ */
+export class Pipe {
+  readonly name: string;
+  #options: PipeOptions;
+  #topic: PipeTopic;
+  #sender: Sender | null = null;
+  #receivers: Receiver[] = [];
+  #expected: number | null = null;
+  #relay: FanOut | null = null;
+
+  constructor(name: string, options: PipeOptions = {}) {
+    this.name = name;
+    this.#options = options;
+    this.#topic = this.#newTopic();
+  }
+
+  /** The current run, or the last one after it ended. */
+  get topic(): PipeTopic {
+    return this.#topic;
+  }
+
+  /** Whether a sender, a receiver or a transfer is here now. */
+  get busy(): boolean {
+    return this.#sender !== null || this.#receivers.length > 0 || this.#relay !== null;
+  }
+
+  /** Whether bytes are flowing now. */
+  get transferring(): boolean {
+    return this.#relay !== null;
+  }
+
+  /**
+   * Connects the sender. The returned stream is the sender's response: plain-text lines of
+   * what happens. It ends after every receiver has every byte and is errored on failure, so
+   * `curl` exits non-zero then.
+   *
+   * @throws {PipeError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
+   */
+  send(request: SenderRequest): ReadableStream<Uint8Array> {
+    if (this.#sender || this.#relay) {
+      throw new PipeError(409, `Pipe '${this.name}' already has a sender`);
+    }
+    const n = this.#agreeOnN(request.n);
+    this.#freshRunIfEnded();
+    let log!: ReadableStreamDefaultController<Uint8Array>;
+    // deno-lint-ignore prefer-const
+    let sender: Sender;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        log = controller;
+      },
+      cancel: () => this.#senderLeft(sender, "Sender disconnected"),
+    });
+    const waitTimeout = this.#options.waitTimeout ?? 600_000;
+    sender = {
+      request,
+      log,
+      timer: setTimeout(() => {
+        this.#say(sender, `[ERROR] No receiver came within ${formatDuration(waitTimeout)}.`);
+        this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
+      }, waitTimeout),
+    };
+    this.#sender = sender;
+    request.signal.addEventListener(
+      "abort",
+      () => this.#senderLeft(sender, "Sender disconnected"),
+      { once: true },
+    );
+    this.#say(
+      sender,
+      `[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`,
+    );
+    this.#update();
+    this.#startIfReady();
+    return stream;
+  }
+
+  /**
+   * Connects a receiver; resolves when the transfer starts.
+   *
+   * @throws {PipeError} 409 when the pipe already has all its receivers, 400 when `n`
+   * disagrees, 408 when no sender comes within `waitTimeout`.
+   */
+  receive(request: { n: number | null; signal: AbortSignal }): Promise<ReceiverResponse> {
+    if (this.#relay) {
+      throw new PipeError(409, `Pipe '${this.name}' is transferring to all its receivers already`);
+    }
+    const n = this.#agreeOnN(request.n);
+    if (this.#receivers.length >= n) {
+      throw new PipeError(409, `Pipe '${this.name}' already has its ${n} receiver(s)`);
+    }
+    this.#freshRunIfEnded();
+    const waitTimeout = this.#options.waitTimeout ?? 600_000;
+    const { promise, resolve, reject } = Promise.withResolvers<ReceiverResponse>();
+    const receiver: Receiver = {
+      resolve,
+      reject,
+      timer: setTimeout(() => {
+        const message = `No sender came to pipe '${this.name}' within ${
+          formatDuration(waitTimeout)
+        }`;
+        this.#receiverLeft(receiver, new PipeError(408, message));
+      }, waitTimeout),
+    };
+    this.#receivers.push(receiver);
+    request.signal.addEventListener(
+      "abort",
+      () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected")),
+      { once: true },
+    );
+    if (this.#sender) {
+      this.#say(this.#sender, `[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
+    }
+    this.#update();
+    this.#startIfReady();
+    return promise;
+  }
+
+  /** Fails a running transfer (shutdown). */
+  abort(reason: string): void {
+    this.#relay?.abort(new Error(reason));
+  }
+
+  #agreeOnN(n: number | null): number {
+    const agreed = this.#expected ?? n ?? 1;
+    if (n !== null && n !== agreed) {
+      throw new PipeError(400, `n=${n} does not match n=${agreed} of pipe '${this.name}'`);
+    }
+    this.#expected = agreed;
+    return agreed;
+  }
+
+  #freshRunIfEnded(): void {
+    if (!this.#topic.ended) return;
+    this.#topic = this.#newTopic();
+    this.#options.onChange?.(this);
+  }
+
+  #newTopic(): PipeTopic {
+    return new PipeTopic(this.name, {
+      ...(this.#options.progressInterval
+        ? { progressInterval: this.#options.progressInterval }
+        : {}),
+    });
+  }
+
+  #update(): void {
+    this.#topic.wait({
+      receivers: this.#receivers.length,
+      receiversExpected: this.#expected ?? 1,
+      hasSender: this.#sender !== null,
+    });
+    if (!this.busy) {
+      this.#expected = null;
+      this.#options.onChange?.(this);
+    }
+  }
+
+  #say(sender: Sender, line: string): void {
+    try {
+      sender.log.enqueue(encoder.encode(line + "\n"));
+    } catch {
+      // the sender's response is gone
+    }
+  }
+
+  #senderLeft(sender: Sender, reason: string): void {
+    if (this.#sender !== sender) return;
+    if (this.#relay) {
+      this.#relay.abort(new Error(reason));
+      return;
+    }
+    clearTimeout(sender.timer);
+    this.#sender = null;
+    sender.request.body?.cancel(reason).catch(() => {});
+    try {
+      sender.log.error(new Error(reason));
+    } catch {
+      // already closed
+    }
+    this.#update();
+  }
+
+  #receiverLeft(receiver: Receiver, error: PipeError): void {
+    const index = this.#receivers.indexOf(receiver);
+    if (index < 0) return;
+    if (this.#relay) {
+      this.#relay.cancelOutput(index, error);
+      return;
+    }
+    clearTimeout(receiver.timer);
+    this.#receivers.splice(index, 1);
+    receiver.reject(error);
+    if (this.#sender) {
+      this.#say(this.#sender, `[INFO] A receiver left (${this.#receivers.length} connected).`);
+    }
+    this.#update();
+  }
+
+  #startIfReady(): void {
+    const sender = this.#sender;
+    const n = this.#expected ?? 1;
+    if (!sender || this.#receivers.length < n) return;
+    clearTimeout(sender.timer);
+    for (const receiver of this.#receivers) clearTimeout(receiver.timer);
+    const receivers = this.#receivers;
+    const topic = this.#topic;
+    const body = sender.request.body ?? ReadableStream.from<Uint8Array>([]);
+    const relay = new FanOut(body, n, {
+      ...(this.#options.highWaterMark ? { highWaterMark: this.#options.highWaterMark } : {}),
+      onComplete: () => {
+        this.#say(sender, `[INFO] Sent ${relay.bytes} bytes to ${relay.delivered} receiver(s).`);
+        sender.log.close();
+        this.#finish();
+        topic.complete();
+        this.#options.onChange?.(this);
+      },
+      onError: (error) => {
+        this.#say(sender, `[ERROR] ${error.message}.`);
+        try {
+          sender.log.error(error);
+        } catch {
+          // already closed
+        }
+        this.#finish();
+        topic.fail(error.message);
+        this.#options.onChange?.(this);
+      },
+    });
+    this.#relay = relay;
+    topic.start({
+      bytes: () => relay.bytes,
+      receivers: () => relay.open + relay.delivered,
+      total: sender.request.total,
+    });
+    this.#say(sender, `[INFO] Start sending to ${n} receiver(s).`);
+    receivers.forEach((receiver, i) =>
+      receiver.resolve({ body: relay.outputs[i]!, headers: sender.request.headers })
+    );
+    this.#options.onChange?.(this);
+  }
+
+  #finish(): void {
+    this.#relay = null;
+    this.#sender = null;
+    this.#receivers = [];
+    this.#expected = null;
+  }
+}

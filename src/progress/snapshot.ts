@@ -1,0 +1,59 @@
+/** The states of a pipe transfer: `idle → waiting → streaming → complete`, or `failed`. */
+export type PipeState = "idle" | "waiting" | "streaming" | "complete" | "failed";
+
+/**
+ * What a spectator sees of a pipe: every SSE event's `data`, the JSON snapshot, and the
+ * dashboard's initial state. JSON, camelCase, complete in every event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTerminal } from "./snapshot.ts";
+ * assert.equal(isTerminal("complete"), true);
+ * ```
+ */
+export interface PipeSnapshot {
+  kind: "pipe";
+  name: string;
+  state: PipeState;
+  /** Receivers connected now. */
+  receivers: number;
+  /** Receivers the transfer waits for (`?n=`, default 1). */
+  receiversExpected: number;
+  /** Bytes relayed so far. */
+  bytes: number;
+  /** Total bytes, from `Content-Length` or `?size=`; `null` while unknown. */
+  total: number | null;
+  /** `null` while the total is unknown. */
+  percent: number | null;
+  /** Smoothed relay rate. */
+  bytesPerSec: number;
+  /** Smoothed megabytes (10^6 bytes) per second. */
+  mbps: number;
+  /** `null` while the total is unknown or nothing moves. */
+  etaSec: number | null;
+  /** When bytes started to flow; `null` before. */
+  startedAt: string | null;
+  updatedAt: string;
+  /** Seconds since `startedAt` (until the end, then the transfer's duration). */
+  durationSec: number;
+  /** SSE and WebSocket spectators of this pipe now. */
+  spectators: number;
+  /** Why the transfer failed; `null` otherwise. */
+  error: string | null;
+}
+
+/**
+ * Whether a state is final.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTerminal } from "./snapshot.ts";
+ * assert.equal(isTerminal("failed"), true);
+ * assert.equal(isTerminal("streaming"), false);
+ * ```
+ */
+export function isTerminal(state: PipeState): boolean {
+  return state === "complete" || state === "failed";
+}

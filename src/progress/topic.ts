@@ -1,0 +1,110 @@
+const encoder = new TextEncoder();
+
+/**
+ * One event of a {@linkcode Topic}. Its SSE frame is encoded once, on first use, and the same
+ * bytes go to every spectator.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TopicEvent } from "./topic.ts";
+ * const event = new TopicEvent("progress", { bytes: 1 });
+ * assert.equal(new TextDecoder().decode(event.frame), 'event: progress\ndata: {"bytes":1}\n\n');
+ * ```
+ */
+export class TopicEvent extends Event {
+  /** The event's JSON payload. */
+  readonly data: unknown;
+  /** A terminal event ends the topic: spectators get it, then their stream closes. */
+  readonly terminal: boolean;
+  #frame: Uint8Array | undefined;
+
+  constructor(type: string, data: unknown, terminal = false) {
+    super(type);
+    this.data = data;
+    this.terminal = terminal;
+  }
+
+  /** `event: TYPE\ndata: JSON\n\n`, UTF-8. */
+  get frame(): Uint8Array {
+    this.#frame ??= encoder.encode(`event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`);
+    return this.#frame;
+  }
+}
+
+/**
+ * Something spectators watch: a pipe run, a job, a process. It holds the last state (cache-last,
+ * O(1) memory) and dispatches {@linkcode TopicEvent}s; subscribers attach with
+ * `addEventListener` for each of {@linkcode Topic.eventTypes}. Dispatching never waits for a
+ * subscriber, so a slow one cannot block the publisher.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Topic } from "./topic.ts";
+ * class Counter extends Topic {
+ *   count = 0;
+ *   constructor() { super("counter", "c", ["tick", "done"]); }
+ *   snapshot() { return { count: this.count }; }
+ *   tick() { this.count++; this.emit("tick", this.snapshot()); }
+ *   stop() { this.emit("done", this.snapshot(), true); }
+ * }
+ * const counter = new Counter();
+ * const seen: unknown[] = [];
+ * counter.addEventListener("tick", (event) => seen.push((event as TopicEvent).data));
+ * counter.tick();
+ * counter.stop();
+ * assert.deepEqual(seen, [{ count: 1 }]);
+ * assert.deepEqual(counter.greeting().map((event) => event.type), ["done"]);
+ * ```
+ */
+export abstract class Topic extends EventTarget {
+  /** `pipe`, `job` or `process`. */
+  readonly kind: string;
+  readonly name: string;
+  /** The event types a spectator subscribes to. */
+  readonly eventTypes: readonly string[];
+  /** Spectators attached now (SSE and WebSocket). */
+  spectators = 0;
+  #end: TopicEvent | null = null;
+  #endedAt: number | null = null;
+
+  constructor(kind: string, name: string, eventTypes: readonly string[]) {
+    super();
+    this.kind = kind;
+    this.name = name;
+    this.eventTypes = eventTypes;
+  }
+
+  /** The current state as JSON-ready data. */
+  abstract snapshot(): unknown;
+
+  /** Whether a terminal event was emitted. */
+  get ended(): boolean {
+    return this.#end !== null;
+  }
+
+  /** `Date.now()` when the terminal event was emitted, or `null`. */
+  get endedAt(): number | null {
+    return this.#endedAt;
+  }
+
+  /**
+   * What a new spectator gets at once: the terminal event after the end, else one `state`
+   * event with the current snapshot.
+   */
+  greeting(): TopicEvent[] {
+    return [this.#end ?? new TopicEvent("state", this.snapshot())];
+  }
+
+  /** Dispatches an event to every subscriber. Nothing is emitted after a terminal event. */
+  protected emit(type: string, data: unknown, terminal = false): void {
+    if (this.#end) return;
+    const event = new TopicEvent(type, data, terminal);
+    if (terminal) {
+      this.#end = event;
+      this.#endedAt = Date.now();
+    }
+    this.dispatchEvent(event);
+  }
+}

@@ -1,0 +1,152 @@
+import type { Topic, TopicEvent } from "../progress/topic.ts";
+
+const encoder = new TextEncoder();
+const RETRY = encoder.encode("retry: 2000\n\n");
+const KEEPALIVE = encoder.encode(": keepalive\n\n");
+
+/** Options for {@linkcode Spectator}. */
+export interface SpectatorOptions {
+  /** Event types whose newest occurrence replaces an unsent older one. @default ["progress"] */
+  latestWins?: readonly string[];
+  /** A `: keepalive` comment after this many ms without a write. @default 15000 */
+  heartbeat?: number;
+  /** The connection is closed after this many ms (EventSource reconnects). @default 1800000 */
+  ttl?: number;
+  /** Dropped when the socket takes no write for this many ms. @default 30000 */
+  writeTimeout?: number;
+  /** Called once when the spectator is gone, whatever the reason. */
+  onClose?: (reason: "end" | "ttl" | "cancel" | "write-timeout") => void;
+}
+
+/**
+ * One SSE spectator of a {@linkcode Topic}: {@linkcode Spectator.stream} is the response body.
+ *
+ * It never blocks the topic: the topic's events land in a small queue that the runtime drains
+ * at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a newer
+ * one overwrites; every other event (state, done, error) is queued and never dropped. The
+ * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
+ * event, after `ttl`, or is errored when the socket takes no write for `writeTimeout`.
+ * Cancelling the stream (the client went away) unsubscribes; `close()` is safe to call twice.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PipeTopic } from "../pipe/pipe_topic.ts";
+ * import { Spectator } from "./spectator.ts";
+ * const topic = new PipeTopic("p");
+ * const spectator = new Spectator(topic);
+ * topic.fail("Sender disconnected");
+ * const text = (await Array.fromAsync(spectator.stream.pipeThrough(new TextDecoderStream()))).join("");
+ * assert.match(text, /^retry: 2000\n\nevent: state\n.*\n\nevent: error\n/s);
+ * ```
+ */
+export class Spectator {
+  /** The SSE body. */
+  readonly stream: ReadableStream<Uint8Array>;
+  #topic: Topic;
+  #options: SpectatorOptions;
+  #latestWins: ReadonlySet<string>;
+  #queue: Uint8Array[] = [];
+  #latest: Uint8Array | null = null;
+  #ending = false;
+  #closed = false;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #wake: (() => void) | null = null;
+  #wroteSinceBeat = true;
+  #heartbeat: ReturnType<typeof setInterval>;
+  #ttl: ReturnType<typeof setTimeout>;
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
+  #listener = (event: Event) => this.#onEvent(event as TopicEvent);
+
+  constructor(topic: Topic, options: SpectatorOptions = {}) {
+    this.#topic = topic;
+    this.#options = options;
+    this.#latestWins = new Set(options.latestWins ?? ["progress"]);
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: () => this.#pull(),
+      cancel: () => this.close("cancel"),
+    }, { highWaterMark: 0 });
+    this.#queue.push(RETRY);
+    topic.spectators++;
+    for (const event of topic.greeting()) this.#onEvent(event);
+    for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
+    this.#heartbeat = setInterval(() => {
+      if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
+      this.#wroteSinceBeat = false;
+    }, options.heartbeat ?? 15_000);
+    this.#ttl = setTimeout(() => this.close("ttl"), options.ttl ?? 30 * 60_000);
+  }
+
+  /** Ends the stream and unsubscribes. Safe to call twice. */
+  close(reason: "end" | "ttl" | "cancel" | "write-timeout" = "end"): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const type of this.#topic.eventTypes) {
+      this.#topic.removeEventListener(type, this.#listener);
+    }
+    this.#topic.spectators--;
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#ttl);
+    clearTimeout(this.#writeTimer);
+    this.#queue = [];
+    this.#latest = null;
+    try {
+      if (reason === "write-timeout") {
+        this.#controller.error(new Error("Spectator took no write in time"));
+      } else if (reason !== "cancel") {
+        this.#controller.close();
+      }
+    } catch {
+      // already closed by the consumer
+    }
+    this.#wake?.();
+    this.#options.onClose?.(reason);
+  }
+
+  #onEvent(event: TopicEvent): void {
+    if (event.terminal) this.#ending = true;
+    this.#offer(event.frame, this.#latestWins.has(event.type));
+  }
+
+  #offer(frame: Uint8Array, latestWins: boolean): void {
+    if (this.#closed) return;
+    if (latestWins) {
+      this.#latest = frame;
+    } else {
+      // A full snapshot supersedes an older unsent progress.
+      this.#latest = null;
+      this.#queue.push(frame);
+    }
+    if (this.#wake) {
+      this.#wake();
+    } else {
+      this.#writeTimer ??= setTimeout(
+        () => this.close("write-timeout"),
+        this.#options.writeTimeout ?? 30_000,
+      );
+    }
+  }
+
+  async #pull(): Promise<void> {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
+    while (!this.#closed) {
+      const frame = this.#queue.shift() ?? this.#latest;
+      if (frame) {
+        if (frame === this.#latest) this.#latest = null;
+        this.#wroteSinceBeat = true;
+        this.#controller.enqueue(frame);
+        return;
+      }
+      if (this.#ending) {
+        this.close("end");
+        return;
+      }
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = null;
+    }
+  }
+}
