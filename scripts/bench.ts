@@ -3,7 +3,7 @@
  * ceiling (socat), measured in one run on this machine. It prints figures; it is not a test.
  *
  * ```sh
- * deno run -A scripts/bench.ts                  # the default run (1 GB, 3 runs, ~4 min)
+ * deno run -A scripts/bench.ts                  # the default run (1 GB, 3 runs, ~2 min on 2 cores)
  * deno run -A scripts/bench.ts --quick          # smoke check (200 MB, 1 run)
  * deno run -A scripts/bench.ts --only piping,ceiling --size 500M
  * deno run -A scripts/bench.ts --long --only bun --long-size 2G   # memory soak, opt-in
@@ -175,10 +175,22 @@ function parseOnly(only: string | undefined): { targets: Target[]; sections: Sec
 interface Sample {
   mbps: number;
   seconds: number;
+  bytes: number;
   /** Server peak RSS in bytes during the transfer (ringside and piping-server). */
   rss: number | undefined;
-  /** Server CPU time over wall time (1 = one core busy), during the transfer. */
-  cpu: number | undefined;
+  /** Server CPU time (user + system) during the transfer, in seconds. */
+  cpuSeconds: number | undefined;
+  /** Which run (1…`--runs`) it belongs to, so runs can be paired. */
+  run: number;
+}
+
+/** What {@linkcode record} files a measurement under. */
+interface Label {
+  /** `section/relay/variant` */
+  key: string;
+  /** For the progress lines. */
+  what: string;
+  run: number;
 }
 
 interface Series {
@@ -347,17 +359,17 @@ function timeoutFor(bytes: number, bytesPerSec = 5 * mb): number {
 
 async function record(
   ctx: Context,
-  key: string,
-  what: string,
-  measure: () => Promise<Sample>,
+  { key, what, run }: Label,
+  measure: () => Promise<Omit<Sample, "run">>,
 ): Promise<Sample | undefined> {
   const series = ctx.results.get(key);
   try {
-    const sample = await measure();
+    const sample = { ...await measure(), run };
     series.samples.push(sample);
+    const cpu = (sample.cpuSeconds ?? NaN) / sample.seconds;
     const rss = sample.rss === undefined
       ? ""
-      : `, server peak RSS ${fmtMB(sample.rss)}, CPU ${pct(sample.cpu ?? NaN)} of a core`;
+      : `, server peak RSS ${fmtMB(sample.rss)}, CPU ${pct(cpu)} of a core`;
     log(`  ${what}: ${fmtRate(sample.mbps)} MB/s in ${sample.seconds.toFixed(2)} s${rss}`);
     return sample;
   } catch (error) {
@@ -382,7 +394,7 @@ interface RelayOnceOptions {
 }
 
 /** One transfer through `server` while its RSS and CPU are watched. */
-async function relayOnce(ctx: Context, options: RelayOnceOptions): Promise<Sample> {
+async function relayOnce(ctx: Context, options: RelayOnceOptions): Promise<Omit<Sample, "run">> {
   const probe = new ProcessProbe(options.server.proc.pid);
   try {
     const result = await transfer({
@@ -394,7 +406,7 @@ async function relayOnce(ctx: Context, options: RelayOnceOptions): Promise<Sampl
       ...(options.limitRate === undefined ? {} : { limitRate: options.limitRate }),
     });
     const { peakRss, cpuSeconds } = probe.stop();
-    return { ...result, rss: peakRss, cpu: cpuSeconds / result.seconds };
+    return { ...result, rss: peakRss, cpuSeconds };
   } finally {
     probe.stop();
   }
@@ -418,10 +430,10 @@ async function benchThroughput(ctx: Context): Promise<void> {
         const upload = { kind: mode, file: ctx.dataFile };
         const what = `${targetLabel(target)}, ${modeLabel[mode]}, run ${run}`;
         const timeoutMs = timeoutFor(options.size);
-        await record(ctx, `throughput/${target}/${mode}`, what, async () => {
+        await record(ctx, { key: `throughput/${target}/${mode}`, what, run }, async () => {
           if (target === "ceiling") {
             const result = await rawTransfer(upload, { expectedBytes: options.size, timeoutMs });
-            return { mbps: result.mbps, seconds: result.seconds, rss: undefined, cpu: undefined };
+            return { ...result, rss: undefined, cpuSeconds: undefined };
           }
           const name = pipeName(target, mode, run);
           return await relayOnce(ctx, {
@@ -458,10 +470,10 @@ async function benchLatency(ctx: Context): Promise<void> {
         const what = `${targetLabel(target)}, ${modeLabel[mode]}, latency run ${run}`;
         const upload = { kind: mode, file };
         const name = pipeName(target, "latency", mode, run);
+        const label = { key: `latency/${target}/${mode}`, what, run };
         await record(
           ctx,
-          `latency/${target}/${mode}`,
-          what,
+          label,
           () =>
             relayOnce(ctx, {
               server,
@@ -487,7 +499,7 @@ async function benchSpectators(ctx: Context, runtimes: Runtime[]): Promise<void>
       for (const count of options.spectatorCounts) {
         const key = `spectators/${runtime}/${count}`;
         const what = `ringside (${runtime}), ${count} spectators, run ${run}`;
-        await record(ctx, key, what, () => watchedTransfer(ctx, runtime, count, key));
+        await record(ctx, { key, what, run }, () => watchedTransfer(ctx, runtime, count, key));
       }
     }
   }
@@ -499,7 +511,7 @@ async function watchedTransfer(
   runtime: Runtime,
   count: number,
   key: string,
-): Promise<Sample> {
+): Promise<Omit<Sample, "run">> {
   const server = ctx.servers.get(runtime)!;
   const name = pipeName(runtime, "watched", count);
   const spectators = Array.from(
@@ -573,7 +585,8 @@ async function benchTar(ctx: Context, runtimes: Runtime[]): Promise<void> {
     const server = ctx.servers.get(runtime)!;
     const name = pipeName(runtime, "tar");
     const spectator = new Spectator(`${server.pipeUrl(name)}?progress`);
-    await record(ctx, `tar/${runtime}`, `ringside (${runtime}), tar, capped`, async () => {
+    const label = { key: `tar/${runtime}`, what: `ringside (${runtime}), tar, capped`, run: 1 };
+    await record(ctx, label, async () => {
       await connectAll([spectator]);
       const sample = await relayOnce(ctx, {
         server,
@@ -634,8 +647,7 @@ async function benchLong(ctx: Context, runtimes: Runtime[]): Promise<void> {
       });
       const { peakRss: peak, cpuSeconds } = probe.stop();
       ctx.results.soak.set(runtime, { result, peak, rssEnd: rssNow(server) });
-      const cpu = cpuSeconds / result.seconds;
-      ctx.results.get(`soak/${runtime}`).samples.push({ ...result, rss: peak, cpu });
+      ctx.results.get(`soak/${runtime}`).samples.push({ ...result, rss: peak, cpuSeconds, run: 1 });
       log(`  done: ${fmtRate(result.mbps)} MB/s, peak RSS ${fmtMB(peak)}`);
     } catch (error) {
       ctx.results.get(`soak/${runtime}`).errors.push((error as Error).message);
@@ -701,7 +713,9 @@ interface Stats {
 function stats(series: Series): Stats {
   const rates = series.samples.map((s) => s.mbps);
   const rss = series.samples.flatMap((s) => (s.rss === undefined ? [] : [s.rss]));
-  const cpu = series.samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]));
+  const cpu = series.samples.flatMap((s) =>
+    s.cpuSeconds === undefined ? [] : [s.cpuSeconds / s.seconds]
+  );
   return {
     median: median(rates),
     range: rates.length > 0 ? `${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))}` : "–",
@@ -809,16 +823,34 @@ function reportRatios(ctx: Context, runtimes: Runtime[]): string[] {
   ];
 }
 
+/** `a`'s throughput over `base`'s, run by run (runs interleave, so drift cancels). */
+function pairedRatios(a: Series, base: Series): number[] {
+  const baseByRun = new Map(base.samples.map((s) => [s.run, s.mbps]));
+  return a.samples.flatMap((s) => {
+    const b = baseByRun.get(s.run);
+    return b === undefined ? [] : [s.mbps / b];
+  });
+}
+
+/** Median server CPU seconds per 10^9 bytes relayed. */
+function cpuPerGB(series: Series): number {
+  return median(
+    series.samples.flatMap((s) =>
+      s.cpuSeconds === undefined ? [] : [s.cpuSeconds / (s.bytes / 1e9)]
+    ),
+  );
+}
+
 function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
   const { results, options } = ctx;
   const targets: Record<number, number> = { 50: 0.03, 500: 0.10 };
   const rows: string[][] = [];
   for (const runtime of runtimes) {
-    const base = stats(results.get(`spectators/${runtime}/0`)).median;
+    const base = results.get(`spectators/${runtime}/0`);
     for (const count of options.spectatorCounts) {
       const series = results.get(`spectators/${runtime}/${count}`);
       const s = stats(series);
-      const ratio = s.median / base;
+      const ratio = median(pairedRatios(series, base));
       const limit = targets[count];
       const events = series.progressPerSpectator;
       rows.push([
@@ -830,10 +862,11 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
         count === 0 ? "" : pct(1 - ratio),
         limit === undefined ? "" : `< ${(limit * 100).toFixed(0)} %`,
         limit === undefined || !Number.isFinite(ratio) ? "" : verdict(1 - ratio < limit),
+        cpuPerGB(series).toFixed(2),
+        count === 0 ? "" : (cpuPerGB(series) / cpuPerGB(base)).toFixed(2),
         events.length > 0 ? median(events).toFixed(1) : "",
         count === 0 ? "" : String(series.missingDone),
         s.rss,
-        s.cpu,
         series.readerCpu.length > 0 ? `${(median(series.readerCpu) * 100).toFixed(0)} %` : "–",
         s.runs,
       ]);
@@ -848,17 +881,21 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
     "cost",
     "target",
     "",
+    "server CPU s/GB",
+    "÷ 0",
     "progress/spect.",
     "no done",
     "peak RSS",
-    "server CPU",
     "readers CPU",
     "runs",
   ];
   return [
     "2. Spectators: SSE readers in this process, connected before the transfer starts; " +
-    "Content-Length upload\n   with -H 'Expect:' (no 100-continue handshake, so a start-up stall " +
-    "cannot dilute the ratio)",
+    "Content-Length upload with -H 'Expect:'",
+    "   (no 100-continue handshake, so a start-up stall cannot dilute the ratio). " +
+    "÷ 0 = median of run-by-run ratios to the 0-spectator run.",
+    "   readers CPU = this process reading the SSE streams, on the same cores as the relay: " +
+    "part of the cost measured here, not of a real remote audience.",
     table(header, rows),
   ];
 }
