@@ -100,6 +100,9 @@ const usage = `Usage: deno run -A scripts/bench.ts [options]
                        since a plain \`curl -T\` sends Expect: 100-continue above 1 MiB
   --help`;
 
+const switchNames = ["quick", "long", "help", "no-expect"];
+const valueNames = ["size", "runs", "only", "tar-size", "spectators", "long-size", "long-rate"];
+
 function parseOptions(args: readonly string[]): Options {
   const values = new Map<string, string>();
   const switches = new Set<string>();
@@ -108,8 +111,10 @@ function parseOptions(args: readonly string[]): Options {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!match) throw new TypeError(`Unexpected argument '${arg}'\n\n${usage}`);
     const name = match[1]!;
-    if (["quick", "long", "help", "no-expect"].includes(name)) {
+    if (switchNames.includes(name)) {
       switches.add(name);
+    } else if (!valueNames.includes(name)) {
+      throw new TypeError(`Unknown option '--${name}'\n\n${usage}`);
     } else if (match[2] !== undefined) {
       values.set(name, match[2]);
     } else if (i + 1 < args.length) {
@@ -121,10 +126,6 @@ function parseOptions(args: readonly string[]): Options {
   if (switches.has("help")) {
     console.log(usage);
     Deno.exit(0);
-  }
-  const known = ["size", "runs", "only", "tar-size", "spectators", "long-size", "long-rate"];
-  for (const name of values.keys()) {
-    if (!known.includes(name)) throw new TypeError(`Unknown option '--${name}'\n\n${usage}`);
   }
   const quick = switches.has("quick");
   const runs = Number(values.get("runs") ?? (quick ? 1 : 3));
