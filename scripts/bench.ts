@@ -753,6 +753,9 @@ function reportThroughput(ctx: Context): string[] {
         s.range,
         s.rss,
         s.cpu,
+        target === "ceiling"
+          ? "–"
+          : cpuPerGB(results.get(`throughput/${target}/${mode}`)).toFixed(2),
         target === "piping" || target === "ceiling" ? "" : times(s.median / piping),
         target === "ceiling" ? "" : pct(s.median / ceiling),
         s.runs,
@@ -766,6 +769,7 @@ function reportThroughput(ctx: Context): string[] {
     "min–max",
     "peak RSS",
     "server CPU",
+    "CPU s/GB",
     "÷ piping",
     "of ceiling",
     "runs",
@@ -808,19 +812,28 @@ function reportRatios(ctx: Context, runtimes: Runtime[]): string[] {
   if (!ctx.options.targets.includes("piping") || runtimes.length === 0) return [];
   const rows = runtimes.flatMap((runtime) =>
     (["length", "chunked"] as const).map((mode) => {
-      const ratio = stats(ctx.results.get(`throughput/${runtime}/${mode}`)).median /
-        stats(ctx.results.get(`throughput/piping/${mode}`)).median;
+      const ours = ctx.results.get(`throughput/${runtime}/${mode}`);
+      const theirs = ctx.results.get(`throughput/piping/${mode}`);
+      const ratio = stats(ours).median / stats(theirs).median;
+      const paired = median(pairedRatios(ours, theirs));
+      const efficiency = cpuPerGB(theirs) / cpuPerGB(ours);
       return [
         `ringside (${runtime})`,
         modeLabel[mode],
         times(ratio),
-        verdict(isNaN(ratio) ? undefined : ratio >= 1.5),
+        times(paired),
+        verdict(Number.isNaN(ratio) ? undefined : ratio >= 1.5),
+        times(efficiency),
       ];
     })
   );
+  const header = ["relay", "upload", "MB/s ratio", "run by run", "target", "CPU/GB ratio"];
   return [
-    "3. ringside ÷ piping-server, same run (target ≥ 1.5×)",
-    table(["relay", "upload", "ratio", "target"], rows),
+    "3. ringside ÷ piping-server, same run (target ≥ 1.5×). MB/s ratio = ratio of the medians; " +
+    "run by run = median of per-run ratios;",
+    "   CPU/GB ratio = piping-server's server CPU per GB ÷ ringside's (> 1: ringside spends less " +
+    "CPU per byte; telling when the cores are saturated)",
+    table(header, rows),
   ];
 }
 
