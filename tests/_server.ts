@@ -7,6 +7,8 @@
  * dies, because its stdin is a pipe from us and `--exit-on-stdin-close` is set.
  */
 
+import { decodeText } from "./_sse.ts";
+
 const root = new URL("../", import.meta.url).pathname;
 
 /** Which runtime the end-to-end suite runs the server on. */
@@ -80,7 +82,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
   let resolveOrigin: (origin: string) => void;
   const originFound = new Promise<string>((resolve) => resolveOrigin = resolve);
   async function collect(stream: ReadableStream<Uint8Array>) {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    for await (const chunk of decodeText(stream)) {
       text += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(text);
       if (match) resolveOrigin(match[1]!);

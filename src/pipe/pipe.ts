@@ -1,6 +1,7 @@
 import { formatDuration } from "../config.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
+import { SenderLog } from "./sender_log.ts";
 
 /** An HTTP status and the one line that explains it. */
 export class PipeError extends Error {
@@ -44,7 +45,7 @@ export interface ReceiverResponse {
 
 interface Sender {
   request: SenderRequest;
-  log: ReadableStreamDefaultController<Uint8Array>;
+  log: SenderLog;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -53,8 +54,6 @@ interface Receiver {
   reject: (error: PipeError) => void;
   timer: ReturnType<typeof setTimeout>;
 }
-
-const encoder = new TextEncoder();
 
 /**
  * One pipe name: the rendezvous of a sender and `n` receivers (either side may come first) and
@@ -125,21 +124,12 @@ export class Pipe {
     }
     const n = this.#agreeOnN(request.n);
     this.#freshRunIfEnded();
-    let log!: ReadableStreamDefaultController<Uint8Array>;
-    // deno-lint-ignore prefer-const
-    let sender: Sender;
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        log = controller;
-      },
-      cancel: () => this.#senderLeft(sender, "Sender disconnected"),
-    });
+    const log = new SenderLog(() => this.#senderLeft(sender, "Sender disconnected"));
     const waitTimeout = this.#options.waitTimeout ?? 600_000;
-    sender = {
+    const sender: Sender = {
       request,
       log,
       timer: setTimeout(() => {
-        this.#say(sender, `[ERROR] No receiver came within ${formatDuration(waitTimeout)}.`);
         this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
       }, waitTimeout),
     };
@@ -149,13 +139,10 @@ export class Pipe {
       () => this.#senderLeft(sender, "Sender disconnected"),
       { once: true },
     );
-    this.#say(
-      sender,
-      `[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`,
-    );
+    log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();
-    return stream;
+    return log.stream;
   }
 
   /**
@@ -192,7 +179,7 @@ export class Pipe {
       { once: true },
     );
     if (this.#sender) {
-      this.#say(this.#sender, `[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
+      this.#sender.log.say(`[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
     }
     this.#update();
     this.#startIfReady();
@@ -213,10 +200,9 @@ export class Pipe {
     return agreed;
   }
 
+  /** A new run after an ended one; the caller registers its side, then calls #update. */
   #freshRunIfEnded(): void {
-    if (!this.#topic.ended) return;
-    this.#topic = this.#newTopic();
-    this.#options.onChange?.(this);
+    if (this.#topic.ended) this.#topic = this.#newTopic();
   }
 
   #newTopic(): PipeTopic {
@@ -233,18 +219,8 @@ export class Pipe {
       receiversExpected: this.#expected ?? 1,
       hasSender: this.#sender !== null,
     });
-    if (!this.busy) {
-      this.#expected = null;
-      this.#options.onChange?.(this);
-    }
-  }
-
-  #say(sender: Sender, line: string): void {
-    try {
-      sender.log.enqueue(encoder.encode(line + "\n"));
-    } catch {
-      // the sender's response is gone
-    }
+    if (!this.busy) this.#expected = null;
+    this.#options.onChange?.(this);
   }
 
   #senderLeft(sender: Sender, reason: string): void {
@@ -256,11 +232,7 @@ export class Pipe {
     clearTimeout(sender.timer);
     this.#sender = null;
     sender.request.body?.cancel(reason).catch(() => {});
-    try {
-      sender.log.error(new Error(reason));
-    } catch {
-      // already closed
-    }
+    sender.log.fail(`[ERROR] ${reason}.`);
     this.#update();
   }
 
@@ -275,7 +247,7 @@ export class Pipe {
     this.#receivers.splice(index, 1);
     receiver.reject(error);
     if (this.#sender) {
-      this.#say(this.#sender, `[INFO] A receiver left (${this.#receivers.length} connected).`);
+      this.#sender.log.say(`[INFO] A receiver left (${this.#receivers.length} connected).`);
     }
     this.#update();
   }
@@ -292,19 +264,13 @@ export class Pipe {
     const relay = new FanOut(body, n, {
       ...(this.#options.highWaterMark ? { highWaterMark: this.#options.highWaterMark } : {}),
       onComplete: () => {
-        this.#say(sender, `[INFO] Sent ${relay.bytes} bytes to ${relay.delivered} receiver(s).`);
-        sender.log.close();
+        sender.log.end(`[INFO] Sent ${relay.bytes} bytes to ${relay.delivered} receiver(s).`);
         this.#finish();
         topic.complete();
         this.#options.onChange?.(this);
       },
       onError: (error) => {
-        this.#say(sender, `[ERROR] ${error.message}.`);
-        try {
-          sender.log.error(error);
-        } catch {
-          // already closed
-        }
+        sender.log.fail(`[ERROR] ${error.message}.`);
         this.#finish();
         topic.fail(error.message);
         this.#options.onChange?.(this);
@@ -316,7 +282,7 @@ export class Pipe {
       receivers: () => relay.open + relay.delivered,
       total: sender.request.total,
     });
-    this.#say(sender, `[INFO] Start sending to ${n} receiver(s).`);
+    sender.log.say(`[INFO] Start sending to ${n} receiver(s).`);
     receivers.forEach((receiver, i) =>
       receiver.resolve({ body: relay.outputs[i]!, headers: sender.request.headers })
     );

@@ -1,0 +1,71 @@
+const encoder = new TextEncoder();
+
+/**
+ * The sender's response body: plain-text lines of what happens to its transfer.
+ *
+ * `end()` closes it (curl exits 0). `fail(line)` writes a last line and then errors the stream
+ * so the response ends abnormally (curl exits non-zero), but only once the runtime has taken
+ * every queued line: erroring at once would throw the explanation away. Cancelling the stream
+ * (the sender went away) calls `onCancel`. Every method is safe to call after the end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SenderLog } from "./sender_log.ts";
+ * const log = new SenderLog();
+ * log.say("[INFO] Waiting");
+ * log.fail("[ERROR] No receiver came");
+ * const reader = log.stream.pipeThrough(new TextDecoderStream()).getReader();
+ * assert.equal((await reader.read()).value, "[INFO] Waiting\n");
+ * assert.equal((await reader.read()).value, "[ERROR] No receiver came\n");
+ * await assert.rejects(reader.read());
+ * ```
+ */
+export class SenderLog {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #ended = false;
+  #failure: Error | null = null;
+
+  constructor(onCancel: () => void = () => {}) {
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: (controller) => {
+        // Called once the runtime took the queued lines: now the error can go out.
+        if (this.#failure && controller.desiredSize === 1) {
+          setTimeout(() => controller.error(this.#failure), 0);
+        }
+      },
+      cancel: () => {
+        this.#ended = true;
+        onCancel();
+      },
+    });
+  }
+
+  /** Writes one line. */
+  say(line: string): void {
+    if (!this.#ended) this.#controller.enqueue(encoder.encode(line + "\n"));
+  }
+
+  /** Ends the log normally. */
+  end(line?: string): void {
+    if (line !== undefined) this.say(line);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#controller.close();
+  }
+
+  /** Writes `line`, then errors the log once the runtime has taken it. */
+  fail(line: string): void {
+    if (this.#ended) return;
+    this.say(line);
+    this.#ended = true;
+    this.#failure = new Error(line);
+    if (this.#controller.desiredSize === 1) {
+      setTimeout(() => this.#controller.error(this.#failure), 0);
+    }
+  }
+}

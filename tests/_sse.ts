@@ -1,0 +1,90 @@
+/**
+ * Decodes a UTF-8 byte stream to text. (With both the `dom` and `deno.window` libs loaded,
+ * `TextDecoderStream`'s writable side is typed as `BufferSource`; this is the one cast.)
+ */
+export function decodeText(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
+  return stream.pipeThrough(
+    new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
+  );
+}
+
+/** One dispatched SSE event, as a browser's EventSource would hand it to a listener. */
+export interface SseEvent {
+  type: string;
+  data: string;
+}
+
+/** Everything an SSE stream carried, parsed the way EventSource parses it. */
+export interface SseRecord {
+  events: SseEvent[];
+  /** Comment lines (`: keepalive`), without the colon. */
+  comments: string[];
+  /** The last `retry:` value, or `null`. */
+  retry: number | null;
+}
+
+/**
+ * Parses an SSE byte stream per the HTML standard's event-stream interpretation: lines end in
+ * CRLF, LF or CR; `data` lines join with LF; an event is dispatched at a blank line with type
+ * `message` unless `event:` said otherwise; an event with no data is not dispatched; a field
+ * with no colon has an empty value; one leading space after the colon is dropped.
+ * `onEvent` returning `true` stops reading (the stream is cancelled).
+ */
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (event: SseEvent, record: SseRecord) => boolean | void = () => {},
+): Promise<SseRecord> {
+  const record: SseRecord = { events: [], comments: [], retry: null };
+  let buffer = "";
+  let type = "";
+  let data: string[] = [];
+  const reader = decodeText(body).getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return record;
+      buffer += value;
+      let match: RegExpExecArray | null;
+      while ((match = /\r\n|\n|\r(?!$)/.exec(buffer))) {
+        const line = buffer.slice(0, match.index);
+        buffer = buffer.slice(match.index + match[0].length);
+        if (line === "") {
+          if (data.length > 0) {
+            const event = { type: type || "message", data: data.join("\n") };
+            record.events.push(event);
+            if (onEvent(event, record) === true) return record;
+          }
+          type = "";
+          data = [];
+          continue;
+        }
+        if (line.startsWith(":")) {
+          record.comments.push(line.slice(1).trim());
+          continue;
+        }
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let fieldValue = colon < 0 ? "" : line.slice(colon + 1);
+        if (fieldValue.startsWith(" ")) fieldValue = fieldValue.slice(1);
+        if (field === "event") type = fieldValue;
+        else if (field === "data") data.push(fieldValue);
+        else if (field === "retry" && /^\d+$/.test(fieldValue)) record.retry = Number(fieldValue);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** Opens `url` as an SSE stream; fails unless the response is `200 text/event-stream`. */
+export async function openSse(url: string, signal?: AbortSignal): Promise<Response> {
+  const response = await fetch(url, {
+    headers: { accept: "text/event-stream" },
+    ...(signal ? { signal } : {}),
+  });
+  if (response.status !== 200 || response.headers.get("content-type") !== "text/event-stream") {
+    const text = await response.text();
+    throw new Error(`Not an SSE stream: ${response.status} ${text}`);
+  }
+  return response;
+}
