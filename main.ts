@@ -1,5 +1,6 @@
 import { createApp } from "./src/app.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
+import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
 import { createLog } from "./src/log.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
@@ -19,7 +20,12 @@ Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
 
 async function serve(runtime: Runtime, config: Config): Promise<void> {
   const log = createLog(config.logFormat);
-  const { app, tracker } = createApp(config, { log, runtime: runtime.name });
+  const { app, tracker } = createApp(config, {
+    log,
+    runtime: runtime.name,
+    dashboard: dashboardPage,
+    frontPage,
+  });
   const server = await runtime.serve((request) => app.fetch(request), {
     hostname: config.host,
     port: config.port,
@@ -48,7 +54,13 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.drainTimeout)),
     ]);
     log(timedOut ? "drain timed out" : "drained", { transfers: tracker.stats().transfers });
+    // Spectators would hold a graceful stop open; once they are gone, let the runtime finish
+    // writing the last responses (a receiver's final bytes) before the process exits.
     tracker.close();
+    await Promise.race([
+      server.stop(),
+      new Promise((resolve) => setTimeout(resolve, timedOut ? 0 : config.drainTimeout)),
+    ]);
     runtime.exit(0);
   }
   runtime.onSignal("SIGTERM", () => stop("SIGTERM"));

@@ -4,7 +4,7 @@
 export interface Server {
   readonly hostname: string;
   readonly port: number;
-  /** Stops listening; running requests are cut. */
+  /** Stops listening and resolves when the running requests have finished. */
   stop(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       return Promise.resolve({
         hostname: server.hostname,
         port: server.port,
-        stop: () => server.stop(true),
+        stop: () => server.stop(false),
       });
     },
     onSignal: (signal, listener) => process.on(signal, listener),

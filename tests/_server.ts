@@ -2,7 +2,7 @@
  * Starts a real ringside server in a child process for end-to-end tests.
  *
  * The runtime comes from `RINGSIDE_TEST_RUNTIME`: `bun` (default), `deno`, or `binary`
- * (`dist/ringside`, built by `deno task build`). The server listens on 127.0.0.1 port 0 and
+ * (`$RINGSIDE_BINARY`, else `dist/ringside`, built by `deno task build`). The server listens on 127.0.0.1 port 0 and
  * is stopped by `stop()` or `await using`; it also exits by itself when this test process
  * dies, because its stdin is a pipe from us and `--exit-on-stdin-close` is set.
  */
@@ -31,7 +31,7 @@ export function ringsideCommand(runtime: TestRuntime = testRuntime): string[] {
     case "deno":
       return [`${root}node_modules/.bin/deno`, "run", "-A", `${root}main.ts`];
     case "binary":
-      return [`${root}dist/ringside`];
+      return [Deno.env.get("RINGSIDE_BINARY") ?? `${root}dist/ringside`];
   }
 }
 

@@ -15,9 +15,10 @@ const encoder = new TextEncoder();
  * const log = new SenderLog();
  * log.say("[INFO] Waiting");
  * log.fail("[ERROR] No receiver came");
- * const reader = log.stream.pipeThrough(new TextDecoderStream()).getReader();
- * assert.equal((await reader.read()).value, "[INFO] Waiting\n");
- * assert.equal((await reader.read()).value, "[ERROR] No receiver came\n");
+ * const reader = log.stream.getReader();
+ * const line = async () => new TextDecoder().decode((await reader.read()).value);
+ * assert.equal(await line(), "[INFO] Waiting\n");
+ * assert.equal(await line(), "[ERROR] No receiver came\n");
  * await assert.rejects(reader.read());
  * ```
  */

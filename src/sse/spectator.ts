@@ -36,7 +36,7 @@ export interface SpectatorOptions {
  * const topic = new PipeTopic("p");
  * const spectator = new Spectator(topic);
  * topic.fail("Sender disconnected");
- * const text = (await Array.fromAsync(spectator.stream.pipeThrough(new TextDecoderStream()))).join("");
+ * const text = await new Response(spectator.stream).text();
  * assert.match(text, /^retry: 2000\n\nevent: state\n.*\n\nevent: error\n/s);
  * ```
  */

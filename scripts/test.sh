@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, unit tests, the end-to-end suite on Bun, on Deno and on
+# the compiled binary (run from an empty folder), and the browser tests. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+[ -x node_modules/.bin/deno ] && [ -x node_modules/.bin/bun ] || npm install --no-audit --no-fund
+need=()
+command -v curl >/dev/null || need+=(curl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "== static checks"
+deno fmt --check
+deno lint
+deno check main.ts src/ tests/ scripts/
+
+echo "== unit and doc tests"
+deno test -A --doc src/
+
+for runtime in bun deno; do
+  echo "== end-to-end on $runtime"
+  RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts
+done
+
+echo "== the binary"
+deno task build
+binary_dir=$(mktemp -d)
+trap 'rm -rf "$binary_dir"' EXIT
+cp dist/ringside "$binary_dir/ringside"
+RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/pipe_test.ts
+
+echo "== browser"
+for runtime in bun deno binary; do
+  RINGSIDE_TEST_RUNTIME=$runtime RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/browser_test.ts
+done
+echo "all tests passed"
