@@ -73,6 +73,23 @@ Deno.test(`pipes relay byte-identical data (${testRuntime})`, async (t) => {
     }
   }
 
+  await t.step("Expect: 100-continue is answered before the sender's log", async () => {
+    // curl sends Expect: 100-continue for a file above 1 MiB and waits for 100 Continue.
+    const file = `${tmp}/two-mib.bin`;
+    await Deno.writeFile(file, noise(2 * 1024 * 1024, 3));
+    const url = `${server.origin}/api/v1/pipe/expect`;
+    const receiver = curl("-o", `${tmp}/two-mib-out.bin`, url);
+    await waitForPipe(server.origin, "expect", hasReceivers(1));
+    const sender = curl("-v", "-T", file, url);
+    const [sent, received] = await Promise.all([sender.result, receiver.result]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.match(sent.stderr, /> Expect: 100-continue/);
+    const statuses = [...sent.stderr.matchAll(/^< HTTP\/1\.1 (\d+)/gm)].map((m) => m[1]);
+    assert.deepEqual(statuses, ["100", "200"]);
+    assert.equal(await sha256(`${tmp}/two-mib-out.bin`), await sha256(file));
+  });
+
   await t.step("the short form /{name} is the same pipe", async () => {
     const receiver = curl(`${server.origin}/short/form`);
     await waitForPipe(server.origin, "short/form", hasReceivers(1));
@@ -321,6 +338,20 @@ Deno.test(`409, 400 and 404 with one-line messages (${testRuntime})`, async () =
   receiver.kill();
   await receiver.result;
 
+  // A second sender is refused before it is asked for its body (no 100 Continue).
+  const first = curl("-T", "-", url);
+  await waitForPipe(server.origin, name, isSenderWaiting);
+  const big = `${tmp}/second-sender.bin`;
+  await Deno.writeFile(big, noise(2 * 1024 * 1024));
+  const second = await curl("-v", "-T", big, url).result;
+  assert.match(second.stderr, /> Expect: 100-continue/);
+  // Bun says 100 Continue itself as soon as the request arrives; on Deno it is ours to say.
+  if (testRuntime === "deno") assert.doesNotMatch(second.stderr, /< HTTP\/1\.1 100/);
+  assert.match(second.stderr, /< HTTP\/1\.1 409/);
+  assert.equal(second.stdout, "Pipe 'conflicts' already has a sender\n");
+  first.kill();
+  await first.result;
+
   for (
     const [path, message] of [
       ["/api/v1/pipe/a//b", "Invalid name 'a//b': empty segment\n"],
@@ -377,6 +408,29 @@ Deno.test(`limits: spectators, waiting, write timeout (${testRuntime})`, async (
     const response = await fetch(`${server.origin}/api/v1/pipe/lonely`);
     assert.equal(response.status, 408);
     assert.equal(await response.text(), "No sender came to pipe 'lonely' within 400ms\n");
+  });
+
+  await t.step("a sender that asks to continue and sends nothing yet is waiting", async () => {
+    const { hostname, port } = new URL(server.origin);
+    const connection = await Deno.connect({ hostname, port: Number(port) });
+    await connection.write(new TextEncoder().encode(
+      "PUT /api/v1/pipe/silent HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n" +
+        "Transfer-Encoding: chunked\r\n\r\n",
+    ));
+    const reader = connection.readable.getReader();
+    const { value } = await reader.read();
+    assert.match(new TextDecoder().decode(value), /^HTTP\/1\.1 100 Continue\r\n/);
+    await waitForPipe(server.origin, "silent", isSenderWaiting);
+    let text = "";
+    try {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        text += new TextDecoder().decode(chunk.value);
+      }
+    } catch (error) {
+      // Bun resets a connection whose request body was never read to its end.
+      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+    }
+    assert.match(text, /\[ERROR\] No receiver came within 400ms\./);
   });
 
   await t.step("a waiting sender gives up with a message and a failing curl", async () => {

@@ -5,6 +5,7 @@ import { nameError } from "../names.ts";
 import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { LimitError, type Tracker } from "../tracker.ts";
+import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
 
 /** The first path segments a short-form pipe name (`/{name}`) may not take. */
@@ -110,22 +111,30 @@ export function pipeRoutes(
     throw error;
   }
 
-  app.on(["PUT", "POST"], "/:name{.+}", (c) => {
+  app.on(["PUT", "POST"], "/:name{.+}", async (c) => {
     const name = pipeName(c);
     if (name === null) return c.notFound();
     const invalid = nameError(name);
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    let ahead: ReadAhead | null = null;
     try {
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
       const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
       const length = c.req.header("content-length");
+      const body = c.req.raw.body;
+      if (body && expectsContinue(c.req.raw)) {
+        // Refuse before saying 100 Continue, then read ahead: see readAhead.
+        tracker.findPipe(name)?.checkSend(n);
+        ahead = readAhead(body);
+      }
       const log = tracker.pipe(name, true).send({
-        body: c.req.raw.body,
+        body: ahead?.reader ?? body,
         n,
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
         signal: c.req.raw.signal,
       });
+      await ahead?.started;
       return new Response(log, {
         headers: {
           "content-type": "text/plain; charset=utf-8",
@@ -133,6 +142,7 @@ export function pipeRoutes(
         },
       });
     } catch (error) {
+      ahead?.reader.cancel(error).catch(() => {});
       return fail(c, error);
     }
   });

@@ -1,3 +1,6 @@
+/** The part of a stream's reader that {@linkcode FanOut} uses: a source already being read. */
+export type ChunkReader = Pick<ReadableStreamDefaultReader<Uint8Array>, "read" | "cancel">;
+
 /** Options for {@linkcode FanOut}. */
 export interface FanOutOptions {
   /**
@@ -13,7 +16,7 @@ export interface FanOutOptions {
 }
 
 /**
- * Relays one source stream to `count` output streams without `tee()`: each chunk is read once
+ * Relays one source stream (or a reader of it) to `count` output streams without `tee()`: each chunk is read once
  * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
  * when every open output has room, so the slowest reader paces the transfer and memory stays
  * bounded by a few chunks.
@@ -38,7 +41,7 @@ export interface FanOutOptions {
 export class FanOut {
   /** One stream per receiver. */
   readonly outputs: ReadableStream<Uint8Array>[];
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #reader: ChunkReader;
   #open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
   #highWaterMark: number;
@@ -49,8 +52,12 @@ export class FanOut {
   #finished = false;
   #options: FanOutOptions;
 
-  constructor(source: ReadableStream<Uint8Array>, count: number, options: FanOutOptions = {}) {
-    this.#reader = source.getReader();
+  constructor(
+    source: ReadableStream<Uint8Array> | ChunkReader,
+    count: number,
+    options: FanOutOptions = {},
+  ) {
+    this.#reader = source instanceof ReadableStream ? source.getReader() : source;
     this.#options = options;
     this.#highWaterMark = options.highWaterMark ?? 2;
     const strategy = new CountQueuingStrategy({ highWaterMark: this.#highWaterMark });

@@ -1,5 +1,5 @@
 import { formatDuration } from "../config.ts";
-import { FanOut } from "./fan_out.ts";
+import { type ChunkReader, FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import { SenderLog } from "./sender_log.ts";
 
@@ -26,7 +26,8 @@ export interface PipeOptions {
 
 /** What a sender brings. */
 export interface SenderRequest {
-  body: ReadableStream<Uint8Array> | null;
+  /** The bytes: the request body, or a reader of it already reading. */
+  body: ReadableStream<Uint8Array> | ChunkReader | null;
   /** `?n=`, or `null` when not given. */
   n: number | null;
   /** `Content-Length` or `?size=`, for percent and ETA. */
@@ -119,9 +120,7 @@ export class Pipe {
    * @throws {PipeError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
    */
   send(request: SenderRequest): ReadableStream<Uint8Array> {
-    if (this.#sender || this.#relay) {
-      throw new PipeError(409, `Pipe '${this.name}' already has a sender`);
-    }
+    this.checkSend(request.n);
     const n = this.#agreeOnN(request.n);
     this.#freshRunIfEnded();
     const log = new SenderLog(() => this.#senderLeft(sender, "Sender disconnected"));
@@ -143,6 +142,18 @@ export class Pipe {
     this.#update();
     this.#startIfReady();
     return log.stream;
+  }
+
+  /**
+   * Throws what {@linkcode Pipe.send} would throw now, without connecting anything.
+   *
+   * @throws {PipeError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
+   */
+  checkSend(n: number | null): void {
+    if (this.#sender || this.#relay) {
+      throw new PipeError(409, `Pipe '${this.name}' already has a sender`);
+    }
+    this.#agreedN(n);
   }
 
   /**
@@ -191,13 +202,18 @@ export class Pipe {
     this.#relay?.abort(new Error(reason));
   }
 
-  #agreeOnN(n: number | null): number {
+  /** The pipe's `n` once this side joins. @throws {PipeError} 400 when `n` disagrees. */
+  #agreedN(n: number | null): number {
     const agreed = this.#expected ?? n ?? 1;
     if (n !== null && n !== agreed) {
       throw new PipeError(400, `n=${n} does not match n=${agreed} of pipe '${this.name}'`);
     }
-    this.#expected = agreed;
     return agreed;
+  }
+
+  #agreeOnN(n: number | null): number {
+    this.#expected = this.#agreedN(n);
+    return this.#expected;
   }
 
   /** A new run after an ended one; the caller registers its side, then calls #update. */
