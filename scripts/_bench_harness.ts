@@ -482,6 +482,8 @@ export interface SpectatorReport {
   events: Record<string, number>;
   /** `performance.now()` at the arrival of each `progress` event. */
   progressTimes: number[];
+  /** The `mbps` of each `progress` event. */
+  progressMbps: number[];
   /** The `data` of the last event. */
   lastData: string | undefined;
   /** Why the stream failed (HTTP status, network error), if it did. */
@@ -503,6 +505,7 @@ export class Spectator {
   #report: SpectatorReport = {
     events: {},
     progressTimes: [],
+    progressMbps: [],
     lastData: undefined,
     error: undefined,
   };
@@ -568,8 +571,12 @@ export class Spectator {
     type ||= "message";
     const events = this.#report.events;
     events[type] = (events[type] ?? 0) + 1;
-    if (type === "progress") this.#report.progressTimes.push(now);
     this.#report.lastData = data.join("\n");
+    if (type === "progress") {
+      this.#report.progressTimes.push(now);
+      const { mbps } = JSON.parse(this.#report.lastData) as { mbps?: unknown };
+      if (typeof mbps === "number") this.#report.progressMbps.push(mbps);
+    }
     this.#onFirstEvent();
   }
 }

@@ -118,7 +118,7 @@ export class PipeTopic extends Topic {
     const durationMs = this.#startedAt === null ? 0 : end - this.#startedAt;
     // After the end, the speed is the transfer's average; during it, the smoothed current one.
     const bytesPerSec = this.#finishedAt === null
-      ? this.#rate.bytesPerSec
+      ? this.#rate.bytesPerSec(end)
       : durationMs > 0
       ? Math.round(bytes * 1000 / durationMs)
       : 0;
