@@ -165,7 +165,7 @@ export class Tracker {
     for (const pipe of this.#pipes.values()) {
       if (pipe.transferring) {
         transfers++;
-        bytesLive += pipe.topic.snapshot().bytes;
+        bytesLive += pipe.bytesInFlight;
       }
     }
     return {

@@ -112,6 +112,11 @@ export class Pipe {
     return this.#relay !== null;
   }
 
+  /** Bytes relayed so far by the transfer running now (0 when none runs). */
+  get bytesInFlight(): number {
+    return this.#relay?.bytes ?? 0;
+  }
+
   /**
    * Connects the sender. The returned stream is the sender's response: plain-text lines of
    * what happens. It ends after every receiver has every byte and is errored on failure, so
