@@ -88,3 +88,31 @@ export async function openSse(url: string, signal?: AbortSignal): Promise<Respon
   }
   return response;
 }
+
+/**
+ * Watches a pipe over SSE until `predicate` holds for a snapshot, then stops. Resolves with
+ * that snapshot; rejects when the stream ends first.
+ */
+export async function waitForPipe(
+  origin: string,
+  name: string,
+  predicate: (snapshot: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${origin}/api/v1/pipe/${name}?progress`, {
+    headers: { accept: "text/event-stream" },
+    signal: AbortSignal.timeout(20_000),
+  });
+  if (response.status !== 200) {
+    throw new Error(`Cannot watch '${name}': ${response.status} ${await response.text()}`);
+  }
+  let found: Record<string, unknown> | undefined;
+  await readSse(response.body!, (event) => {
+    const snapshot = JSON.parse(event.data);
+    if (predicate(snapshot)) {
+      found = snapshot;
+      return true;
+    }
+  });
+  if (!found) throw new Error(`Pipe '${name}' ended before the awaited state`);
+  return found;
+}

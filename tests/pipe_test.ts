@@ -1,9 +1,9 @@
 // End-to-end: a real server (bun, deno or the binary: RINGSIDE_TEST_RUNTIME) on 127.0.0.1:0,
 // real curl where its exit code is the point.
 import assert from "node:assert/strict";
-import { curl, noise, sha256, waitForPipe } from "./_curl.ts";
+import { curl, noise, sha256 } from "./_curl.ts";
 import { startServer, testRuntime } from "./_server.ts";
-import { openSse, readSse } from "./_sse.ts";
+import { openSse, readSse, waitForPipe } from "./_sse.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-pipe-test-" });
 const SIZES = [0, 1, 65_537, 64 * 1024 * 1024];
