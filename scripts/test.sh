@@ -14,10 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-echo "== static checks"
-deno fmt --check
-deno lint
-deno check main.ts src/ tests/ scripts/
+echo "== static checks (deno task check: also proves the tasks run)"
+deno task check
 
 echo "== unit and doc tests"
 deno test -A --doc src/
