@@ -263,6 +263,18 @@ export async function startRingside(runtime: Runtime, flags: readonly string[]):
   return { label, origin, proc, pipeUrl: (name) => `${origin}/api/v1/pipe/${name}` };
 }
 
+/**
+ * Starts `scripts/_bare_relay.ts` on Bun: the thinnest relay through one JavaScript stream, a
+ * reference for what ringside's own logic costs on top of Bun's stream path.
+ */
+export async function startBareRelay(): Promise<Server> {
+  const label = "bare Bun relay";
+  const proc = Proc.spawn(label, [`${root}node_modules/.bin/bun`, `${root}scripts/_bare_relay.ts`]);
+  const match = await proc.waitForOutput(/listening on (http:\/\/\S+)/, 60_000);
+  const origin = match[1]!;
+  return { label, origin, proc, pipeUrl: (name) => `${origin}/${name}` };
+}
+
 /** The path of piping-server's entry point inside the bench cache. */
 export const pipingEntry = `${benchCache}/node_modules/piping-server/dist/src/index.js`;
 

@@ -43,6 +43,7 @@ import {
   type Server,
   Spectator,
   type SpectatorReport,
+  startBareRelay,
   startPipingServer,
   startRingside,
   stopAll,
@@ -55,7 +56,7 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const targetNames = ["ceiling", "piping", "bun", "deno"] as const;
+const targetNames = ["ceiling", "piping", "bare", "bun", "deno"] as const;
 const sectionNames = ["throughput", "spectators", "tar"] as const;
 type Target = (typeof targetNames)[number];
 type Section = (typeof sectionNames)[number];
@@ -87,7 +88,8 @@ const usage = `Usage: deno run -A scripts/bench.ts [options]
   --size SIZE          bytes per transfer (default 1G; K/M/G = 10^3/10^6/10^9, Ki/Mi/Gi binary)
   --runs N             runs of each measurement; median and min–max are printed (default 3)
   --only LIST          comma-separated relays and/or sections to run:
-                         relays: ceiling, piping, bun, deno, ringside (= bun,deno)
+                         relays: ceiling, piping, bare, bun, deno, ringside (= bun,deno)
+                         (bare: scripts/_bare_relay.ts, one JS stream on Bun, no counting)
                          sections: throughput, spectators, tar (also: cadence)
   --tar-size SIZE      size of the directory tarred in the capped-receiver run (default 500M)
   --spectators LIST    spectator counts of section 2 (default 0,50,500)
@@ -305,6 +307,8 @@ async function startServers(ctx: Context): Promise<void> {
     if (target === "ceiling") continue;
     const server = target === "piping"
       ? await startPipingServer()
+      : target === "bare"
+      ? await startBareRelay()
       : await startRingside(target, ringsideFlags);
     ctx.servers.set(target, server);
     log(`started ${server.label} at ${server.origin} (pid ${server.proc.pid})`);
@@ -690,6 +694,8 @@ function targetLabel(target: Target): string {
       return "raw TCP ceiling";
     case "piping":
       return `piping-server ${pipingVersion}`;
+    case "bare":
+      return "bare Bun relay";
     default:
       return `ringside (${target})`;
   }
@@ -1056,6 +1062,11 @@ const ceilingNote = "raw TCP ceiling = socat relaying between two accepted loopb
   "  read by `curl --http0.9 -o /dev/null`: the same data path through one user-space copy, " +
   "without HTTP parsing or framing.";
 
+const bareNote = "bare Bun relay = scripts/_bare_relay.ts: the receiver's body is one pull " +
+  "stream over the sender's body on Bun, with no counting, fan-out or limits;\n" +
+  "  the fastest a relay can be on Bun while JavaScript sees each chunk, as ringside must to " +
+  "count bytes for progress.";
+
 async function printReport(ctx: Context): Promise<void> {
   const runtimes = ctx.options.targets.filter((t): t is Runtime => t === "bun" || t === "deno");
   const has = (section: Section) => ctx.options.sections.includes(section);
@@ -1065,7 +1076,8 @@ async function printReport(ctx: Context): Promise<void> {
   } else {
     if (has("throughput")) {
       const ceiling = ctx.options.targets.includes("ceiling") ? [ceilingNote] : [];
-      blocks.push([...reportThroughput(ctx), ...ceiling], reportLatency(ctx));
+      const bare = ctx.options.targets.includes("bare") ? [bareNote] : [];
+      blocks.push([...reportThroughput(ctx), ...ceiling, ...bare], reportLatency(ctx));
     }
     if (has("spectators") && runtimes.length > 0) blocks.push(reportSpectators(ctx, runtimes));
     if (has("throughput")) blocks.push(reportRatios(ctx, runtimes));
