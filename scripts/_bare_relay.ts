@@ -1,9 +1,15 @@
 // A reference for the bench, not part of ringside: the thinnest relay Bun runs through a
 // JavaScript stream. PUT /{name} sends, GET /{name} receives (either order); the receiver's body
 // is one pull stream over the sender's body, nothing else: no counting, no fan-out, no limits.
-// The sender's response ends once the last chunk went to the receiver. Bun only (Bun.serve):
+// The sender's response ends once the last chunk went to the receiver. Bun only (Bun.serve).
+// `--count` adds counting, to measure where a count costs least:
+//   none       no count (the default)
+//   pull       count in the pull that reads each chunk anyway (what ringside's FanOut does)
+//   transform  count in a separate stage: the sender's body piped through ringside's ByteCounter
 //
-//   bun scripts/_bare_relay.ts        # prints "listening on http://127.0.0.1:PORT"
+//   bun scripts/_bare_relay.ts [--count none|pull|transform]   # "listening on http://127.0.0.1:PORT"
+
+import { ByteCounter } from "../src/pipe/byte_counter.ts";
 
 interface Waiting {
   body?: ReadableStream<Uint8Array>;
@@ -11,6 +17,7 @@ interface Waiting {
   done?: () => void;
 }
 
+declare const process: { argv: string[] };
 declare const Bun: {
   serve(options: {
     hostname: string;
@@ -22,16 +29,27 @@ declare const Bun: {
 };
 
 const pipes = new Map<string, Waiting>();
+const countAt = process.argv.indexOf("--count");
+const count = countAt < 0 ? "none" : process.argv[countAt + 1] ?? "";
+if (!["none", "pull", "transform"].includes(count)) {
+  throw new TypeError(`Unknown --count '${count}' (none, pull or transform)`);
+}
+/** Bytes counted by the `pull` and `transform` variants, on `GET /counted`. */
+let counted = 0;
 
 function relay(source: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  let counter: ByteCounter | null = null;
+  if (count === "transform") source = source.pipeThrough(counter = new ByteCounter());
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { done: ended, value } = await reader.read();
       if (ended) {
+        if (counter) counted += counter.bytes;
         controller.close();
         done();
       } else {
+        if (count === "pull") counted += value.byteLength;
         controller.enqueue(value);
       }
     },
@@ -52,6 +70,7 @@ const server = Bun.serve({
   idleTimeout: 0,
   async fetch(request) {
     const name = new URL(request.url).pathname;
+    if (name === "/counted") return new Response(`${counted}\n`);
     const waiting = pipe(name);
     if (request.method === "PUT" || request.method === "POST") {
       const log = new ReadableStream<Uint8Array>({
@@ -73,4 +92,4 @@ const server = Bun.serve({
     return new Response(relay(body, () => waiting.done?.()));
   },
 });
-console.log(`listening on http://127.0.0.1:${server.port}`);
+console.log(`listening on http://127.0.0.1:${server.port} (count: ${count})`);

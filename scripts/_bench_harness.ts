@@ -263,14 +263,18 @@ export async function startRingside(runtime: Runtime, flags: readonly string[]):
   return { label, origin, proc, pipeUrl: (name) => `${origin}/api/v1/pipe/${name}` };
 }
 
+/** Where {@linkcode startBareRelay}'s relay counts bytes (`scripts/_bare_relay.ts --count`). */
+export type BareCount = "none" | "pull" | "transform";
+
 /**
  * Starts `scripts/_bare_relay.ts` on Bun: the thinnest relay through one JavaScript stream, a
- * reference for what ringside's own logic costs on top of Bun's stream path.
+ * reference for what ringside's own logic costs on top of Bun's stream path, with the byte count
+ * taken nowhere, in the pull, or in a separate `ByteCounter` stage.
  */
-export async function startBareRelay(): Promise<Server> {
-  const label = "bare Bun relay";
-  const proc = Proc.spawn(label, [`${root}node_modules/.bin/bun`, `${root}scripts/_bare_relay.ts`]);
-  const match = await proc.waitForOutput(/listening on (http:\/\/\S+)/, 60_000);
+export async function startBareRelay(count: BareCount, label: string): Promise<Server> {
+  const argv = [`${root}node_modules/.bin/bun`, `${root}scripts/_bare_relay.ts`, "--count", count];
+  const proc = Proc.spawn(label, argv);
+  const match = await proc.waitForOutput(/listening on (http:\/\/[^\s]+)/, 60_000);
   const origin = match[1]!;
   return { label, origin, proc, pipeUrl: (name) => `${origin}/${name}` };
 }

@@ -24,6 +24,7 @@
  */
 
 import {
+  type BareCount,
   benchCache,
   capture,
   cpuSeconds,
@@ -56,13 +57,29 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const targetNames = ["ceiling", "piping", "bare", "bun", "deno"] as const;
+const targetNames = [
+  "ceiling",
+  "piping",
+  "bare",
+  "bare-pull",
+  "bare-transform",
+  "bun",
+  "deno",
+] as const;
 const sectionNames = ["throughput", "spectators", "tar"] as const;
 type Target = (typeof targetNames)[number];
 type Section = (typeof sectionNames)[number];
 type Mode = "length" | "chunked";
 
+type BareTarget = "bare" | "bare-pull" | "bare-transform";
+const bareCounts: Record<BareTarget, BareCount> = {
+  bare: "none",
+  "bare-pull": "pull",
+  "bare-transform": "transform",
+};
+
 const aliases: Record<string, readonly (Target | Section)[]> = {
+  counting: ["bare", "bare-pull", "bare-transform"],
   ringside: ["bun", "deno"],
   raw: ["ceiling"],
   socat: ["ceiling"],
@@ -88,8 +105,10 @@ const usage = `Usage: deno run -A scripts/bench.ts [options]
   --size SIZE          bytes per transfer (default 1G; K/M/G = 10^3/10^6/10^9, Ki/Mi/Gi binary)
   --runs N             runs of each measurement; median and min–max are printed (default 3)
   --only LIST          comma-separated relays and/or sections to run:
-                         relays: ceiling, piping, bare, bun, deno, ringside (= bun,deno)
-                         (bare: scripts/_bare_relay.ts, one JS stream on Bun, no counting)
+                         relays: ceiling, piping, bare, bare-pull, bare-transform, bun, deno,
+                         ringside (= bun,deno), counting (= the three bare ones)
+                         (bare: scripts/_bare_relay.ts, one JS stream on Bun; -pull counts in
+                         its pull, -transform in a separate ByteCounter stage)
                          sections: throughput, spectators, tar (also: cadence)
   --tar-size SIZE      size of the directory tarred in the capped-receiver run (default 500M)
   --spectators LIST    spectator counts of section 2 (default 0,50,500)
@@ -307,9 +326,9 @@ async function startServers(ctx: Context): Promise<void> {
     if (target === "ceiling") continue;
     const server = target === "piping"
       ? await startPipingServer()
-      : target === "bare"
-      ? await startBareRelay()
-      : await startRingside(target, ringsideFlags);
+      : target in bareCounts
+      ? await startBareRelay(bareCounts[target as BareTarget], targetLabel(target))
+      : await startRingside(target as Runtime, ringsideFlags);
     ctx.servers.set(target, server);
     log(`started ${server.label} at ${server.origin} (pid ${server.proc.pid})`);
     server.proc.status.then((status) => {
@@ -696,6 +715,10 @@ function targetLabel(target: Target): string {
       return `piping-server ${pipingVersion}`;
     case "bare":
       return "bare Bun relay";
+    case "bare-pull":
+      return "bare + count in pull";
+    case "bare-transform":
+      return "bare + ByteCounter";
     default:
       return `ringside (${target})`;
   }
@@ -1065,7 +1088,9 @@ const ceilingNote = "raw TCP ceiling = socat relaying between two accepted loopb
 const bareNote = "bare Bun relay = scripts/_bare_relay.ts: the receiver's body is one pull " +
   "stream over the sender's body on Bun, with no counting, fan-out or limits;\n" +
   "  the fastest a relay can be on Bun while JavaScript sees each chunk, as ringside must to " +
-  "count bytes for progress.";
+  "count bytes for progress.\n" +
+  "  + count in pull: the same, counting each chunk where it is read (as ringside's FanOut " +
+  "does); + ByteCounter: counting in a separate TransformStream stage.";
 
 async function printReport(ctx: Context): Promise<void> {
   const runtimes = ctx.options.targets.filter((t): t is Runtime => t === "bun" || t === "deno");
@@ -1076,7 +1101,7 @@ async function printReport(ctx: Context): Promise<void> {
   } else {
     if (has("throughput")) {
       const ceiling = ctx.options.targets.includes("ceiling") ? [ceilingNote] : [];
-      const bare = ctx.options.targets.includes("bare") ? [bareNote] : [];
+      const bare = ctx.options.targets.some((t) => t in bareCounts) ? [bareNote] : [];
       blocks.push([...reportThroughput(ctx), ...ceiling, ...bare], reportLatency(ctx));
     }
     if (has("spectators") && runtimes.length > 0) blocks.push(reportSpectators(ctx, runtimes));
