@@ -12,8 +12,8 @@
  * Sections: (1) throughput of a Content-Length upload (`curl -T FILE`) and a chunked one
  * (`cat FILE | curl -T -`), receiver `curl -o /dev/null`, timed from spawning both curls to the
  * receiver's exit, and (1b) the time of a 2 MB transfer (rendezvous and curl's
- * `Expect: 100-continue` handshake); (2) the same Content-Length transfer with 0, 50 and 500 SSE spectators reading
- * in this process; (3) ringside / piping-server; (4) `tar -cf - DIR | curl -T -` to a receiver
+ * `Expect: 100-continue` handshake); (2) the same Content-Length transfer with 0, 50 and 500 SSE
+ * spectators reading in a separate process at the lowest CPU priority; (3) ringside / piping-server; (4) `tar -cf - DIR | curl -T -` to a receiver
  * capped at `curl --limit-rate 50M`; (5) the server's peak RSS during every ringside transfer;
  * (6) the cadence of `progress` events seen by one spectator of the capped transfer.
  * `--long`: one long transfer to a slow receiver, sampling RSS throughout.
@@ -23,6 +23,7 @@
  * @module
  */
 
+import type { AudienceReport } from "./_audience.ts";
 import {
   type BareCount,
   benchCache,
@@ -523,31 +524,67 @@ async function benchSpectators(ctx: Context, runtimes: Runtime[]): Promise<void>
   for (let run = 1; run <= options.runs; run++) {
     for (const runtime of runtimes) {
       for (const count of options.spectatorCounts) {
-        const key = `spectators/${runtime}/${count}`;
-        const what = `ringside (${runtime}), ${count} spectators, run ${run}`;
-        await record(ctx, { key, what, run }, () => watchedTransfer(ctx, runtime, count, key));
+        for (const audience of count === 0 ? [null] : audiences) {
+          const key = spectatorKey(runtime, count, audience);
+          const where = audience ? `, audience ${audience}` : "";
+          const what = `ringside (${runtime}), ${count} spectators${where}, run ${run}`;
+          await record(
+            ctx,
+            { key, what, run },
+            () => watchedTransfer(ctx, { runtime, count, key, audience }),
+          );
+        }
       }
     }
   }
 }
 
-/** A Content-Length transfer with `count` SSE spectators connected before it starts. */
+/**
+ * Where the spectators' readers run while the transfer runs:
+ * - `elsewhere`: the audience process is stopped (SIGSTOP) during the transfer and resumed after
+ *   it. The server still writes every event to every socket (a few KB each, which loopback
+ *   buffers take at once), so all of its work is measured; the readers' own CPU, which a real
+ *   audience spends on its own machines, stays off the relay's cores.
+ * - `alongside`: the audience reads during the transfer at `nice -n 19`, on the same cores.
+ */
+type Audience = "elsewhere" | "alongside";
+const audiences: readonly Audience[] = ["elsewhere", "alongside"];
+
+function spectatorKey(runtime: Runtime, count: number, audience: Audience | null): string {
+  return `spectators/${runtime}/${count}${audience ? `/${audience}` : ""}`;
+}
+
+/**
+ * A Content-Length transfer with `count` SSE spectators connected before it starts, reading in
+ * `scripts/_audience.ts`, a separate process.
+ */
 async function watchedTransfer(
   ctx: Context,
-  runtime: Runtime,
-  count: number,
-  key: string,
+  { runtime, count, key, audience: where }: {
+    runtime: Runtime;
+    count: number;
+    key: string;
+    audience: Audience | null;
+  },
 ): Promise<Omit<Sample, "run">> {
   const server = ctx.servers.get(runtime)!;
   const name = pipeName(runtime, "watched", count);
-  const spectators = Array.from(
-    { length: count },
-    () => new Spectator(`${server.pipeUrl(name)}?progress`),
-  );
+  const audience = count === 0 ? null : Proc.spawn(`audience of ${count}`, [
+    "nice",
+    "-n",
+    "19",
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${root}scripts/_audience.ts`,
+    `${server.pipeUrl(name)}?progress`,
+    String(count),
+  ]);
   try {
-    await connectAll(spectators);
-    const readerCpu = cpuSeconds(Deno.pid);
-    const sample = await relayOnce(ctx, {
+    await audience?.waitForOutput(/^ready$/m, 60_000);
+    const readerCpu = audience ? cpuSeconds(audience.pid) : 0;
+    if (audience && where === "elsewhere") Deno.kill(-audience.pid, "SIGSTOP");
+    const transferring = relayOnce(ctx, {
       server,
       upload: { kind: "length", file: ctx.dataFile },
       name,
@@ -557,19 +594,26 @@ async function watchedTransfer(
       // and hide their cost in the ratio.
       noExpect: true,
     });
+    const sample = await transferring.finally(() => {
+      if (audience && where === "elsewhere") Deno.kill(-audience.pid, "SIGCONT");
+    });
     const series = ctx.results.get(key);
-    series.readerCpu.push((cpuSeconds(Deno.pid) - readerCpu) / sample.seconds);
-    const reports = await finishAll(spectators);
-    if (count > 0) {
-      const progress = reports.map((r) => r.events["progress"] ?? 0);
-      series.progressPerSpectator.push(progress.reduce((a, b) => a + b, 0) / count);
-      const missing = reports.filter((r) => (r.events["done"] ?? 0) !== 1).length;
-      series.missingDone += missing;
-      if (missing > 0) log(`  !! ${missing} of ${count} spectators did not get one 'done'`);
+    if (audience) {
+      series.readerCpu.push((cpuSeconds(audience.pid) - readerCpu) / sample.seconds);
+      const line = await audience.waitForOutput(/^report (.*)$/m, 30_000);
+      const report = JSON.parse(line[1]!) as AudienceReport;
+      if (report.errors.length > 0) throw new Error(`spectator failed: ${report.errors[0]}`);
+      series.progressPerSpectator.push(report.progress.reduce((a, b) => a + b, 0) / count);
+      series.missingDone += report.missingDone;
+      if (report.missingDone > 0) {
+        log(`  !! ${report.missingDone} of ${count} spectators did not get one 'done'`);
+      }
+    } else {
+      series.readerCpu.push(0);
     }
     return sample;
   } finally {
-    for (const spectator of spectators) spectator.close();
+    await audience?.stop();
   }
 }
 
@@ -892,9 +936,12 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
   const targets: Record<number, number> = { 50: 0.03, 500: 0.10 };
   const rows: string[][] = [];
   for (const runtime of runtimes) {
-    const base = results.get(`spectators/${runtime}/0`);
-    for (const count of options.spectatorCounts) {
-      const series = results.get(`spectators/${runtime}/${count}`);
+    const base = results.get(spectatorKey(runtime, 0, null));
+    const rowsOf = options.spectatorCounts.flatMap((count) =>
+      (count === 0 ? [null] : audiences).map((audience) => ({ count, audience }))
+    );
+    for (const { count, audience } of rowsOf) {
+      const series = results.get(spectatorKey(runtime, count, audience));
       const s = stats(series);
       const ratio = median(pairedRatios(series, base));
       const limit = targets[count];
@@ -902,6 +949,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
       rows.push([
         `ringside (${runtime})`,
         String(count),
+        audience ?? "",
         fmtRate(s.median),
         s.range,
         count === 0 ? "1" : ratio.toFixed(3),
@@ -913,7 +961,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
         events.length > 0 ? median(events).toFixed(1) : "",
         count === 0 ? "" : String(series.missingDone),
         s.rss,
-        series.readerCpu.length > 0 ? `${(median(series.readerCpu) * 100).toFixed(0)} %` : "–",
+        audience === "alongside" ? `${(median(series.readerCpu) * 100).toFixed(0)} %` : "",
         s.runs,
       ]);
     }
@@ -921,6 +969,7 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
   const header = [
     "relay",
     "spectators",
+    "audience",
     "MB/s",
     "min–max",
     "÷ 0",
@@ -936,12 +985,15 @@ function reportSpectators(ctx: Context, runtimes: Runtime[]): string[] {
     "runs",
   ];
   return [
-    "2. Spectators: SSE readers in this process, connected before the transfer starts; " +
-    "Content-Length upload with -H 'Expect:'",
+    "2. Spectators: SSE readers in scripts/_audience.ts, a separate process, connected before the " +
+    "transfer starts; Content-Length upload with -H 'Expect:'",
     "   (no 100-continue handshake, so a start-up stall cannot dilute the ratio). " +
     "÷ 0 = median of run-by-run ratios to the 0-spectator run.",
-    "   readers CPU = this process reading the SSE streams, on the same cores as the relay: " +
-    "part of the cost measured here, not of a real remote audience.",
+    "   audience elsewhere = the readers are stopped during the transfer and read afterwards: " +
+    "the server does all its work (every event",
+    "   written to every socket) while the readers' CPU, a real audience's, stays off the " +
+    "relay's cores. alongside = the readers read during",
+    "   the transfer at nice 19 on the same two cores; readers CPU = theirs, taken from the relay.",
     table(header, rows),
   ];
 }
