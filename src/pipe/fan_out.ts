@@ -16,10 +16,10 @@ export interface FanOutOptions {
 }
 
 /**
- * Relays one source stream (or a reader of it) to `count` output streams without `tee()`: each chunk is read once
- * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
- * when every open output has room, so the slowest reader paces the transfer and memory stays
- * bounded by a few chunks.
+ * Relays one source stream (or a reader of it) to `count` output streams without `tee()`: each
+ * chunk is read once and the same `Uint8Array` is enqueued to every output still open. The next
+ * chunk is read only when every open output has room, so the slowest reader paces the transfer
+ * and memory stays bounded by a few chunks.
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
