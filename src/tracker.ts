@@ -111,7 +111,7 @@ export class Tracker {
    * `maxTotalSpectators` on the server.
    */
   spectate(topic: Topic): Spectator {
-    this.checkSpectatorRoom(topic);
+    this.#checkSpectatorRoom(topic);
     const spectator = new Spectator(topic, {
       heartbeat: this.#options.heartbeat,
       ttl: this.#options.spectatorTtl,
@@ -143,7 +143,7 @@ export class Tracker {
   }
 
   /** @throws {LimitError} when one more spectator of `topic` would pass a limit. */
-  checkSpectatorRoom(topic: Topic): void {
+  #checkSpectatorRoom(topic: Topic): void {
     if (topic.spectators >= this.#options.maxSpectators) {
       throw new LimitError(
         429,

@@ -26,9 +26,12 @@ export interface PipeSnapshot {
   total: number | null;
   /** `null` while the total is unknown. */
   percent: number | null;
-  /** Smoothed relay rate. */
+  /**
+   * Bytes per second over the last ~3 s, between moments bytes moved (see `RateEstimator`); the
+   * transfer's average after the end.
+   */
   bytesPerSec: number;
-  /** Smoothed megabytes (10^6 bytes) per second. */
+  /** `bytesPerSec` in megabytes (10^6 bytes) per second, one decimal. */
   mbps: number;
   /** `null` while the total is unknown or nothing moves. */
   etaSec: number | null;

@@ -67,7 +67,6 @@ export abstract class Topic extends EventTarget {
   /** Spectators attached now (SSE and WebSocket). */
   spectators = 0;
   #end: TopicEvent | null = null;
-  #endedAt: number | null = null;
 
   constructor(kind: string, name: string, eventTypes: readonly string[]) {
     super();
@@ -84,11 +83,6 @@ export abstract class Topic extends EventTarget {
     return this.#end !== null;
   }
 
-  /** `Date.now()` when the terminal event was emitted, or `null`. */
-  get endedAt(): number | null {
-    return this.#endedAt;
-  }
-
   /**
    * What a new spectator gets at once: the terminal event after the end, else one `state`
    * event with the current snapshot.
@@ -101,10 +95,7 @@ export abstract class Topic extends EventTarget {
   protected emit(type: string, data: unknown, terminal = false): void {
     if (this.#end) return;
     const event = new TopicEvent(type, data, terminal);
-    if (terminal) {
-      this.#end = event;
-      this.#endedAt = Date.now();
-    }
+    if (terminal) this.#end = event;
     this.dispatchEvent(event);
   }
 }
