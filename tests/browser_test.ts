@@ -150,20 +150,10 @@ async function dashboardFollowsTransfer(browser: TestBrowser, origin: string, di
   await page.goto(`${url}?progress`);
   // The inline script renders the embedded snapshot while the document is parsed, before the
   // first paint and before the EventSource (opened in an effect) can deliver anything.
-  const paint = await page.evaluate(async () => ({
-    state: (globalThis as { ringsideFirstState?: string }).ringsideFirstState,
-    fcp: await new Promise<number>((resolve) => {
-      new PerformanceObserver((list, observer) => {
-        const entry = list.getEntriesByName("first-contentful-paint")[0];
-        if (entry) {
-          observer.disconnect();
-          resolve(entry.startTime);
-        }
-      }).observe({ type: "paint", buffered: true });
-    }),
-  }));
-  assert.equal(paint.state, "idle");
-  assert.ok(paint.fcp < 300, `first contentful paint took ${paint.fcp} ms`);
+  const firstState = await page.evaluate(() =>
+    (globalThis as { ringsideFirstState?: string }).ringsideFirstState
+  );
+  assert.equal(firstState, "idle");
   await page.evaluate(() => Object.assign(globalThis, { ringsideNoReload: true }));
   assert.equal(await valueNow(page), 0);
   assert.equal(await page.getByTestId("big").innerText(), "0%");
