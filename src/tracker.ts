@@ -2,11 +2,43 @@ import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
 import { Pipe, PipeError } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
-import { Spectator } from "./sse/spectator.ts";
+import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
+
+/** The kinds of topic the registry holds. */
+export type TopicKind = "pipe" | "job" | "process";
+
+/** Every kind, in the order stats and metrics list them. */
+export const TOPIC_KINDS: readonly TopicKind[] = ["pipe", "job", "process"];
+
+/**
+ * What the registry holds under `kind:name`: a pipe, a job or a process. The entry owns its
+ * current run's {@linkcode Topic} (a new run may replace it) and says whether anything besides
+ * spectators keeps it alive.
+ */
+export interface Entry {
+  readonly kind: TopicKind;
+  readonly name: string;
+  /** The current run, or the last one after it ended. */
+  readonly topic: Topic;
+  /** Whether a sender, receiver, transfer, running job or running process is here now. */
+  readonly busy: boolean;
+  /** Fails whatever runs now (shutdown). Safe to call twice. */
+  abort(reason: string): void;
+}
 
 /** Counters for `/metrics` and `/api/v1/stats`. */
 export interface TrackerStats {
+  /** Entries known now by kind, retained ones included. */
+  topics: Record<TopicKind, number>;
+  /** Entries of each kind that are busy now (a transfer or a waiting side, a running job…). */
+  active: Record<TopicKind, number>;
+  /** Runs started since start-up, by kind. */
+  started: Record<TopicKind, number>;
+  /** Runs ended since start-up, by `kind:state` (`pipe:complete`, `job:failed`…). */
+  ended: Record<string, number>;
+  /** Pipes known now (= `topics.pipe`). */
   pipes: number;
+  /** Pipe transfers moving bytes now. */
   transfers: number;
   spectators: number;
   bytesRelayed: number;
@@ -37,10 +69,18 @@ export class LimitError extends Error {
   }
 }
 
+function perKind(): Record<TopicKind, number> {
+  return { pipe: 0, job: 0, process: 0 };
+}
+
 /**
- * Every live topic by name, with the limits: topics alive at once, spectators per topic and
- * on the whole server, and retention of ended runs for latecomers. A pipe nobody uses (no
- * sender, receiver or spectator, and no ended run within retention) is forgotten.
+ * The one registry of every topic, by `kind:name` (pipes, jobs, processes), with the limits:
+ * topics alive at once, spectators per topic and on the whole server, and retention of ended
+ * runs for latecomers. An entry nobody uses (not busy, no spectator, and no ended run within
+ * retention) is forgotten.
+ *
+ * Entries tell the tracker when they change through the `changed` callback they are created
+ * with; a run that ends while nothing keeps its entry busy is counted, logged and retained.
  *
  * @example
  * ```ts
@@ -56,12 +96,15 @@ export class LimitError extends Error {
  */
 export class Tracker {
   #options: TrackerOptions;
-  #pipes = new Map<string, Pipe>();
+  #entries = new Map<string, Entry>();
   #retained = new Map<string, ReturnType<typeof setTimeout>>();
+  #seen = new WeakSet<Topic>();
+  #counted = new WeakSet<Topic>();
+  #transfers = new WeakSet<Topic>();
   #spectators = new Set<Spectator>();
   #draining = false;
-  #complete = 0;
-  #failed = 0;
+  #started = perKind();
+  #ended: Record<string, number> = {};
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
   #log: Log;
@@ -71,9 +114,46 @@ export class Tracker {
     this.#log = log;
   }
 
-  /** Whether the server stopped taking new transfers (SIGTERM). */
+  /** Whether the server stopped taking new work (SIGTERM). */
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /** The limits this registry enforces. */
+  get options(): Readonly<TrackerOptions> {
+    return this.#options;
+  }
+
+  /** The entry under `kind:name`, if any. */
+  find<T extends Entry = Entry>(kind: TopicKind, name: string): T | undefined {
+    return this.#entries.get(`${kind}:${name}`) as T | undefined;
+  }
+
+  /**
+   * The entry under `kind:name`, made by `create` when missing. `create` gets the callback the
+   * entry calls whenever it changes (a side joins or leaves, a run starts or ends).
+   *
+   * @throws {PipeError} 503 past `maxTopics`, or while draining when `forNewWork`.
+   */
+  obtain<T extends Entry>(
+    kind: TopicKind,
+    name: string,
+    create: (changed: (entry: Entry) => void) => T,
+    forNewWork = false,
+  ): T {
+    if (forNewWork && this.#draining) {
+      throw new PipeError(503, "Server is shutting down; try again shortly");
+    }
+    const key = `${kind}:${name}`;
+    const existing = this.#entries.get(key);
+    if (existing) return existing as T;
+    if (this.#entries.size >= this.#options.maxTopics) {
+      throw new PipeError(503, `Too many topics on this server (${this.#options.maxTopics})`);
+    }
+    const entry = create((changed) => this.#changed(changed));
+    this.#entries.set(key, entry);
+    this.#seeRun(entry);
+    return entry;
   }
 
   /**
@@ -82,43 +162,43 @@ export class Tracker {
    * @throws {PipeError} 503 past `maxTopics`, or while draining when `forTransfer`.
    */
   pipe(name: string, forTransfer = false): Pipe {
-    if (forTransfer && this.#draining) {
-      throw new PipeError(503, "Server is shutting down; try again shortly");
-    }
-    const existing = this.#pipes.get(name);
-    if (existing) return existing;
-    if (this.#pipes.size >= this.#options.maxTopics) {
-      throw new PipeError(503, `Too many topics on this server (${this.#options.maxTopics})`);
-    }
-    const pipe = new Pipe(name, {
-      waitTimeout: this.#options.waitTimeout,
-      progressInterval: this.#options.progressInterval,
-      onChange: (changed) => this.#changed(changed),
-    });
-    this.#pipes.set(name, pipe);
-    return pipe;
+    return this.obtain(
+      "pipe",
+      name,
+      (changed) =>
+        new Pipe(name, {
+          waitTimeout: this.#options.waitTimeout,
+          progressInterval: this.#options.progressInterval,
+          onChange: changed,
+        }),
+      forTransfer,
+    );
   }
 
   /** The pipe of that name if it exists. */
   findPipe(name: string): Pipe | undefined {
-    return this.#pipes.get(name);
+    return this.find<Pipe>("pipe", name);
   }
 
   /**
-   * Attaches an SSE spectator to a topic.
+   * Attaches an SSE spectator to a topic. `options` adds to the server's heartbeat, TTL and
+   * write timeout (a kind's latest-wins events, a shorter TTL…).
    *
    * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
    * `maxTotalSpectators` on the server.
    */
-  spectate(topic: Topic): Spectator {
+  spectate(topic: Topic, options: SpectatorOptions = {}): Spectator {
     this.#checkSpectatorRoom(topic);
+    const key = `${topic.kind}:${topic.name}`;
     const spectator = new Spectator(topic, {
       heartbeat: this.#options.heartbeat,
       ttl: this.#options.spectatorTtl,
       writeTimeout: this.#options.writeTimeout,
-      onClose: () => {
+      ...options,
+      onClose: (reason) => {
         this.#spectators.delete(spectator);
-        this.#forgetIfUnused(topic.name);
+        this.#forgetIfUnused(key);
+        options.onClose?.(reason);
       },
     });
     this.#spectators.add(spectator);
@@ -137,7 +217,7 @@ export class Tracker {
     try {
       return this.spectate(pipe.topic);
     } catch (error) {
-      this.#forgetIfUnused(name);
+      this.#forgetIfUnused(`pipe:${name}`);
       throw error;
     }
   }
@@ -160,21 +240,29 @@ export class Tracker {
 
   /** The counters. */
   stats(): TrackerStats {
+    const topics = perKind();
+    const active = perKind();
     let transfers = 0;
     let bytesLive = 0;
-    for (const pipe of this.#pipes.values()) {
-      if (pipe.transferring) {
+    for (const entry of this.#entries.values()) {
+      topics[entry.kind]++;
+      if (entry.busy) active[entry.kind]++;
+      if (entry instanceof Pipe && entry.transferring) {
         transfers++;
-        bytesLive += pipe.bytesInFlight;
+        bytesLive += entry.bytesInFlight;
       }
     }
     return {
-      pipes: this.#pipes.size,
+      topics,
+      active,
+      started: { ...this.#started },
+      ended: { ...this.#ended },
+      pipes: topics.pipe,
       transfers,
       spectators: this.#spectators.size,
       bytesRelayed: this.#bytesEnded + bytesLive,
-      transfersComplete: this.#complete,
-      transfersFailed: this.#failed,
+      transfersComplete: this.#ended["pipe:complete"] ?? 0,
+      transfersFailed: this.#ended["pipe:failed"] ?? 0,
     };
   }
 
@@ -188,56 +276,81 @@ export class Tracker {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Closes every spectator and forgets every timer (shutdown, tests). */
+  /** Closes every spectator, aborts every entry and forgets every timer (shutdown, tests). */
   close(): void {
     for (const spectator of [...this.#spectators]) spectator.close();
-    for (const pipe of this.#pipes.values()) pipe.abort("Server is shutting down");
+    for (const entry of [...this.#entries.values()]) entry.abort("Server is shutting down");
     for (const timer of this.#retained.values()) clearTimeout(timer);
     this.#retained.clear();
   }
 
-  #changed(pipe: Pipe): void {
-    const topic = pipe.topic;
-    if (topic.ended && !pipe.busy && !this.#retained.has(pipe.name)) {
-      const snapshot = topic.snapshot();
-      this.#bytesEnded += snapshot.bytes;
-      if (snapshot.state === "complete") this.#complete++;
-      else this.#failed++;
-      this.#log(`transfer ${snapshot.state}`, {
-        pipe: pipe.name,
-        bytes: snapshot.bytes,
-        durationSec: snapshot.durationSec,
-        mbps: snapshot.mbps,
-        ...(snapshot.error ? { error: snapshot.error } : {}),
-      });
+  /** Counts a run the first time the registry sees its topic. */
+  #seeRun(entry: Entry): void {
+    if (this.#seen.has(entry.topic)) return;
+    this.#seen.add(entry.topic);
+    if (entry.kind !== "pipe") this.#started[entry.kind]++;
+  }
+
+  #changed(entry: Entry): void {
+    const key = `${entry.kind}:${entry.name}`;
+    if (this.#entries.get(key) !== entry) return;
+    const topic = entry.topic;
+    this.#seeRun(entry);
+    if (topic.ended && !entry.busy && !this.#counted.has(topic)) {
+      this.#counted.add(topic);
+      this.#record(entry);
+      clearTimeout(this.#retained.get(key));
       this.#retained.set(
-        pipe.name,
+        key,
         setTimeout(() => {
-          this.#retained.delete(pipe.name);
-          this.#forgetIfUnused(pipe.name);
+          this.#retained.delete(key);
+          this.#forgetIfUnused(key);
         }, this.#options.retention),
       );
-    } else if (pipe.transferring) {
-      const snapshot = topic.snapshot();
+    } else if (entry instanceof Pipe && entry.transferring && !this.#transfers.has(topic)) {
+      this.#transfers.add(topic);
+      this.#started.pipe++;
+      const snapshot = entry.topic.snapshot();
       this.#log("transfer started", {
-        pipe: pipe.name,
+        pipe: entry.name,
         receivers: snapshot.receiversExpected,
         total: snapshot.total,
       });
     }
-    if (!topic.ended && this.#retained.has(pipe.name)) {
-      clearTimeout(this.#retained.get(pipe.name));
-      this.#retained.delete(pipe.name);
+    if (!topic.ended && this.#retained.has(key)) {
+      // A new run replaced the retained one: the old run's timer must not end the new one.
+      clearTimeout(this.#retained.get(key));
+      this.#retained.delete(key);
     }
-    this.#forgetIfUnused(pipe.name);
+    this.#forgetIfUnused(key);
     if (this.#idleWaiters.length > 0 && this.stats().transfers === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
-  #forgetIfUnused(name: string): void {
-    const pipe = this.#pipes.get(name);
-    if (!pipe || pipe.busy || pipe.topic.spectators > 0 || this.#retained.has(name)) return;
-    this.#pipes.delete(name);
+  /** Counts and logs a run that ended. */
+  #record(entry: Entry): void {
+    const state = entry.topic.state;
+    const counter = `${entry.kind}:${state}`;
+    this.#ended[counter] = (this.#ended[counter] ?? 0) + 1;
+    if (entry instanceof Pipe) {
+      const snapshot = entry.topic.snapshot();
+      this.#bytesEnded += snapshot.bytes;
+      this.#log(`transfer ${snapshot.state}`, {
+        pipe: entry.name,
+        bytes: snapshot.bytes,
+        durationSec: snapshot.durationSec,
+        mbps: snapshot.mbps,
+        ...(snapshot.error ? { error: snapshot.error } : {}),
+      });
+    } else {
+      this.#log(`${entry.kind} ${state}`, { [entry.kind]: entry.name });
+    }
+  }
+
+  #forgetIfUnused(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
+    this.#entries.delete(key);
   }
 }

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Tracker } from "../tracker.ts";
+import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
 
 /**
@@ -37,6 +37,17 @@ Names: 1-256 characters of A-Z a-z 0-9 . _ ~ - in segments joined by /.
 `;
 }
 
+/** One metric with a `kind` label per topic kind. */
+function labelled(
+  name: string,
+  type: string,
+  help: string,
+  values: Record<TopicKind, number>,
+): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n` +
+    TOPIC_KINDS.map((kind) => `${name}{kind="${kind}"} ${values[kind]}\n`).join("");
+}
+
 /** `GET /help`, `/version`, `/healthz`, `/metrics`, `/robots.txt`, `/favicon.ico`. */
 export function metaRoutes(tracker: Tracker, options: { runtime: string }): Hono {
   const app = new Hono();
@@ -65,6 +76,21 @@ export function metaRoutes(tracker: Tracker, options: { runtime: string }): Hono
       ["ringside_draining", "gauge", "1 after SIGTERM", tracker.draining ? 1 : 0],
     ].map(([name, type, help, value]) =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`
+    );
+    lines.push(labelled("ringside_topics", "gauge", "Topics known now, by kind", stats.topics));
+    lines.push(
+      labelled("ringside_topics_active", "gauge", "Topics busy now, by kind", stats.active),
+    );
+    lines.push(
+      labelled("ringside_runs_started_total", "counter", "Runs started, by kind", stats.started),
+    );
+    lines.push(
+      `# HELP ringside_runs_ended_total Runs ended, by kind and final state\n` +
+        `# TYPE ringside_runs_ended_total counter\n` +
+        Object.entries(stats.ended).map(([key, value]) => {
+          const [kind, state] = key.split(":");
+          return `ringside_runs_ended_total{kind="${kind}",state="${state}"} ${value}\n`;
+        }).join(""),
     );
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
   });

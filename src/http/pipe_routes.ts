@@ -6,7 +6,8 @@ import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { LimitError, type Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
-import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
+import { errorResponse } from "./respond.ts";
+import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 
 /** The first path segments a short-form pipe name (`/{name}`) may not take. */
 const RESERVED = new Set([
@@ -166,31 +167,17 @@ export function pipeRoutes(
   });
 
   function spectate(c: Context, name: string): Response {
-    const format = spectateFormat(c.req.raw);
-    if (format === null) {
-      return errorResponse(
-        c.req.raw,
-        400,
-        `Invalid format '${c.req.query("format")}' (html, json or sse)`,
-      );
-    }
-    if (format === "json" || (format === "html" && options.dashboard)) {
-      const snapshot = (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot();
-      if (format === "json") return c.json(snapshot, 200, { "cache-control": "no-store" });
-      const url = new URL(c.req.url);
-      const base = `${url.pathname}?progress`;
-      return c.html(
-        options.dashboard!({
-          snapshot,
-          eventsUrl: `${base}&format=sse`,
-          jsonUrl: `${base}&format=json`,
-          origin: url.origin,
-        }),
-      );
-    }
-    const spectator = tracker.spectatePipe(name);
-    c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
-    return new Response(spectator.stream, { headers: SSE_HEADERS });
+    return spectateResponse(c, {
+      snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
+      attach: () => tracker.spectatePipe(name),
+      base: `${new URL(c.req.url).pathname}?progress`,
+      ...(options.dashboard
+        ? {
+          page: (snapshot: PipeSnapshot, urls: SpectateUrls) =>
+            options.dashboard!({ snapshot, ...urls }),
+        }
+        : {}),
+    });
   }
 
   return app;

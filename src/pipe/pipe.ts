@@ -83,6 +83,7 @@ interface Receiver {
  * ```
  */
 export class Pipe {
+  readonly kind = "pipe" as const;
   readonly name: string;
   #options: PipeOptions;
   #topic: PipeTopic;

@@ -45,6 +45,7 @@ export class TopicEvent extends Event {
  * class Counter extends Topic {
  *   count = 0;
  *   constructor() { super("counter", "c", ["tick", "done"]); }
+ *   get state() { return this.ended ? "done" : "counting"; }
  *   snapshot() { return { count: this.count }; }
  *   tick() { this.count++; this.emit("tick", this.snapshot()); }
  *   stop() { this.emit("done", this.snapshot(), true); }
@@ -77,6 +78,9 @@ export abstract class Topic extends EventTarget {
 
   /** The current state as JSON-ready data. */
   abstract snapshot(): unknown;
+
+  /** The state word (`streaming`, `running`, `exited`…); after the end, how the run ended. */
+  abstract get state(): string;
 
   /** Whether a terminal event was emitted. */
   get ended(): boolean {

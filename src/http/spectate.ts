@@ -1,0 +1,74 @@
+import type { Context } from "hono";
+import type { Spectator } from "../sse/spectator.ts";
+import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
+
+/** Where a topic's page finds its event stream and snapshot, and this server's origin. */
+export interface SpectateUrls {
+  /** The SSE stream, relative (`/api/v1/jobs/ID?format=sse`). */
+  eventsUrl: string;
+  /** The JSON snapshot, relative (`/api/v1/jobs/ID?format=json`). */
+  jsonUrl: string;
+  /** This server as the request reached it, for absolute curl lines in a no-script fallback. */
+  origin: string;
+}
+
+/** Options for {@linkcode spectateResponse}: how one topic is watched. */
+export interface SpectateOptions<S> {
+  /** The topic's current snapshot, for JSON and the page's first paint. */
+  snapshot(): S;
+  /** Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`). */
+  attach(): Spectator;
+  /** The topic's HTML page; without it, browsers get the SSE stream. */
+  page?: (snapshot: S, urls: SpectateUrls) => string;
+  /**
+   * The spectator URL without `format` (`/api/v1/pipe/NAME?progress`, `/api/v1/jobs/ID`),
+   * from which the page's events and JSON URLs are made. @default the request's path
+   */
+  base?: string;
+}
+
+/**
+ * Answers a spectator of any topic kind by content negotiation (see `spectateFormat`): one
+ * JSON snapshot (`no-store`), the HTML page with the snapshot embedded, or an SSE stream that
+ * closes its spectator when the client goes away. An unknown `?format=` is a `400`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { PipeTopic } from "../pipe/pipe_topic.ts";
+ * import { Spectator } from "../sse/spectator.ts";
+ * import { spectateResponse } from "./spectate.ts";
+ * const topic = new PipeTopic("p");
+ * const app = new Hono().get("/p", (c) =>
+ *   spectateResponse(c, { snapshot: () => topic.snapshot(), attach: () => new Spectator(topic) }));
+ * const res = await app.request("/p", { headers: { accept: "application/json" } });
+ * assert.equal((await res.json()).state, "idle");
+ * ```
+ */
+export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Response {
+  const format = spectateFormat(c.req.raw);
+  if (format === null) {
+    return errorResponse(
+      c.req.raw,
+      400,
+      `Invalid format '${c.req.query("format")}' (html, json or sse)`,
+    );
+  }
+  if (format === "json") {
+    return c.json(options.snapshot() as object, 200, { "cache-control": "no-store" });
+  }
+  if (format === "html" && options.page) {
+    const url = new URL(c.req.url);
+    const base = options.base ?? url.pathname;
+    const join = base.includes("?") ? "&" : "?";
+    return c.html(options.page(options.snapshot(), {
+      eventsUrl: `${base}${join}format=sse`,
+      jsonUrl: `${base}${join}format=json`,
+      origin: url.origin,
+    }));
+  }
+  const spectator = options.attach();
+  c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
+  return new Response(spectator.stream, { headers: SSE_HEADERS });
+}
