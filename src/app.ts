@@ -4,6 +4,8 @@ import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { errorResponse } from "./http/respond.ts";
+import type { PageRenderer } from "./http/spectate.ts";
+import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Tracker } from "./tracker.ts";
 
@@ -17,6 +19,10 @@ export interface AppOptions {
   dashboard?: DashboardRenderer;
   /** The front page `/`; without it, `/` shows the help text. */
   frontPage?: (options: { origin: string }) => string;
+  /** A job's page; without it, browsers get the job's SSE stream. */
+  jobPage?: PageRenderer<JobSnapshot>;
+  /** A process's page (terminal view); without it, browsers get the SSE stream. */
+  processPage?: PageRenderer<ProcessSnapshot>;
 }
 
 /** The app and its state. */

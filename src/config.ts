@@ -19,9 +19,29 @@ export interface Config {
   logFormat: "text" | "json";
   /** Exit when standard input closes (test harnesses and supervisors that own our stdin). */
   exitOnStdinClose: boolean;
+  /** A running job with no publish for this long fails. */
+  jobIdle: number;
+  /** Bearer tokens accepted for sending and publishing (and watching with `private`). */
+  tokens: string[];
+  /** HS256 secret for JWTs accepted as tokens; empty: none. */
+  jwtSecret: string;
+  /** Receiving and spectating need a token too (watch links excepted). */
+  private: boolean;
+  /** The secret behind watch links; empty: a random one per start (or shared through Redis). */
+  secret: string;
+  /** Named tasks, `NAME=command args`, each runnable by `POST /api/v1/processes?task=NAME`. */
+  tasks: string[];
+  /** Environment variables a named task inherits besides `PATH`. */
+  taskEnv: string[];
+  /** Take the client address and scheme from `X-Forwarded-*`. */
+  trustProxy: boolean;
+  /** `redis://HOST:PORT` joining several nodes; empty: one node. */
+  redis: string;
+  /** This node's name in metrics and stats with several nodes. */
+  node: string;
 }
 
-type FlagKind = "string" | "integer" | "duration" | "boolean" | "log-format";
+type FlagKind = "string" | "integer" | "duration" | "boolean" | "log-format" | "list";
 
 interface FlagSpec {
   key: keyof Config;
@@ -101,6 +121,36 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: "boolean",
     help: "exit when standard input closes",
   },
+  "job-idle": {
+    key: "jobIdle",
+    kind: "duration",
+    help: "a running job with no publish for this long fails",
+  },
+  "token": {
+    key: "tokens",
+    kind: "list",
+    help: "bearer token for sending and publishing (repeatable; env: comma-separated)",
+  },
+  "jwt-secret": { key: "jwtSecret", kind: "string", help: "accept HS256 JWTs signed with this" },
+  "private": { key: "private", kind: "boolean", help: "receiving and spectating need a token" },
+  "secret": { key: "secret", kind: "string", help: "secret behind watch links (random if empty)" },
+  "task": {
+    key: "tasks",
+    kind: "list",
+    help: 'named task NAME="command args" runnable over HTTP (repeatable)',
+  },
+  "task-env": {
+    key: "taskEnv",
+    kind: "list",
+    help: "environment variable a named task inherits besides PATH (repeatable)",
+  },
+  "trust-proxy": {
+    key: "trustProxy",
+    kind: "boolean",
+    help: "take client address and scheme from X-Forwarded-*",
+  },
+  "redis": { key: "redis", kind: "string", help: "redis://HOST:PORT joining several nodes" },
+  "node": { key: "node", kind: "string", help: "this node's name with several nodes" },
 };
 
 /**
@@ -133,6 +183,16 @@ export function defaultConfig(): Config {
     maxTotalSpectators: 10_000,
     logFormat: "text",
     exitOnStdinClose: false,
+    jobIdle: 60 * 60_000,
+    tokens: [],
+    jwtSecret: "",
+    private: false,
+    secret: "",
+    tasks: [],
+    taskEnv: [],
+    trustProxy: false,
+    redis: "",
+    node: "",
   };
 }
 
@@ -197,6 +257,8 @@ function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof C
     case "log-format":
       if (value === "text" || value === "json") return value;
       throw new TypeError(`Invalid value '${value}' for --${flag} (use text or json)`);
+    case "list":
+      return [value];
   }
 }
 
@@ -215,6 +277,9 @@ function envName(flag: string): string {
  * import { parseConfig } from "./config.ts";
  * const config = parseConfig(["--port=0", "--retention", "30s"], { RINGSIDE_MAX_SPECTATORS: "3" });
  * assert.deepEqual([config.port, config.retention, config.maxSpectators], [0, 30_000, 3]);
+ * const tokens = parseConfig(["--token", "a", "--token=b"], { RINGSIDE_TOKEN: "x,y" }).tokens;
+ * assert.deepEqual(tokens, ["a", "b"]);
+ * assert.deepEqual(parseConfig([], { RINGSIDE_TOKEN: "x, y" }).tokens, ["x", "y"]);
  * ```
  */
 export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
@@ -222,8 +287,12 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
   const record = config as unknown as Record<string, unknown>;
   for (const [flag, spec] of Object.entries(FLAGS)) {
     const value = env[envName(flag)];
-    if (value !== undefined) record[spec.key] = parseValue(flag, spec, value);
+    if (value === undefined) continue;
+    record[spec.key] = spec.kind === "list"
+      ? value.split(",").map((item) => item.trim()).filter((item) => item !== "")
+      : parseValue(flag, spec, value);
   }
+  const fromFlags = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -235,7 +304,14 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
       value = args[++i];
       if (value === undefined) throw new TypeError(`Missing value for --${match[1]}`);
     }
-    record[spec.key] = parseValue(match[1]!, spec, value);
+    if (spec.kind === "list") {
+      // Repeatable: the first one on the command line replaces the environment's list.
+      const list = fromFlags.has(spec.key) ? record[spec.key] as string[] : [];
+      record[spec.key] = [...list, value];
+      fromFlags.add(spec.key);
+    } else {
+      record[spec.key] = parseValue(match[1]!, spec, value);
+    }
   }
   if (config.port > 65535) throw new RangeError(`Invalid port ${config.port}`);
   return config;
@@ -246,7 +322,13 @@ export function flagHelp(): string {
   const defaults = defaultConfig() as unknown as Record<string, unknown>;
   return Object.entries(FLAGS).map(([flag, spec]) => {
     const value = defaults[spec.key];
-    const shown = spec.kind === "duration" ? formatDuration(value as number) : String(value);
+    const shown = spec.kind === "duration"
+      ? formatDuration(value as number)
+      : Array.isArray(value)
+      ? "none"
+      : value === ""
+      ? "none"
+      : String(value);
     return `  --${flag.padEnd(22)} ${spec.help} [${shown}] (${envName(flag)})`;
   }).join("\n");
 }

@@ -12,6 +12,9 @@ export interface SpectateUrls {
   origin: string;
 }
 
+/** Renders a topic's HTML page from its snapshot. */
+export type PageRenderer<S> = (snapshot: S, urls: SpectateUrls) => string;
+
 /** Options for {@linkcode spectateResponse}: how one topic is watched. */
 export interface SpectateOptions<S> {
   /** The topic's current snapshot, for JSON and the page's first paint. */
@@ -19,7 +22,7 @@ export interface SpectateOptions<S> {
   /** Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`). */
   attach(): Spectator;
   /** The topic's HTML page; without it, browsers get the SSE stream. */
-  page?: (snapshot: S, urls: SpectateUrls) => string;
+  page?: PageRenderer<S> | undefined;
   /**
    * The spectator URL without `format` (`/api/v1/pipe/NAME?progress`, `/api/v1/jobs/ID`),
    * from which the page's events and JSON URLs are made. @default the request's path

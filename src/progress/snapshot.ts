@@ -60,3 +60,56 @@ export interface PipeSnapshot {
 export function isTerminal(state: PipeState): boolean {
   return state === "complete" || state === "failed";
 }
+
+/** The states of a job: `running`, then `success` or `failed`. */
+export type JobState = "running" | "success" | "failed";
+
+/**
+ * What a spectator sees of a job: the JSON snapshot and the dashboard's initial state. On a
+ * watch link, `id` is the watch id.
+ */
+export interface JobSnapshot {
+  kind: "job";
+  id: string;
+  state: JobState;
+  /** The last published object (`progress`, `estimated_time`, `state`, `message` are understood). */
+  data: Record<string, unknown>;
+  /** The finish body of a successful job; `null` before the end or on failure. */
+  result: Record<string, unknown> | null;
+  /** Why the job failed; `null` otherwise. */
+  error: string | null;
+  startedAt: string;
+  updatedAt: string;
+  /** Seconds since `startedAt` (until the end, then the job's duration). */
+  durationSec: number;
+  /** SSE and WebSocket spectators now. */
+  spectators: number;
+}
+
+/** One line of a process's output, as every `output` event carries it. */
+export interface ProcessLine {
+  /** The process's line number, from 1; the SSE event's `id`. */
+  seq: number;
+  stream: "stdout" | "stderr";
+  line: string;
+}
+
+/** The statuses of a process: `running`, then one of the final `exited`, `killed`, `failed`. */
+export type ProcessStatus = "running" | "exited" | "killed" | "failed";
+
+/** What a spectator sees of a process: the JSON snapshot and the dashboard's initial state. */
+export interface ProcessSnapshot {
+  kind: "process";
+  id: string;
+  status: ProcessStatus;
+  /** The exit code once `exited` (128+N for a signal when `killed` by one); `null` before. */
+  exitCode: number | null;
+  /** Lines so far (the last `seq`). */
+  lines: number;
+  startedAt: string;
+  updatedAt: string;
+  durationSec: number;
+  spectators: number;
+  /** The last 100 output lines. */
+  tail: ProcessLine[];
+}
