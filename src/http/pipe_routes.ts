@@ -9,7 +9,7 @@ import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts
 import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
 
 /** The first path segments a short-form pipe name (`/{name}`) may not take. */
-const RESERVED = new Set([
+export const RESERVED: ReadonlySet<string> = new Set([
   "",
   "help",
   "version",
@@ -155,6 +155,7 @@ export function pipeRoutes(
     try {
       if (c.req.query("progress") !== undefined) return spectate(c, name);
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
+      if (c.req.method === "HEAD") return peek(name, n);
       const { body, headers } = await tracker.pipe(name, true).receive({
         n,
         signal: c.req.raw.signal,
@@ -164,6 +165,18 @@ export function pipeRoutes(
       return fail(c, error);
     }
   });
+
+  /**
+   * `HEAD`: what a receiver would learn now, answered at once; never a receiver (it would take
+   * a slot and wedge the pipe, since nobody reads a HEAD's body).
+   */
+  function peek(name: string, n: number | null): Response {
+    const pipe = tracker.findPipe(name);
+    pipe?.checkReceive(n);
+    const headers = pipe?.senderHeaders;
+    if (!headers) throw new PipeError(404, `No sender is waiting on pipe '${name}'`);
+    return new Response(null, { headers });
+  }
 
   function spectate(c: Context, name: string): Response {
     const format = spectateFormat(c.req.raw);
@@ -188,6 +201,12 @@ export function pipeRoutes(
         }),
       );
     }
+    // The EventSource that got the end already reconnects with its id: 204 makes it stop.
+    if (tracker.findPipe(name)?.topic.endSeenBy(c.req.header("last-event-id"))) {
+      return c.body(null, 204);
+    }
+    // A HEAD's body is never read: attaching a spectator would leak it.
+    if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
     const spectator = tracker.spectatePipe(name);
     c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
     return new Response(spectator.stream, { headers: SSE_HEADERS });

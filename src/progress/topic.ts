@@ -17,26 +17,40 @@ export class TopicEvent extends Event {
   readonly data: unknown;
   /** A terminal event ends the topic: spectators get it, then their stream closes. */
   readonly terminal: boolean;
+  /** The SSE `id:` (what a reconnecting EventSource sends back as `Last-Event-ID`), or `null`. */
+  readonly id: string | null;
   #frame: Uint8Array | undefined;
 
-  constructor(type: string, data: unknown, terminal = false) {
+  constructor(type: string, data: unknown, terminal = false, id: string | null = null) {
     super(type);
     this.data = data;
     this.terminal = terminal;
+    this.id = id;
   }
 
-  /** `event: TYPE\ndata: JSON\n\n`, UTF-8. */
+  /** `id: ID\nevent: TYPE\ndata: JSON\n\n` (no `id:` line without an id), UTF-8. */
   get frame(): Uint8Array {
-    this.#frame ??= encoder.encode(`event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`);
+    const id = this.id === null ? "" : `id: ${this.id}\n`;
+    this.#frame ??= encoder.encode(
+      `${id}event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`,
+    );
     return this.#frame;
   }
 }
+
+let topicsMade = 0;
 
 /**
  * Something spectators watch: a pipe run, a job, a process. It holds the last state (cache-last,
  * O(1) memory) and dispatches {@linkcode TopicEvent}s; subscribers attach with
  * `addEventListener` for each of {@linkcode Topic.eventTypes}. Dispatching never waits for a
  * subscriber, so a slow one cannot block the publisher.
+ *
+ * Every event has an SSE id, `RUN.SEQ`: `RUN` differs between topics (a pipe's next run is a new
+ * topic), `SEQ` counts the topic's events from 1. A greeting carries the id of the last event
+ * emitted (`RUN.0` before any), so a reconnect names where it was. {@linkcode Topic.endSeenBy}
+ * tells a reconnect that already has the terminal event (answered `204`, which makes
+ * EventSource stop reconnecting).
  *
  * @example
  * ```ts
@@ -67,6 +81,8 @@ export abstract class Topic extends EventTarget {
   /** Spectators attached now (SSE and WebSocket). */
   spectators = 0;
   #end: TopicEvent | null = null;
+  #run = `${Date.now().toString(36)}${(++topicsMade).toString(36)}`;
+  #seq = 0;
 
   constructor(kind: string, name: string, eventTypes: readonly string[]) {
     super();
@@ -88,13 +104,23 @@ export abstract class Topic extends EventTarget {
    * event with the current snapshot.
    */
   greeting(): TopicEvent[] {
-    return [this.#end ?? new TopicEvent("state", this.snapshot())];
+    return [
+      this.#end ?? new TopicEvent("state", this.snapshot(), false, `${this.#run}.${this.#seq}`),
+    ];
+  }
+
+  /**
+   * Whether a reconnect whose `Last-Event-ID` is `lastEventId` already got the terminal event:
+   * then there is nothing more to tell it.
+   */
+  endSeenBy(lastEventId: string | null | undefined): boolean {
+    return this.#end !== null && lastEventId === this.#end.id;
   }
 
   /** Dispatches an event to every subscriber. Nothing is emitted after a terminal event. */
   protected emit(type: string, data: unknown, terminal = false): void {
     if (this.#end) return;
-    const event = new TopicEvent(type, data, terminal);
+    const event = new TopicEvent(type, data, terminal, `${this.#run}.${++this.#seq}`);
     if (terminal) this.#end = event;
     this.dispatchEvent(event);
   }

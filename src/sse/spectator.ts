@@ -37,7 +37,7 @@ export interface SpectatorOptions {
  * const spectator = new Spectator(topic);
  * topic.fail("Sender disconnected");
  * const text = await new Response(spectator.stream).text();
- * assert.match(text, /^retry: 2000\n\nevent: state\n.*\n\nevent: error\n/s);
+ * assert.match(text, /^retry: 2000\n\nid: \S+\.0\nevent: state\n.*\n\nid: \S+\.1\nevent: error\n/s);
  * ```
  */
 export class Spectator {
