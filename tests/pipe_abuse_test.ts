@@ -36,7 +36,7 @@ Deno.test(`HEAD is never a receiver (${testRuntime})`, async (t) => {
   const url = `${server.origin}/api/v1/pipe/${name}`;
 
   await t.step("with nobody there: 404 at once, and the pipe stays free", async () => {
-    const head = await curl("-I", url).result;
+    const head = await curl("-m", "20", "-I", url).result;
     assert.equal(head.code, 0, head.stderr);
     assert.match(head.stdout, /^HTTP\/1\.1 404/);
     assert.equal((await snapshotOf(server.origin, name)).state, "idle");
@@ -49,7 +49,7 @@ Deno.test(`HEAD is never a receiver (${testRuntime})`, async (t) => {
       await Deno.writeFile(file, noise(300_000, 11));
       const sender = curl("-T", file, url);
       await waitForPipe(server.origin, name, isSenderWaiting);
-      const head = await curl("-I", url).result;
+      const head = await curl("-m", "20", "-I", url).result;
       assert.equal(head.code, 0, head.stderr);
       assert.match(head.stdout, /^HTTP\/1\.1 200/);
       assert.match(head.stdout, /^content-length: 300000\r$/im);
