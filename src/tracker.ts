@@ -1,6 +1,6 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
-import { Pipe, PipeError } from "./pipe/pipe.ts";
+import { Pipe, PipeError, type PipeOptions } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator } from "./sse/spectator.ts";
 
@@ -57,7 +57,14 @@ export class LimitError extends Error {
 export class Tracker {
   #options: TrackerOptions;
   #pipes = new Map<string, Pipe>();
-  #retained = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Ended pipes kept for latecomers, by name, with when they expire. Retention is one duration,
+   * so insertion order is expiry order and one timer serves them all (a timer per pipe would
+   * be kept as long as the pipe).
+   */
+  #retained = new Map<string, number>();
+  #sweeper: ReturnType<typeof setTimeout> | undefined;
+  #pipeOptions: PipeOptions;
   #spectators = new Set<Spectator>();
   #draining = false;
   #complete = 0;
@@ -69,6 +76,12 @@ export class Tracker {
   constructor(options: TrackerOptions, log: Log = () => {}) {
     this.#options = options;
     this.#log = log;
+    // One options object for every pipe, not one (and one closure) per pipe.
+    this.#pipeOptions = {
+      waitTimeout: options.waitTimeout,
+      progressInterval: options.progressInterval,
+      onChange: (changed) => this.#changed(changed),
+    };
   }
 
   /** Whether the server stopped taking new transfers (SIGTERM). */
@@ -90,11 +103,7 @@ export class Tracker {
     if (this.#pipes.size >= this.#options.maxTopics) {
       throw new PipeError(503, `Too many topics on this server (${this.#options.maxTopics})`);
     }
-    const pipe = new Pipe(name, {
-      waitTimeout: this.#options.waitTimeout,
-      progressInterval: this.#options.progressInterval,
-      onChange: (changed) => this.#changed(changed),
-    });
+    const pipe = new Pipe(name, this.#pipeOptions);
     this.#pipes.set(name, pipe);
     return pipe;
   }
@@ -110,9 +119,10 @@ export class Tracker {
    * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
    * `maxTotalSpectators` on the server.
    */
-  spectate(topic: Topic): Spectator {
+  spectate(topic: Topic, signal?: AbortSignal): Spectator {
     this.#checkSpectatorRoom(topic);
     const spectator = new Spectator(topic, {
+      ...(signal ? { signal } : {}),
       heartbeat: this.#options.heartbeat,
       ttl: this.#options.spectatorTtl,
       writeTimeout: this.#options.writeTimeout,
@@ -132,10 +142,10 @@ export class Tracker {
    * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
    * {@linkcode Tracker.pipe} do.
    */
-  spectatePipe(name: string): Spectator {
+  spectatePipe(name: string, signal?: AbortSignal): Spectator {
     const pipe = this.pipe(name);
     try {
-      return this.spectate(pipe.topic);
+      return this.spectate(pipe.topic, signal);
     } catch (error) {
       this.#forgetIfUnused(name);
       throw error;
@@ -192,7 +202,8 @@ export class Tracker {
   close(): void {
     for (const spectator of [...this.#spectators]) spectator.close();
     for (const pipe of this.#pipes.values()) pipe.abort("Server is shutting down");
-    for (const timer of this.#retained.values()) clearTimeout(timer);
+    clearTimeout(this.#sweeper);
+    this.#sweeper = undefined;
     this.#retained.clear();
   }
 
@@ -210,13 +221,8 @@ export class Tracker {
         mbps: snapshot.mbps,
         ...(snapshot.error ? { error: snapshot.error } : {}),
       });
-      this.#retained.set(
-        pipe.name,
-        setTimeout(() => {
-          this.#retained.delete(pipe.name);
-          this.#forgetIfUnused(pipe.name);
-        }, this.#options.retention),
-      );
+      this.#retained.set(pipe.name, Date.now() + this.#options.retention);
+      this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.retention);
     } else if (pipe.transferring) {
       const snapshot = topic.snapshot();
       this.#log("transfer started", {
@@ -226,12 +232,25 @@ export class Tracker {
       });
     }
     if (!topic.ended && this.#retained.has(pipe.name)) {
-      clearTimeout(this.#retained.get(pipe.name));
       this.#retained.delete(pipe.name);
     }
     this.#forgetIfUnused(pipe.name);
     if (this.#idleWaiters.length > 0 && this.stats().transfers === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Forgets the retained pipes whose time is up, then waits for the next one. */
+  #sweep(): void {
+    this.#sweeper = undefined;
+    const now = Date.now();
+    for (const [name, expires] of this.#retained) {
+      if (expires > now) {
+        this.#sweeper = setTimeout(() => this.#sweep(), expires - now);
+        return;
+      }
+      this.#retained.delete(name);
+      this.#forgetIfUnused(name);
     }
   }
 

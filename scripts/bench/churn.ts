@@ -10,7 +10,8 @@
  * - In this process (V8, garbage collected before each reading): the same transfers through
  *   `createApp`, and the heap per retained pipe (goal: < 5 KB, so 10,000 retained < 50 MB).
  *
- * `node_modules/deno/deno run -A scripts/bench/churn.ts [--runtime bun|deno] [--transfers N]`
+ * `node_modules/deno/deno run -A scripts/bench/churn.ts [--runtime bun|deno] [--transfers N]
+ * [--retention 1ms]` (the last for a control run that retains nothing).
  *
  * @module
  */
@@ -35,6 +36,11 @@ export interface ChurnOptions {
   transfers?: number;
   /** Bytes per transfer. @default 1048576 */
   size?: number;
+  /**
+   * The server's `--retention`. `1ms` forgets every ended pipe at once: a control run whose
+   * growth is what the churn costs without retention. @default "10m"
+   */
+  retention?: string;
   /** Where lines go. @default console.log */
   print?: (line: string) => void;
 }
@@ -68,9 +74,12 @@ export async function churnSection(options: ChurnOptions = {}): Promise<ChurnRes
   const payload = new Uint8Array(size).map((_, i) => (i * 31) & 0xff);
 
   print(`== churn: ${transfers} sequential ${fmtBytes(size)} transfers, a spectator on each`);
+  const retention = options.retention ?? "10m";
   const server = await startRingside(runtime, [
     "--max-topics",
     String(Math.max(10_000, transfers + 100)),
+    "--retention",
+    retention,
   ]);
   let rssAt100 = 0;
   let rssAtEnd = 0;
@@ -88,7 +97,9 @@ export async function churnSection(options: ChurnOptions = {}): Promise<ChurnRes
   const rssPerRetainedPipe = (rssAtEnd - rssAt100) / (transfers - 100);
   const rssGrowth = rssAtEnd / rssAt100 - 1;
   print(
-    `ringside (${runtime}) RSS: ${fmtBytes(rssAt100)} after 100, ${fmtBytes(rssAtEnd)} after ` +
+    `ringside (${runtime}, --retention ${retention}) RSS: ${fmtBytes(rssAt100)} after 100, ${
+      fmtBytes(rssAtEnd)
+    } after ` +
       `${transfers} (${pct(rssGrowth)}; goal within 10 %: ${
         Math.abs(rssGrowth) <= 0.1 ? "met" : "NOT met"
       })`,
@@ -266,8 +277,13 @@ function parseArgs(args: string[]): ChurnOptions {
     } else if (flag === "--transfers" && value !== undefined && /^\d+$/.test(value)) {
       options.transfers = Number(value);
       i++;
+    } else if (flag === "--retention" && value !== undefined) {
+      options.retention = value;
+      i++;
     } else {
-      throw new TypeError(`Invalid argument '${flag}' (--runtime bun|deno, --transfers N)`);
+      throw new TypeError(
+        `Invalid argument '${flag}' (--runtime bun|deno, --transfers N, --retention DURATION)`,
+      );
     }
   }
   return options;

@@ -207,8 +207,7 @@ export function pipeRoutes(
     }
     // A HEAD's body is never read: attaching a spectator would leak it.
     if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
-    const spectator = tracker.spectatePipe(name);
-    c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
+    const spectator = tracker.spectatePipe(name, c.req.raw.signal);
     return new Response(spectator.stream, { headers: SSE_HEADERS });
   }
 

@@ -62,12 +62,15 @@ interface Sender {
   log: SenderLog;
   timer: ReturnType<typeof setTimeout>;
   probe: ReturnType<typeof setInterval>;
+  /** Stops listening to the connection (see `#finish`). */
+  unlisten: () => void;
 }
 
 interface Receiver {
   resolve: (response: ReceiverResponse) => void;
   reject: (error: PipeError) => void;
   timer: ReturnType<typeof setTimeout>;
+  unlisten: () => void;
 }
 
 /**
@@ -152,13 +155,11 @@ export class Pipe {
         this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
       }, waitTimeout),
       probe: setInterval(() => log.probe(), this.#options.probeInterval ?? 5_000),
+      unlisten: () => request.signal.removeEventListener("abort", onAbort),
     };
+    const onAbort = () => this.#senderLeft(sender, "Sender disconnected");
     this.#sender = sender;
-    request.signal.addEventListener(
-      "abort",
-      () => this.#senderLeft(sender, "Sender disconnected"),
-      { once: true },
-    );
+    request.signal.addEventListener("abort", onAbort, { once: true });
     log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();
@@ -198,13 +199,11 @@ export class Pipe {
         }`;
         this.#receiverLeft(receiver, new PipeError(408, message));
       }, waitTimeout),
+      unlisten: () => request.signal.removeEventListener("abort", onAbort),
     };
+    const onAbort = () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected"));
     this.#receivers.push(receiver);
-    request.signal.addEventListener(
-      "abort",
-      () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected")),
-      { once: true },
-    );
+    request.signal.addEventListener("abort", onAbort, { once: true });
     if (this.#sender) {
       this.#sender.log.say(`[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
     }
@@ -286,6 +285,7 @@ export class Pipe {
     }
     clearTimeout(sender.timer);
     clearInterval(sender.probe);
+    sender.unlisten();
     this.#sender = null;
     sender.request.body?.cancel(reason).catch(() => {});
     sender.log.fail(`[ERROR] ${reason}.`);
@@ -300,6 +300,7 @@ export class Pipe {
       return;
     }
     clearTimeout(receiver.timer);
+    receiver.unlisten();
     this.#receivers.splice(index, 1);
     receiver.reject(error);
     if (this.#sender) {
@@ -369,7 +370,14 @@ export class Pipe {
     this.#options.onChange?.(this);
   }
 
+  /**
+   * The run is over: forget its sides, and stop listening to their connections. A runtime may
+   * keep a request's signal alive while it has a listener (Bun does), and the listener reaches
+   * the sender's request and body: an ended run would hold them for as long as it is retained.
+   */
   #finish(): void {
+    this.#sender?.unlisten();
+    for (const receiver of this.#receivers) receiver.unlisten();
     this.#relay = null;
     this.#sender = null;
     this.#receivers = [];

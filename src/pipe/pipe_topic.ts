@@ -184,6 +184,7 @@ export class PipeTopic extends Topic {
   #stop(): boolean {
     if (this.ended) return false;
     clearInterval(this.#timer);
+    this.#timer = undefined;
     const now = this.#now();
     if (this.#state === "streaming") {
       this.#lastBytes = this.#bytes();
