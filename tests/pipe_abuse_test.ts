@@ -89,7 +89,7 @@ Deno.test(`a waiting sender that leaves is never a ghost (${testRuntime})`, asyn
       const ghost = await curl("-m", "2", ...(expect ? [] : ["-H", "Expect:"]), "-T", big, url)
         .result;
       assert.equal(ghost.code, 28, "curl timed out and left");
-      const receiver = curl("-o", `${tmp}/${name}.bin`, url);
+      const receiver = curl("-m", "60", "-o", `${tmp}/${name}.bin`, url);
       await waitForPipe(server.origin, name, (s) => s.receivers === 1 && s.state === "waiting");
       const fresh = curl("--data-binary", "fresh bytes", url);
       const [sent, received] = await Promise.all([fresh.result, receiver.result]);

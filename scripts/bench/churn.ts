@@ -4,24 +4,24 @@
  *
  * - Against a real server (`--runtime bun|deno`): N sequential 1 MB transfers (receiver first,
  *   then the sender, a spectator on each from before the start to its `done`), with the server's
- *   RSS after 100 transfers and after N (goal: within 10 %), the growth per retained pipe and per
- *   1,000 transfers, and the `/metrics` gauges at the end (active transfers and spectators back
- *   to 0; every pipe retained).
- * - In this process (V8, garbage collected before each reading): the same transfers through
- *   `createApp`, and the heap per retained pipe (goal: < 5 KB, so 10,000 retained < 50 MB).
+ *   RSS after 100 transfers and after N (goal: within 10 %), the growth per 1,000 transfers, and
+ *   the `/metrics` gauges at the end (active transfers and spectators back to 0; every pipe
+ *   retained). Then the same against a server that retains nothing (`--retention 1ms`, gauges
+ *   all back to 0): the difference per transfer is the RSS of one retained pipe.
+ * - In one process on the same runtime (`_churn_heap.ts`, garbage collected before each
+ *   reading): the same transfers through `createApp`, and the heap and RSS per retained pipe
+ *   (goal: < 5 KB of heap, so 10,000 retained < 50 MB).
  *
  * `node_modules/deno/deno run -A scripts/bench/churn.ts [--runtime bun|deno] [--transfers N]
- * [--retention 1ms]` (the last for a control run that retains nothing).
+ * [--retention DURATION]`
  *
  * @module
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { createApp } from "../../src/app.ts";
-import { defaultConfig } from "../../src/config.ts";
 import {
+  capture,
   delay,
   residentBytes,
+  root,
   type Runtime,
   type Server,
   startRingside,
@@ -37,8 +37,8 @@ export interface ChurnOptions {
   /** Bytes per transfer. @default 1048576 */
   size?: number;
   /**
-   * The server's `--retention`. `1ms` forgets every ended pipe at once: a control run whose
-   * growth is what the churn costs without retention. @default "10m"
+   * The server's `--retention` in the measured run. A control run with `1ms` (every ended pipe
+   * forgotten at once) follows; the difference is what retention costs. @default "10m"
    */
   retention?: string;
   /** Where lines go. @default console.log */
@@ -54,16 +54,55 @@ export interface ChurnResult {
   rssAtEnd: number;
   /** `rssAtEnd / rssAt100 - 1`. */
   rssGrowth: number;
-  /** RSS growth per transfer after the first 100, bytes (each leaves one retained pipe). */
+  /**
+   * RSS growth per transfer after the first 100 (each leaves one retained pipe), less the
+   * control run's (nothing retained), bytes.
+   */
   rssPerRetainedPipe: number;
+  /** The control run's server RSS after 100 transfers and after all of them, bytes. */
+  controlRssAt100: number;
+  controlRssAtEnd: number;
   /** The `/metrics` gauges after the last transfer. */
   gauges: { pipes: number; transfersActive: number; spectators: number };
-  /** In-process V8 heap per retained pipe, bytes, after a full collection. */
+  /** In-process heap per retained pipe on the runtime, bytes, after a full collection. */
   heapPerRetainedPipe: number;
 }
 
 const KB = 1024;
 const MB = 1024 * 1024;
+
+/** One churn run against a server: RSS after 100 transfers and after all, the gauges. */
+interface ChurnRun {
+  retention: string;
+  rssAt100: number;
+  rssAtEnd: number;
+  gauges: { pipes: number; transfersActive: number; spectators: number };
+}
+
+async function churnRun(
+  runtime: Runtime,
+  transfers: number,
+  retention: string,
+  payload: Uint8Array<ArrayBuffer>,
+): Promise<ChurnRun> {
+  const server = await startRingside(runtime, [
+    "--max-topics",
+    String(Math.max(10_000, transfers + 100)),
+    "--retention",
+    retention,
+  ]);
+  try {
+    let rssAt100 = 0;
+    for (let i = 1; i <= transfers; i++) {
+      await watchedTransfer(server, `churn-${i}`, payload);
+      if (i === 100) rssAt100 = await settledRss(server);
+    }
+    const rssAtEnd = await settledRss(server);
+    return { retention, rssAt100, rssAtEnd, gauges: await readGauges(server.origin) };
+  } finally {
+    await server.proc.stop();
+  }
+}
 
 /** Runs the churn section and prints its lines. */
 export async function churnSection(options: ChurnOptions = {}): Promise<ChurnResult> {
@@ -72,62 +111,49 @@ export async function churnSection(options: ChurnOptions = {}): Promise<ChurnRes
   const size = options.size ?? MB;
   const print = options.print ?? console.log;
   const payload = new Uint8Array(size).map((_, i) => (i * 31) & 0xff);
+  const after = transfers - 100;
 
   print(`== churn: ${transfers} sequential ${fmtBytes(size)} transfers, a spectator on each`);
-  const retention = options.retention ?? "10m";
-  const server = await startRingside(runtime, [
-    "--max-topics",
-    String(Math.max(10_000, transfers + 100)),
-    "--retention",
-    retention,
-  ]);
-  let rssAt100 = 0;
-  let rssAtEnd = 0;
-  let gauges: ChurnResult["gauges"];
-  try {
-    for (let i = 1; i <= transfers; i++) {
-      await watchedTransfer(server, `churn-${i}`, payload);
-      if (i === 100) rssAt100 = await settledRss(server);
-    }
-    rssAtEnd = await settledRss(server);
-    gauges = await readGauges(server.origin);
-  } finally {
-    await server.proc.stop();
+  const retained = await churnRun(runtime, transfers, options.retention ?? "10m", payload);
+  // The same churn with nothing retained: what the runtime's heap and allocator grow by anyway.
+  const control = await churnRun(runtime, transfers, "1ms", payload);
+  for (const run of [retained, control]) {
+    const growth = run.rssAtEnd / run.rssAt100 - 1;
+    print(
+      `ringside (${runtime}, --retention ${run.retention}): RSS ${fmtBytes(run.rssAt100)} after ` +
+        `100, ${fmtBytes(run.rssAtEnd)} after ${transfers} (${pct(growth)}, ` +
+        `${fmtBytes((run.rssAtEnd - run.rssAt100) / after * 1000)} per 1,000 transfers; goal ` +
+        `within 10 %: ${Math.abs(growth) <= 0.1 ? "met" : "NOT met"})`,
+    );
+    print(
+      `  /metrics after the last: ringside_transfers_active ${run.gauges.transfersActive}, ` +
+        `ringside_spectators ${run.gauges.spectators}, ringside_pipes ${run.gauges.pipes}`,
+    );
   }
-  const rssPerRetainedPipe = (rssAtEnd - rssAt100) / (transfers - 100);
-  const rssGrowth = rssAtEnd / rssAt100 - 1;
-  print(
-    `ringside (${runtime}, --retention ${retention}) RSS: ${fmtBytes(rssAt100)} after 100, ${
-      fmtBytes(rssAtEnd)
-    } after ` +
-      `${transfers} (${pct(rssGrowth)}; goal within 10 %: ${
-        Math.abs(rssGrowth) <= 0.1 ? "met" : "NOT met"
-      })`,
-  );
-  print(
-    `  per retained pipe: ${fmtBytes(rssPerRetainedPipe)} RSS; per 1,000 transfers: ` +
-      `${fmtBytes(rssPerRetainedPipe * 1000)}`,
-  );
-  print(
-    `  /metrics after the last: ringside_transfers_active ${gauges.transfersActive}, ` +
-      `ringside_spectators ${gauges.spectators}, ringside_pipes ${gauges.pipes} (retained)`,
-  );
+  const rssGrowth = retained.rssAtEnd / retained.rssAt100 - 1;
+  const rssPerRetainedPipe =
+    ((retained.rssAtEnd - retained.rssAt100) - (control.rssAtEnd - control.rssAt100)) / after;
+  print(`  RSS per retained pipe (over the control): ${fmtBytes(rssPerRetainedPipe)}`);
 
-  const heapPerRetainedPipe = await inProcessHeap(transfers, payload);
+  const measured = await inProcess(runtime, transfers, size);
+  const heapPerRetainedPipe = measured.heapPerPipe;
   print(
-    `  heap per retained pipe (in-process, V8, after a full GC): ` +
+    `  in-process on ${runtime}, after a full GC, per retained pipe: heap ` +
       `${fmtBytes(heapPerRetainedPipe)} (goal < 5 KB: ${
         heapPerRetainedPipe < 5 * KB ? "met" : "NOT met"
-      }; 10,000 retained: ${fmtBytes(heapPerRetainedPipe * 10_000)})`,
+      }; 10,000 retained: ${fmtBytes(heapPerRetainedPipe * 10_000)}), RSS ` +
+      `${fmtBytes(measured.rssPerPipe)}`,
   );
   return {
     runtime,
     transfers,
-    rssAt100,
-    rssAtEnd,
+    rssAt100: retained.rssAt100,
+    rssAtEnd: retained.rssAtEnd,
     rssGrowth,
     rssPerRetainedPipe,
-    gauges,
+    gauges: retained.gauges,
+    controlRssAt100: control.rssAt100,
+    controlRssAtEnd: control.rssAtEnd,
     heapPerRetainedPipe,
   };
 }
@@ -217,42 +243,28 @@ async function readGauges(origin: string): Promise<ChurnResult["gauges"]> {
   };
 }
 
+/** What one in-process run measured, per retained pipe, bytes. */
+interface InProcess {
+  heapPerPipe: number;
+  rssPerPipe: number;
+}
+
 /**
- * The same churn through the app in this process, and the V8 heap it keeps per retained pipe:
- * heap after 100 transfers and after `transfers`, each after a full collection.
+ * The same churn through the app in a child process on `runtime` (`_churn_heap.ts`), with the
+ * heap and RSS kept per retained pipe, each read after a full collection.
  */
-async function inProcessHeap(transfers: number, payload: Uint8Array<ArrayBuffer>): Promise<number> {
-  setFlagsFromString("--expose-gc");
-  const gc: () => void = runInNewContext("gc");
-  const config = { ...defaultConfig(), maxTopics: Math.max(10_000, transfers + 100) };
-  const { app, tracker } = createApp(config);
-  async function heap(): Promise<number> {
-    await delay(50);
-    gc();
-    gc();
-    return Deno.memoryUsage().heapUsed;
-  }
-  let at100 = 0;
-  try {
-    for (let i = 1; i <= transfers; i++) {
-      const path = `/api/v1/pipe/heap-${i}`;
-      const spectator = await app.request(`${path}?progress`, {
-        headers: { accept: "text/event-stream" },
-      });
-      const watched = spectator.text();
-      const receiving = app.request(path);
-      const sent = app.request(path, { method: "PUT", body: payload });
-      const received = await (await receiving).arrayBuffer();
-      await (await sent).text();
-      if (received.byteLength !== payload.length || !(await watched).includes("event: done")) {
-        throw new Error(`In-process transfer ${i} failed`);
-      }
-      if (i === 100) at100 = await heap();
-    }
-    return (await heap() - at100) / (transfers - 100);
-  } finally {
-    tracker.close();
-  }
+async function inProcess(
+  runtime: Runtime,
+  transfers: number,
+  size: number,
+): Promise<InProcess> {
+  const script = new URL("./_churn_heap.ts", import.meta.url).pathname;
+  const argv = runtime === "bun"
+    ? [`${root}node_modules/.bin/bun`, script]
+    : [`${root}node_modules/.bin/deno`, "run", "-A", script];
+  const out = await capture([...argv, String(transfers), String(size)]);
+  if (out === undefined) throw new Error(`The in-process churn on ${runtime} failed`);
+  return JSON.parse(out.split("\n").at(-1)!);
 }
 
 function fmtBytes(bytes: number): string {
