@@ -74,6 +74,20 @@ export function metaRoutes(tracker: Tracker, options: { runtime: string }): Hono
         stats.transfersFailed,
       ],
       ["ringside_draining", "gauge", "1 after SIGTERM", tracker.draining ? 1 : 0],
+      ["ringside_jobs_running", "gauge", "Jobs running now", stats.active.job],
+      ["ringside_jobs_started_total", "counter", "Job runs started", stats.started.job],
+      [
+        "ringside_jobs_succeeded_total",
+        "counter",
+        "Job runs that succeeded",
+        stats.ended["job:success"] ?? 0,
+      ],
+      [
+        "ringside_jobs_failed_total",
+        "counter",
+        "Job runs that failed",
+        stats.ended["job:failed"] ?? 0,
+      ],
     ].map(([name, type, help, value]) =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`
     );
