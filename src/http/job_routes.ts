@@ -7,6 +7,7 @@ import type { JobSnapshot } from "../progress/snapshot.ts";
 import { TopicEvent } from "../progress/topic.ts";
 import { LimitError, type Tracker } from "../tracker.ts";
 import { BodyError, readJsonObject } from "./json_body.ts";
+import { publicOrigin } from "./origin.ts";
 import { spectateFormat, SSE_HEADERS } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
 
@@ -99,7 +100,7 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
           first,
           idle: config.jobIdle,
         });
-        const origin = new URL(c.req.url).origin;
+        const origin = publicOrigin(c.req.raw, config.trustProxy);
         const watch = options.watchUrl ? await options.watchUrl("job", id, origin) : undefined;
         return c.json({
           id,
@@ -149,6 +150,7 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
           }),
         page: options.page,
         base: new URL(c.req.url).pathname,
+        origin: publicOrigin(c.req.raw, config.trustProxy),
       });
     } catch (error) {
       return fail(error);
