@@ -63,6 +63,24 @@ const NOT_FOUND = "Task not found";
  * one other segment is the action, so a job id never ends in such a segment (a start of one is
  * a `400`). Every error is `{"error": "one line"}`; an unknown id is
  * `404 {"error":"Task not found"}`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { defaultConfig } from "../config.ts";
+ * import { Tracker } from "../tracker.ts";
+ * import { jobRoutes } from "./job_routes.ts";
+ * const tracker = new Tracker(defaultConfig());
+ * const app = new Hono().route("/api/v1/jobs", jobRoutes(tracker, { config: defaultConfig() }));
+ * const post = (path: string, body: string) =>
+ *   app.request(`/api/v1/jobs/${path}`, { method: "POST", body });
+ * assert.equal((await post("ci/7", '{"progress":0}')).status, 201);
+ * assert.equal((await post("ci/7/progress", '{"progress":50}')).status, 204);
+ * assert.equal((await (await post("ci/7/finish", '{"ok":true}')).json()).state, "success");
+ * assert.deepEqual(await (await app.request("/api/v1/jobs/nope")).json(), { error: "Task not found" });
+ * tracker.close();
+ * ```
  */
 export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
   const { config } = options;
