@@ -1,10 +1,10 @@
 import { RESERVED } from "./pipe_routes.ts";
 
 /** The methods of a pipe URL: receive (`GET`, `HEAD`), send (`PUT`, `POST`), preflight. */
-export const PIPE_METHODS: readonly string[] = ["GET", "HEAD", "PUT", "POST", "OPTIONS"];
+const PIPE_METHODS: readonly string[] = ["GET", "HEAD", "PUT", "POST", "OPTIONS"];
 
 /** The methods of a page (`/`, `/help`, `/metrics`…). */
-export const PAGE_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
+const PAGE_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
 
 const PAGES = new Set([
   "/",

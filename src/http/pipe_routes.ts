@@ -8,7 +8,17 @@ import { LimitError, type Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
 
-/** The first path segments a short-form pipe name (`/{name}`) may not take. */
+/**
+ * The first path segments a short-form pipe name (`/{name}`) may not take.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RESERVED } from "./pipe_routes.ts";
+ * assert.equal(RESERVED.has("metrics"), true);
+ * assert.equal(RESERVED.has("backup"), false);
+ * ```
+ */
 export const RESERVED: ReadonlySet<string> = new Set([
   "",
   "help",
