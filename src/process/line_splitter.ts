@@ -1,0 +1,102 @@
+/** Options for {@linkcode LineSplitter}. */
+export interface LineSplitterOptions {
+  /** A line longer than this many UTF-8 bytes is split (at a character boundary). @default 65536 */
+  maxLineBytes?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits a byte stream into lines of text, the moment each line's end arrives: lines end at
+ * `\n` or `\r\n` (the terminator is not part of the line), are decoded as UTF-8 with invalid
+ * bytes replaced by U+FFFD, and a line longer than `maxLineBytes` is emitted in pieces of at
+ * most that many bytes, cut between characters. Empty lines are lines. A last line without a
+ * terminator is emitted when the input ends.
+ *
+ * Cancel and error: cancelling the readable side cancels the source with the same reason, and
+ * an error of the source errors the readable side (a partial line is then dropped); `\n` never
+ * occurs inside a multi-byte UTF-8 character, so chunk boundaries anywhere are safe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineSplitter } from "./line_splitter.ts";
+ * const bytes = new TextEncoder().encode("one\r\ntw");
+ * const source = ReadableStream.from([bytes, new TextEncoder().encode("o\n\nthree")]);
+ * const lines = await Array.fromAsync(source.pipeThrough(new LineSplitter()));
+ * assert.deepEqual(lines, ["one", "two", "", "three"]);
+ * ```
+ */
+export class LineSplitter extends TransformStream<Uint8Array, string> {
+  constructor(options: LineSplitterOptions = {}) {
+    const max = options.maxLineBytes ?? 65_536;
+    if (!(max >= 4)) throw new RangeError(`Invalid maxLineBytes ${max} (at least 4)`);
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    // The unfinished line: pieces copied out of earlier chunks (a source may reuse its buffer).
+    let pieces: Uint8Array[] = [];
+    let pending = 0;
+
+    function emit(
+      controller: TransformStreamDefaultController<string>,
+      bytes: Uint8Array,
+    ): void {
+      let start = 0;
+      while (bytes.length - start > max) {
+        let cut = start + max;
+        // Back off to the first byte of a character (continuation bytes are 10xxxxxx).
+        while (cut > start + max - 3 && (bytes[cut]! & 0xc0) === 0x80) cut--;
+        controller.enqueue(decoder.decode(bytes.subarray(start, cut)));
+        start = cut;
+      }
+      controller.enqueue(decoder.decode(bytes.subarray(start)));
+    }
+
+    function joined(tail: Uint8Array): Uint8Array {
+      if (pending === 0) return tail;
+      const bytes = new Uint8Array(pending + tail.length);
+      let offset = 0;
+      for (const piece of pieces) {
+        bytes.set(piece, offset);
+        offset += piece.length;
+      }
+      bytes.set(tail, offset);
+      pieces = [];
+      pending = 0;
+      return bytes;
+    }
+
+    super({
+      transform(chunk, controller) {
+        let start = 0;
+        while (start < chunk.length) {
+          const end = chunk.indexOf(LF, start);
+          if (end < 0) {
+            pieces.push(chunk.slice(start));
+            pending += chunk.length - start;
+            if (pending > max) {
+              // Emit whole pieces of an overlong line now rather than holding it.
+              const bytes = joined(new Uint8Array());
+              let keep = bytes.length - (bytes.length % max || max);
+              while (keep > 0 && (bytes[keep]! & 0xc0) === 0x80) keep--;
+              if (keep > 0) emit(controller, bytes.subarray(0, keep));
+              const rest = bytes.slice(keep);
+              if (rest.length > 0) {
+                pieces = [rest];
+                pending = rest.length;
+              }
+            }
+            return;
+          }
+          let line = joined(chunk.subarray(start, end));
+          if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
+          emit(controller, line);
+          start = end + 1;
+        }
+      },
+      flush(controller) {
+        if (pending > 0) emit(controller, joined(new Uint8Array()));
+      },
+    });
+  }
+}
