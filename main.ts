@@ -2,6 +2,7 @@ import { createApp } from "./src/app.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
 import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
 import { createLog } from "./src/log.ts";
+import { parseTasks } from "./src/process/task.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -25,6 +26,8 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     runtime: runtime.name,
     dashboard: dashboardPage,
     frontPage,
+    spawn: runtime.spawn,
+    env: runtime.env,
   });
   const server = await runtime.serve((request) => app.fetch(request), {
     hostname: config.host,
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = parseConfig(args, runtime.env);
+    parseTasks(config.tasks);
   } catch (error) {
     console.error(`ringside: ${(error as Error).message}. See 'ringside --help'.`);
     runtime.exit(2);

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
+import { processRoutes, type ProcessRoutesOptions } from "./http/process_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -23,6 +24,12 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** Starts a named task's child (the runtime's `spawn`); without it, tasks answer `501`. */
+  spawn?: ProcessRoutesOptions["spawn"];
+  /** The server's environment, for a task's `PATH` and `--task-env` variables. */
+  env?: Record<string, string | undefined>;
+  /** A topic's watch link (`/w/…`), for start answers; without it they carry none. */
+  watchLink?: ProcessRoutesOptions["watchLink"];
 }
 
 /** The app and its state. */
@@ -58,6 +65,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
+  app.route(
+    "/api/v1/processes",
+    processRoutes(tracker, {
+      config,
+      page: options.processPage,
+      spawn: options.spawn,
+      env: options.env,
+      watchLink: options.watchLink,
+    }),
+  );
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
   app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
