@@ -23,6 +23,7 @@ deno test -A --doc src/
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
   RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts
+  RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/process_test.ts
 done
 
 echo "== the binary"
@@ -31,6 +32,7 @@ binary_dir=$(mktemp -d)
 trap 'rm -rf "$binary_dir"' EXIT
 cp dist/ringside "$binary_dir/ringside"
 RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/pipe_test.ts
+RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/process_test.ts
 
 echo "== browser"
 for runtime in bun deno binary; do

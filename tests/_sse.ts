@@ -12,6 +12,8 @@ export function decodeText(stream: ReadableStream<Uint8Array>): ReadableStream<s
 export interface SseEvent {
   type: string;
   data: string;
+  /** The last event ID when it was dispatched (`id:`), present once the stream has set one. */
+  id?: string;
 }
 
 /** Everything an SSE stream carried, parsed the way EventSource parses it. */
@@ -38,6 +40,7 @@ export async function readSse(
   let buffer = "";
   let type = "";
   let data: string[] = [];
+  let id: string | null = null;
   const reader = decodeText(body).getReader();
   try {
     while (true) {
@@ -50,7 +53,8 @@ export async function readSse(
         buffer = buffer.slice(match.index + match[0].length);
         if (line === "") {
           if (data.length > 0) {
-            const event = { type: type || "message", data: data.join("\n") };
+            const event: SseEvent = { type: type || "message", data: data.join("\n") };
+            if (id !== null) event.id = id;
             record.events.push(event);
             if (onEvent(event, record) === true) return record;
           }
@@ -68,6 +72,7 @@ export async function readSse(
         if (fieldValue.startsWith(" ")) fieldValue = fieldValue.slice(1);
         if (field === "event") type = fieldValue;
         else if (field === "data") data.push(fieldValue);
+        else if (field === "id" && !fieldValue.includes("\0")) id = fieldValue;
         else if (field === "retry" && /^\d+$/.test(fieldValue)) record.retry = Number(fieldValue);
       }
     }
