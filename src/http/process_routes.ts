@@ -8,6 +8,7 @@ import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
 import type { ChildProcess, SpawnOptions } from "../runtime.ts";
 import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
+import { publicOrigin } from "./origin.ts";
 import { errorResponse, spectateFormat } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
 
@@ -103,7 +104,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
   }
 
   async function describe(c: Context, id: string): Promise<Record<string, unknown>> {
-    const origin = new URL(c.req.url).origin;
+    const origin = publicOrigin(c.req.raw, config.trustProxy);
     const url = `${origin}/api/v1/processes/${id}`;
     const link = await options.watchLink?.("process", id);
     return { id, url, ...(link ? { watch: new URL(link, origin).href } : {}) };
@@ -257,6 +258,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
             maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES,
           }),
         page: options.page,
+        origin: publicOrigin(c.req.raw, config.trustProxy),
       });
     } catch (error) {
       return fail(c, error);
