@@ -4,7 +4,7 @@ export interface OutputForwarderOptions {
   url: string;
   /** Request headers (`Authorization`). */
   headers?: Record<string, string>;
-  /** Bytes held for the server at most; past it whole lines are dropped. @default 4194304 */
+  /** Bytes held for the server at most; past it whole lines are dropped. @default 1048576 */
   maxBufferBytes?: number;
   /** Called once when the server cannot take the output any more (unreachable, refused). */
   onError?: (error: Error) => void;
@@ -66,7 +66,7 @@ export class OutputForwarder {
 
   constructor(options: OutputForwarderOptions) {
     this.#options = options;
-    this.#max = options.maxBufferBytes ?? 4 * 1024 * 1024;
+    this.#max = options.maxBufferBytes ?? 1024 * 1024;
     this.#done = this.#send();
   }
 
@@ -136,6 +136,32 @@ export class OutputForwarder {
       this.#wake?.();
     }
     return this.#done;
+  }
+
+  /**
+   * Gives up on what is still queued (the command has ended and the server is slow): those
+   * lines become one gap, so that the last request ends soon. Only after
+   * {@linkcode OutputForwarder.finish}.
+   */
+  cut(): void {
+    if (!this.#finishing || this.#dead) return;
+    let lines = 0;
+    let endsMidLine = false;
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const item = this.#items[i]!;
+      if (typeof item === "number") {
+        lines += item;
+        continue;
+      }
+      for (let at = item.indexOf(LF); at >= 0; at = item.indexOf(LF, at + 1)) lines++;
+      endsMidLine = item[item.length - 1] !== LF;
+    }
+    if (endsMidLine) lines++;
+    this.#items = lines > 0 ? [lines] : [];
+    this.#head = 0;
+    this.#queued = 0;
+    this.#droppedTotal += lines;
+    this.#wake?.();
   }
 
   #enqueue(bytes: Uint8Array): void {

@@ -165,13 +165,13 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
   const { status, exitCode } = exitOf(await child.status);
 
   if (watchable) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const flushed = await Promise.race([
-      Promise.all(forwarders.map((forwarder) => forwarder.finish())).then(() => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 10_000)),
-    ]);
-    clearTimeout(timer);
-    if (!flushed) lost(new Error("it did not take the last lines within 10 s"));
+    // The command has ended: the server gets 2 s to take what is queued, then the rest becomes
+    // a gap, so that a slow server never holds run's exit for long.
+    const finished = Promise.all(forwarders.map((forwarder) => forwarder.finish()));
+    if (!await within(finished, 2000)) {
+      for (const forwarder of forwarders) forwarder.cut();
+      if (!await within(finished, 5000)) lost(new Error("it did not take the last lines in time"));
+    }
   }
   const dropped = forwarders.reduce((sum, forwarder) => sum + forwarder.dropped, 0);
   if (watchable) {
@@ -183,6 +183,17 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
     }
   }
   return exitCode;
+}
+
+/** Whether `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** Posts a status; resolves with the server's answer, rejects unless it is `2xx`. */

@@ -2,7 +2,7 @@ import { formatDuration } from "../config.ts";
 import type { ChildProcess } from "../runtime.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";
-import { LineSplitter } from "./line_splitter.ts";
+import { LineDecoder } from "./line_splitter.ts";
 import { ProcessTopic } from "./process_topic.ts";
 
 /** Options for {@linkcode Process}. */
@@ -91,15 +91,34 @@ export class Process implements Entry {
     stream: "stdout" | "stderr",
   ): Promise<number | null> {
     this.#streams++;
+    const topic = this.#topic;
+    const decoder = new LineDecoder();
     let lines = 0;
+    let refused = false;
+    // Every line of a chunk in one go: no promise per line.
+    const onLine = (line: string) => {
+      if (refused) return;
+      if (topic.output(stream, line)) lines++;
+      else refused = true;
+    };
+    const reader = body.getReader();
     try {
-      for await (const line of body.pipeThrough(new LineSplitter())) {
-        if (!this.#topic.output(stream, line)) return null;
-        lines++;
+      while (!refused) {
+        const { done, value } = await reader.read();
+        if (done) {
+          decoder.end(onLine);
+          break;
+        }
+        decoder.push(value, onLine);
         this.#lastActivity = Date.now();
+      }
+      if (refused) {
+        reader.cancel().catch(() => {});
+        return null;
       }
       return lines;
     } finally {
+      reader.releaseLock();
       this.#streams--;
       this.touch();
     }

@@ -27,7 +27,10 @@ export function isFinalStatus(status: ProcessStatus): boolean {
 interface Kept {
   first: number;
   last: number;
-  event: TopicEvent;
+  type: "output" | "gap";
+  data: ProcessLine | { missed: number };
+  /** Made when first needed (dispatch or a greeting), then shared by every spectator. */
+  event: TopicEvent | null;
 }
 
 /**
@@ -61,6 +64,8 @@ export class ProcessTopic extends Topic {
   #start = 0;
   #size = 0;
   #seq = 0;
+  /** `output` listeners now (counted so that a line nobody follows makes no event). */
+  #listeners = 0;
   #status: ProcessStatus = "running";
   #exitCode: number | null = null;
   /** The final status event once there is one. */
@@ -76,6 +81,24 @@ export class ProcessTopic extends Topic {
     this.#ring = new Array(this.#capacity);
     this.#startedAt = this.#updatedAt = this.#now();
     this.#statusEvent = this.#newStatusEvent();
+  }
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    if (listener && type === "output") this.#listeners++;
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    if (listener && type === "output") this.#listeners = Math.max(0, this.#listeners - 1);
+    super.removeEventListener(type, listener, options);
   }
 
   /** The status word. */
@@ -97,8 +120,9 @@ export class ProcessTopic extends Topic {
     if (this.ended) return false;
     const seq = ++this.#seq;
     const data: ProcessLine = { seq, stream, line };
-    const event = this.emit("output", data, false, String(seq))!;
-    this.#keep({ first: seq, last: seq, event });
+    // An event object costs more than the rest of a line's path: none when nobody listens.
+    const event = this.#listeners > 0 ? this.emit("output", data, false, String(seq)) : null;
+    this.#keep({ first: seq, last: seq, type: "output", data, event });
     this.#updatedAt = this.#now();
     return true;
   }
@@ -113,8 +137,9 @@ export class ProcessTopic extends Topic {
     if (missed <= 0) return true;
     const first = this.#seq + 1;
     this.#seq += missed;
-    const event = this.emit("gap", { missed }, false, String(this.#seq))!;
-    this.#keep({ first, last: this.#seq, event });
+    const data = { missed };
+    const event = this.emit("gap", data, false, String(this.#seq));
+    this.#keep({ first, last: this.#seq, type: "gap", data, event });
     this.#updatedAt = this.#now();
     return true;
   }
@@ -150,11 +175,12 @@ export class ProcessTopic extends Topic {
     for (let i = 0; i < this.#size; i++) {
       const kept = this.#at(i);
       if (after !== null && kept.last <= after) continue;
-      if (after !== null && kept.event.type === "gap" && kept.first <= after) {
+      if (after !== null && kept.type === "gap" && kept.first <= after) {
         // Only the part of a dropped run after N is news to this client.
         const missed = kept.last - after;
         events.push(new TopicEvent("gap", { missed }, false, String(kept.last)));
       } else {
+        kept.event ??= new TopicEvent(kept.type, kept.data, false, String(kept.last));
         events.push(kept.event);
       }
     }
@@ -173,7 +199,7 @@ export class ProcessTopic extends Topic {
     const tail: ProcessLine[] = [];
     for (let i = this.#size - 1; i >= 0 && tail.length < TAIL; i--) {
       const kept = this.#at(i);
-      if (kept.event.type === "output") tail.push(kept.event.data as ProcessLine);
+      if (kept.type === "output") tail.push(kept.data as ProcessLine);
     }
     tail.reverse();
     const end = this.#endedAt ?? this.#now();
