@@ -1,82 +1,117 @@
 /**
- * Following an SSE stream from a page, for the job and process dashboards.
+ * Following an SSE stream and polling a JSON snapshot from a page, for the job and process
+ * dashboards.
  *
  * @module
  */
+
+import { SseParser } from "./sse_parser.ts";
 
 /** Options for {@linkcode follow}. */
 export interface FollowOptions {
   url: string;
   /**
    * Named events and what to do with their data. A handler that returns `true` ends the
-   * stream: the source is closed, or the browser would reconnect to a finished topic.
+   * stream: the request is aborted and not made again.
    */
   on: Record<string, (data: string) => boolean | void>;
-  /** The link came up, or broke and is being retried. */
+  /** The stream came up, or broke and is being retried. */
   onConnection(connection: "live" | "reconnecting"): void;
-  /** How long to wait before a new EventSource after the browser gave up on one. @default 2000 */
-  reopenAfterMs?: number;
+  /**
+   * The pause before reconnecting when the server sent no `retry:`; it doubles after each
+   * failed attempt, up to 30 s. @default 2000
+   */
+  retryMs?: number;
 }
 
 /** A followed stream. */
 export interface Following {
-  /** Closes the stream; safe to call twice. */
+  /** Ends the stream for good; safe to call twice. */
   stop(): void;
-  /** Closes the stream and opens a new one at once (after a `timeout` event). */
+  /** Drops the stream and opens a new one at once (after a job's `timeout` event). */
   reopen(): void;
 }
 
+const maxRetryMs = 30_000;
+
 /**
- * Opens an EventSource on `url` and keeps one open until `stop()` or a handler ends it. The
- * browser reconnects by itself after a dropped connection, sending `Last-Event-ID`; when it
- * gives up (an HTTP error such as a 429 or 503), a new source is opened after a pause.
- *
- * A server's `error` event and a broken connection share the name `error`: only the former
- * is a `MessageEvent` with data, and only it reaches `on.error`.
+ * Reads an SSE stream with `fetch` and {@linkcode SseParser} (far cheaper per event than
+ * `EventSource` in Chromium, which matters at thousands of lines a second), and keeps reading
+ * until `stop()` or a handler ends it. Whenever the stream breaks, ends, or is refused (a
+ * `429`, a `503`, the server restarting), a new request follows after the server's `retry:`
+ * (or `retryMs`), backing off while attempts fail, and carries `Last-Event-ID` so a process
+ * stream resumes after the last line it delivered.
  */
 export function follow(options: FollowOptions): Following {
-  const pause = options.reopenAfterMs ?? 2000;
-  let source: EventSource | undefined;
+  const parser = new SseParser();
+  let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let failures = 0;
+  let generation = 0;
+
   function stop() {
     stopped = true;
     clearTimeout(timer);
-    source?.close();
+    controller?.abort();
   }
-  function open() {
+  function retryLater(current: number) {
+    if (stopped || current !== generation) return;
+    options.onConnection("reconnecting");
+    const base = parser.retryMs ?? options.retryMs ?? 2000;
+    const delay = Math.min(maxRetryMs, base * 2 ** Math.min(failures, 4));
+    failures++;
+    clearTimeout(timer);
+    timer = setTimeout(() => void open(), delay);
+  }
+  async function open() {
     if (stopped) return;
-    const current = new EventSource(options.url);
-    source = current;
-    current.addEventListener("open", () => options.onConnection("live"));
-    for (const [name, handler] of Object.entries(options.on)) {
-      if (name === "error") continue;
-      current.addEventListener(name, (event) => {
-        if (current !== source) return;
-        if (handler((event as MessageEvent).data as string) === true) stop();
+    const current = ++generation;
+    controller?.abort();
+    const abort = new AbortController();
+    controller = abort;
+    parser.reset();
+    const headers: Record<string, string> = { accept: "text/event-stream" };
+    if (parser.lastEventId !== "") headers["last-event-id"] = parser.lastEventId;
+    try {
+      const response = await fetch(options.url, {
+        headers,
+        signal: abort.signal,
+        cache: "no-store",
       });
-    }
-    current.addEventListener("error", (event) => {
-      if (current !== source || stopped) return;
-      if (event instanceof MessageEvent && typeof event.data === "string") {
-        if (options.on.error?.(event.data) === true) stop();
+      if (!response.ok || response.body === null) {
+        await response.body?.cancel();
+        retryLater(current);
         return;
       }
-      options.onConnection("reconnecting");
-      if (current.readyState === EventSource.CLOSED) {
-        clearTimeout(timer);
-        timer = setTimeout(open, pause);
+      options.onConnection("live");
+      failures = 0;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || stopped || current !== generation) break;
+        for (const event of parser.push(value)) {
+          if (options.on[event.event]?.(event.data) === true) {
+            stop();
+            return;
+          }
+          if (stopped || current !== generation) break;
+        }
       }
-    });
+      await reader.cancel().catch(() => {});
+    } catch {
+      // aborted, refused, or cut off: retried below unless stopped or replaced
+    }
+    retryLater(current);
   }
-  open();
+  void open();
   return {
     stop,
     reopen() {
       if (stopped) return;
       clearTimeout(timer);
-      source?.close();
-      open();
+      failures = 0;
+      void open();
     },
   };
 }

@@ -117,6 +117,8 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
   const [following, setFollowing] = useState(true);
   /** The line at the top of the view and how far into it, while not following. */
   const anchor = useRef<{ seq: number; within: number } | null>(null);
+  /** The scroll position this component last saw or set, to tell the viewer's scrolls apart. */
+  const lastTop = useRef(0);
   const count = buffer.entries.length;
 
   useLayoutEffect(() => {
@@ -128,31 +130,31 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
     return () => observer.disconnect();
   }, []);
 
-  // After each change: stay at the end, or keep the anchored line where it was.
+  // After every render (new lines, a trim, the clock's tick that drew lines not yet drawn):
+  // stay at the end, or keep the anchored line where it was.
   useLayoutEffect(() => {
     const element = box.current;
     if (element === null) return;
     if (following) {
       const bottom = bottomScrollTop({ count, lineHeight, viewportHeight: element.clientHeight });
       if (Math.abs(element.scrollTop - bottom) >= 1) element.scrollTop = bottom;
-      return;
+    } else if (anchor.current !== null) {
+      const held = anchor.current;
+      const target = buffer.indexOf(held.seq) * lineHeight + held.within;
+      if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
     }
-    const held = anchor.current;
-    if (held === null) return;
-    const target = buffer.indexOf(held.seq) * lineHeight + held.within;
-    if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
-  }, [props.version, following, viewportHeight]);
+    lastTop.current = element.scrollTop;
+  });
 
   function onScroll() {
     const element = box.current;
     if (element === null) return;
     const top = element.scrollTop;
-    const atBottom = isAtBottom({
-      count,
-      lineHeight,
-      scrollTop: top,
-      viewportHeight: element.clientHeight,
-    });
+    // Only a move up leaves the end: lines arriving between a scroll and its event must not.
+    const movedUp = top < lastTop.current - 1;
+    lastTop.current = top;
+    const atBottom = (following && !movedUp) ||
+      isAtBottom({ count, lineHeight, scrollTop: top, viewportHeight: element.clientHeight });
     const { index, within } = anchorAt(top, lineHeight);
     const entry = buffer.entries[Math.min(index, count - 1)];
     anchor.current = entry === undefined ? null : { seq: entry.seq, within };
