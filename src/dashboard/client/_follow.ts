@@ -22,6 +22,11 @@ export interface FollowOptions {
    * failed attempt, up to 30 s. @default 2000
    */
   retryMs?: number;
+  /**
+   * Read one stream and stop, whatever happens: for a page that already knows the end and
+   * only wants the history the stream starts with. @default false
+   */
+  once?: boolean;
 }
 
 /** A followed stream. */
@@ -57,6 +62,10 @@ export function follow(options: FollowOptions): Following {
   }
   function retryLater(current: number) {
     if (stopped || current !== generation) return;
+    if (options.once) {
+      stop();
+      return;
+    }
     options.onConnection("reconnecting");
     const base = parser.retryMs ?? options.retryMs ?? 2000;
     const delay = Math.min(maxRetryMs, base * 2 ** Math.min(failures, 4));

@@ -263,7 +263,9 @@ function row(entry: TerminalEntry): VNode {
 
 /**
  * Follows the process's SSE stream until a final status, adding lines to `buffer` and drawing
- * at most once per animation frame however fast they come; polls the JSON snapshot meanwhile.
+ * at most once per animation frame however fast they come; polls the JSON snapshot while the
+ * process runs. A page opened on a finished process reads the stream once too: the server
+ * sends its last `--history-lines` lines, more than the 100 the page came with, and the status.
  */
 function useFollowProcess(
   props: ProcessData,
@@ -273,7 +275,6 @@ function useFollowProcess(
   setVersion: (version: number) => void,
 ): void {
   useEffect(() => {
-    if (ended) return;
     let frame = 0;
     function draw() {
       if (frame !== 0) return;
@@ -290,6 +291,7 @@ function useFollowProcess(
     }
     const following = follow({
       url: props.eventsUrl,
+      once: props.snapshot.status !== "running",
       onConnection: (connection) => dispatch({ type: "connection", connection }),
       on: {
         output(data) {
@@ -312,22 +314,21 @@ function useFollowProcess(
         },
       },
     });
-    const stopPolling = poll(props.jsonUrl, pollEveryMs, (value) => {
-      if (isObject(value) && value.kind === "process" && Array.isArray(value.tail)) {
-        // Counts and the clock only: the lines come from the stream, in order.
-        dispatch({
-          type: "snapshot",
-          snapshot: value as unknown as ProcessSnapshot,
-          at: Date.now(),
-        });
-      }
-    });
     return () => {
       following.stop();
-      stopPolling();
       cancelAnimationFrame(frame);
     };
-  }, [props.eventsUrl, props.jsonUrl, ended]);
+  }, [props.eventsUrl]);
+  useEffect(() => {
+    if (ended) return;
+    return poll(props.jsonUrl, pollEveryMs, (value) => {
+      if (isObject(value) && value.kind === "process" && Array.isArray(value.tail)) {
+        // Counts and the clock only: the lines come from the stream, in order.
+        const snapshot = value as unknown as ProcessSnapshot;
+        dispatch({ type: "snapshot", snapshot, at: Date.now() });
+      }
+    });
+  }, [props.jsonUrl, ended]);
 }
 
 const data = readPageData<ProcessData>();
