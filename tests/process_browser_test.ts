@@ -283,3 +283,33 @@ async function latecomer(browser: TestBrowser, origin: string, id: string) {
   assertClean(watched);
   await page.close();
 }
+
+Deno.test("browser: a process page keeps its lines and says reconnecting… when the server goes away", async () => {
+  const server = await startServer();
+  await using browser = await launchBrowser();
+  const { origin } = server;
+  const id = processId("gone");
+  await status(origin, id, { status: "running" });
+  await output(origin, id, "before the server went away\n");
+  const watched = await browser.newPage(origin);
+  const { page } = watched;
+  await page.goto(`${origin}/api/v1/processes/${id}`);
+  await page.locator('main.proc[data-connection="live"]').waitFor();
+  await row(page, "before the server went away");
+  await server.stop();
+  await page.locator('main.proc[data-connection="reconnecting"]').waitFor();
+  assert.equal(await page.getByTestId("connection").innerText(), "reconnecting…");
+  await row(page, "before the server went away");
+  assert.equal(await page.getByTestId("status").innerText(), "● running");
+  await watched.screenshot("process-8-reconnecting");
+  // The browser logs the cut stream and the refused reconnections; nothing else may fail.
+  assert.deepEqual(
+    watched.errors.filter((e) =>
+      !/net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE)|Failed to load resource/
+        .test(e)
+    ),
+    [],
+  );
+  assert.equal(watched.navigations(), 1);
+  await browser.close();
+});
