@@ -140,8 +140,9 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Fetches a JSON snapshot now and then (the watcher count is not on the SSE stream). Skips a
- * round while the tab is hidden; a failed fetch is tried again on the next round.
+ * Fetches a JSON snapshot after a second and then every `everyMs` (the watcher count is not on
+ * the SSE stream). Skips a round while the tab is hidden; a failed fetch is tried again on the
+ * next round.
  */
 export function poll(
   url: string,
@@ -167,9 +168,12 @@ export function poll(
       busy = false;
     }
   }
+  // A first look soon after the page's own stream connected, so the count includes it.
+  const first = setTimeout(once, Math.min(everyMs, 1000));
   const timer = setInterval(once, everyMs);
   return () => {
     stopped = true;
+    clearTimeout(first);
     clearInterval(timer);
   };
 }

@@ -116,7 +116,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
   const [viewportHeight, setViewportHeight] = useState(540);
   const [following, setFollowing] = useState(true);
   /** The line at the top of the view and how far into it, while not following. */
-  const anchor = useRef<{ seq: number; within: number } | null>(null);
+  const anchor = useRef<Held | null>(null);
   /** The scroll position this component last saw or set, to tell the viewer's scrolls apart. */
   const lastTop = useRef(0);
   const count = buffer.entries.length;
@@ -140,7 +140,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
       if (Math.abs(element.scrollTop - bottom) >= 1) element.scrollTop = bottom;
     } else if (anchor.current !== null) {
       const held = anchor.current;
-      const target = buffer.indexOf(held.seq) * lineHeight + held.within;
+      const target = (buffer.indexOf(held.seq) + held.after) * lineHeight + held.within;
       if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
     }
     lastTop.current = element.scrollTop;
@@ -155,9 +155,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
     lastTop.current = top;
     const atBottom = (following && !movedUp) ||
       isAtBottom({ count, lineHeight, scrollTop: top, viewportHeight: element.clientHeight });
-    const { index, within } = anchorAt(top, lineHeight);
-    const entry = buffer.entries[Math.min(index, count - 1)];
-    anchor.current = entry === undefined ? null : { seq: entry.seq, within };
+    anchor.current = hold(buffer, top);
     setFollowing(atBottom);
     setScrollTop(top);
   }
@@ -171,9 +169,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
   function stopFollowing() {
     const element = box.current;
     if (element === null || !following) return;
-    const { index, within } = anchorAt(element.scrollTop, lineHeight);
-    const entry = buffer.entries[Math.min(index, count - 1)];
-    anchor.current = entry === undefined ? null : { seq: entry.seq, within };
+    anchor.current = hold(buffer, element.scrollTop);
     setFollowing(false);
   }
   function jumpToEnd() {
@@ -206,6 +202,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
         ref="${box}"
         tabindex="0"
         role="log"
+        aria-live="off"
         aria-label="Output"
         data-testid="terminal"
         data-following="${String(following)}"
@@ -226,6 +223,25 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
       ${jump}
     </div>
   `;
+}
+
+/**
+ * The row at the top of the view, by `seq` (rows come and go above it) plus how many rows past
+ * the first with that `seq` it is (a gap marker shares the `seq` of the line before it), and
+ * the pixels scrolled into it.
+ */
+interface Held {
+  seq: number;
+  after: number;
+  within: number;
+}
+
+function hold(buffer: LineBuffer, scrollTop: number): Held | null {
+  const { index, within } = anchorAt(scrollTop, lineHeight);
+  const at = Math.min(index, buffer.entries.length - 1);
+  const entry = buffer.entries[at];
+  if (entry === undefined) return null;
+  return { seq: entry.seq, after: at - buffer.indexOf(entry.seq), within };
 }
 
 /** Parsed lines, by entry: an entry never changes, and scrolling draws the same rows often. */
