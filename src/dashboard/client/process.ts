@@ -13,7 +13,7 @@ import type { ProcessLine, ProcessSnapshot } from "../../progress/snapshot.ts";
 import { parseAnsi, spanCss } from "./ansi.ts";
 import { spectatorCommands } from "./commands.ts";
 import { LineBuffer, type TerminalEntry } from "./line_buffer.ts";
-import { anchorAt, bottomScrollTop, isAtBottom, lineWindow } from "./line_window.ts";
+import { anchorAt, bottomScrollTop, isAtBottom, lineWindow, scrollTopFor } from "./line_window.ts";
 import {
   describeProcess,
   initialProcessModel,
@@ -139,8 +139,7 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
       const bottom = bottomScrollTop({ count, lineHeight, viewportHeight: element.clientHeight });
       if (Math.abs(element.scrollTop - bottom) >= 1) element.scrollTop = bottom;
     } else if (anchor.current !== null) {
-      const held = anchor.current;
-      const target = (buffer.indexOf(held.seq) + held.after) * lineHeight + held.within;
+      const target = heldTop(buffer, anchor.current);
       if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
     }
     lastTop.current = element.scrollTop;
@@ -185,7 +184,13 @@ function Terminal(props: { buffer: LineBuffer; version: number }): VNode {
     }
   }
 
-  const top = following ? bottomScrollTop({ count, lineHeight, viewportHeight }) : scrollTop;
+  // Draw where the layout effect is about to put the view, not where the last scroll event was.
+  const held = following ? null : anchor.current;
+  const top = following
+    ? bottomScrollTop({ count, lineHeight, viewportHeight })
+    : held !== null
+    ? heldTop(buffer, held)
+    : scrollTop;
   const shown = lineWindow({ count, lineHeight, scrollTop: top, viewportHeight });
   const rows: VNode[] = [];
   for (let i = shown.first; i < shown.last; i++) rows.push(row(buffer.entries[i]!));
@@ -242,6 +247,14 @@ function hold(buffer: LineBuffer, scrollTop: number): Held | null {
   const entry = buffer.entries[at];
   if (entry === undefined) return null;
   return { seq: entry.seq, after: at - buffer.indexOf(entry.seq), within };
+}
+
+/** The scroll position that puts a held row back at the top of the view. */
+function heldTop(buffer: LineBuffer, held: Held): number {
+  return scrollTopFor(
+    { index: buffer.indexOf(held.seq) + held.after, within: held.within },
+    lineHeight,
+  );
 }
 
 /** Parsed lines, by entry: an entry never changes, and scrolling draws the same rows often. */
