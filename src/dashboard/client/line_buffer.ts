@@ -29,6 +29,11 @@ export type TerminalEntry = TerminalLine | TerminalGap;
 export interface LineBufferOptions {
   /** Rows kept; the oldest go first. @default 50000 */
   maxEntries?: number;
+  /**
+   * Characters kept over all rows, so that long lines cannot exhaust the tab's memory (the
+   * server splits lines at 64 KiB: 50,000 of those would be 3 GB). @default 20000000
+   */
+  maxChars?: number;
 }
 
 /**
@@ -41,7 +46,8 @@ export interface LineBufferOptions {
  * - A line older than the first one appended (the server's history arriving after the page's
  *   shorter embedded tail) is inserted in order, while there is room.
  * - A `gap` event adds a marker at the end and excuses that many skipped numbers.
- * - Past `maxEntries` the oldest rows are dropped, in batches so that the cost stays O(1) per
+ * - Past `maxEntries` rows or `maxChars` characters the oldest rows are dropped, in batches so
+ *   that the cost stays O(1) per
  *   line on average.
  *
  * `version` changes whenever the rows change, for a view to know when to draw.
@@ -64,6 +70,8 @@ export class LineBuffer {
   /** The rows, oldest first. Read-only for callers. */
   readonly entries: TerminalEntry[] = [];
   #max: number;
+  #maxChars: number;
+  #chars = 0;
   #lastSeq = 0;
   /** The first line that was appended: older ones may still arrive and go before it. */
   #head = Number.POSITIVE_INFINITY;
@@ -74,6 +82,7 @@ export class LineBuffer {
 
   constructor(options: LineBufferOptions = {}) {
     this.#max = Math.max(1, options.maxEntries ?? 50_000);
+    this.#maxChars = Math.max(1, options.maxChars ?? 20_000_000);
   }
 
   /** Changes whenever `entries` changes. */
@@ -115,6 +124,7 @@ export class LineBuffer {
     // Older than the first appended line: history that reaches further back than the embedded
     // tail. A line inside a gap stays out: its marker already counts it.
     if (line.seq >= this.#head || this.entries.length >= this.#max) return false;
+    if (this.#chars + line.line.length > this.#maxChars) return false;
     this.entries.splice(at, 0, this.#styled(line, false));
     this.#version++;
     return true;
@@ -137,6 +147,7 @@ export class LineBuffer {
   #styled(line: ProcessLine, last: boolean): TerminalLine {
     const stream = line.stream === "stderr" ? "stderr" : "stdout";
     const text = typeof line.line === "string" ? line.line : String(line.line);
+    this.#chars += text.length;
     if (!last) return { seq: line.seq, stream, line: text, style: plainStyle };
     const style = this.#styles[stream];
     // Only a line with an escape sequence can change the style that the next one starts with.
@@ -147,10 +158,21 @@ export class LineBuffer {
   #trim(): void {
     // Drop in batches: one splice per 1,000 lines instead of a shift per line.
     const slack = Math.min(1000, Math.ceil(this.#max / 10));
-    if (this.entries.length > this.#max + slack) {
-      this.entries.splice(0, this.entries.length - this.#max);
+    let drop = this.entries.length > this.#max + slack ? this.entries.length - this.#max : 0;
+    if (this.#chars > this.#maxChars) {
+      // Down to 90 % of the budget, so the next long lines do not trim again at once.
+      let over = this.#chars - Math.floor(this.#maxChars * 0.9);
+      for (let i = 0; i < drop; i++) over -= lengthOf(this.entries[i]!);
+      while (over > 0 && drop < this.entries.length - 1) over -= lengthOf(this.entries[drop++]!);
     }
+    if (drop === 0) return;
+    for (let i = 0; i < drop; i++) this.#chars -= lengthOf(this.entries[i]!);
+    this.entries.splice(0, drop);
   }
+}
+
+function lengthOf(entry: TerminalEntry): number {
+  return entry.stream === "gap" ? 0 : entry.line.length;
 }
 
 /** The first index whose `seq` is ≥ `seq` (a line before the gap markers that follow it). */

@@ -101,3 +101,18 @@ Deno.test("LineBuffer finds a line's row after rows were dropped, for the scroll
   const first = buffer.entries[0]!.seq;
   assert.equal(buffer.indexOf(200), 200 - first);
 });
+
+Deno.test("LineBuffer keeps at most maxChars characters, whatever the line count", () => {
+  const buffer = new LineBuffer({ maxChars: 1_000_000 });
+  const long = "x".repeat(65_536);
+  for (let seq = 1; seq <= 100; seq++) buffer.add(line(seq, "stdout", long));
+  const chars = buffer.entries.reduce((n, e) => n + (e.stream === "gap" ? 0 : e.line.length), 0);
+  assert.ok(chars <= 1_000_000, `${chars} characters kept`);
+  assert.ok(buffer.entries.length >= 13, `${buffer.entries.length} rows`);
+  assert.equal(buffer.entries.at(-1)?.seq, 100);
+  assert.equal(buffer.earlier, 100 - buffer.entries.length);
+  // One line bigger than the budget still shows: the newest row is never dropped.
+  const tiny = new LineBuffer({ maxChars: 10 });
+  tiny.add(line(1, "stdout", "a".repeat(50)));
+  assert.equal(tiny.entries.length, 1);
+});
