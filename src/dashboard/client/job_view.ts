@@ -16,7 +16,10 @@ export interface JobModel {
   snapshot: JobSnapshot;
   /** When `snapshot.durationSec` was true (ms since the epoch, this browser's clock). */
   durationAt: number;
-  /** When the last published data arrived (ms since the epoch), for the ETA countdown. */
+  /**
+   * When the last data was published (ms since the epoch, this browser's clock), for the ETA
+   * countdown and the time since the last update.
+   */
   dataAt: number;
   connection: Connection;
 }
@@ -48,7 +51,7 @@ export function initialJobModel(snapshot: JobSnapshot, at: number): JobModel {
   return {
     snapshot,
     durationAt: at,
-    dataAt: at,
+    dataAt: at - publishedAgoMs(snapshot),
     connection: snapshot.state === "running" ? "connecting" : "ended",
   };
 }
@@ -142,11 +145,21 @@ export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
       return {
         snapshot: fresh,
         durationAt: action.at,
-        dataAt: later ? action.at : model.dataAt,
+        dataAt: later ? action.at - publishedAgoMs(fresh) : model.dataAt,
         connection: ended ? "ended" : model.connection,
       };
     }
   }
+}
+
+/**
+ * How long before the snapshot was taken its data was published, on the server's clock alone
+ * (`durationSec` against `updatedAt − startedAt`), so this browser's clock does not matter.
+ */
+function publishedAgoMs(s: JobSnapshot): number {
+  const published = Date.parse(s.updatedAt) - Date.parse(s.startedAt);
+  if (s.state !== "running" || !Number.isFinite(published)) return 0;
+  return Math.max(0, s.durationSec * 1000 - published);
 }
 
 /** Seconds the job has run at `at`: the last known duration plus the time since. */

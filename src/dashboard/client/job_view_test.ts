@@ -162,3 +162,16 @@ Deno.test("describeJob() lists the other published fields, bounded", () => {
   assert.equal(view.details.at(-1)?.key, "…");
   assert.ok(view.details[2]!.value.length <= 4001);
 });
+
+Deno.test("initialJobModel() dates the data by when it was published, on the server's clock", () => {
+  // Published at 30 s into the job; the page opens at 45 s: the ETA has run 15 s already.
+  const model = initialJobModel(exampleJob({ durationSec: 45 }), 100_000);
+  assert.equal(model.dataAt, 85_000);
+  assert.equal(describeJob(model, 100_000).etaText, "56 s");
+  // A browser clock far off the server's changes nothing.
+  const skewed = initialJobModel(exampleJob({ durationSec: 45 }), 9e12);
+  assert.equal(describeJob(skewed, 9e12).etaText, "56 s");
+  // Unreadable dates: no adjustment.
+  const odd = initialJobModel(exampleJob({ startedAt: "?", durationSec: 45 }), 1000);
+  assert.equal(odd.dataAt, 1000);
+});
