@@ -1,11 +1,15 @@
 import { Hono } from "hono";
+import { Access } from "./access/access.ts";
+import { accessGuard } from "./access/guard.ts";
+import { WatchLinks } from "./access/watch_links.ts";
+import { watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
-import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
+import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { errorResponse } from "./http/respond.ts";
-import type { PageRenderer } from "./http/spectate.ts";
-import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
+import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
+import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Tracker } from "./tracker.ts";
 
@@ -30,6 +34,10 @@ export interface App {
   /** A runtime-neutral `Request → Response` handler. */
   readonly app: Hono;
   readonly tracker: Tracker;
+  /** Who may do what (`--token`, `--jwt-secret`, `--private`), for routes outside the app. */
+  readonly access: Access;
+  /** The watch link (`ORIGIN/w/ID`) of a topic; job start answers and `ringside run` print it. */
+  readonly watchUrl: WatchUrl;
 }
 
 /**
@@ -48,8 +56,14 @@ export interface App {
  */
 export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
+  const access = new Access(config);
+  const links = new WatchLinks(config.secret);
+  tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  const watchUrl: WatchUrl = async (kind, name, origin) =>
+    `${origin}/w/${await links.id(kind, name)}`;
   const app = new Hono();
   app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
+  if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
   app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
   app.get("/", (c) => {
     const origin = new URL(c.req.url).origin;
@@ -57,12 +71,22 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     return c.redirect("/help");
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
-  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
-  app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
+  const pipePage = options.dashboard &&
+    ((snapshot: PipeSnapshot, urls: SpectateUrls) => options.dashboard!({ snapshot, ...urls }));
+  app.route(
+    "/",
+    watchRoutes(tracker, links, {
+      pipe: pipePage,
+      job: options.jobPage,
+      process: options.processPage,
+    }),
+  );
+  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
+  app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker };
+  return { app, tracker, access, watchUrl };
 }

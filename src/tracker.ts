@@ -107,6 +107,7 @@ export class Tracker {
   #ended: Record<string, number> = {};
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
+  #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
@@ -122,6 +123,14 @@ export class Tracker {
   /** The limits this registry enforces. */
   get options(): Readonly<TrackerOptions> {
     return this.#options;
+  }
+
+  /**
+   * Calls `listener` when an entry comes (`present`: true) and when it is forgotten (false);
+   * watch links keep their id map by it.
+   */
+  onEntry(listener: (entry: Entry, present: boolean) => void): void {
+    this.#entryListeners.push(listener);
   }
 
   /** The entry under `kind:name`, if any. */
@@ -152,6 +161,7 @@ export class Tracker {
     }
     const entry = create((changed) => this.#changed(changed));
     this.#entries.set(key, entry);
+    for (const listener of this.#entryListeners) listener(entry, true);
     this.#seeRun(entry);
     return entry;
   }
@@ -212,10 +222,10 @@ export class Tracker {
    * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
    * {@linkcode Tracker.pipe} do.
    */
-  spectatePipe(name: string): Spectator {
+  spectatePipe(name: string, options: SpectatorOptions = {}): Spectator {
     const pipe = this.pipe(name);
     try {
-      return this.spectate(pipe.topic);
+      return this.spectate(pipe.topic, options);
     } catch (error) {
       this.#forgetIfUnused(`pipe:${name}`);
       throw error;
@@ -352,5 +362,6 @@ export class Tracker {
     const entry = this.#entries.get(key);
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
     this.#entries.delete(key);
+    for (const listener of this.#entryListeners) listener(entry, false);
   }
 }

@@ -4,13 +4,13 @@ import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { nameError } from "../names.ts";
 import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
-import { LimitError, type Tracker } from "../tracker.ts";
+import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { errorResponse } from "./respond.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 
 /** The first path segments a short-form pipe name (`/{name}`) may not take. */
-const RESERVED = new Set([
+export const RESERVED: ReadonlySet<string> = new Set([
   "",
   "help",
   "version",
@@ -84,7 +84,12 @@ export interface PipeRoutesOptions {
   shortForm?: boolean;
   /** The HTML dashboard; without it, browsers get the SSE stream. */
   dashboard?: DashboardRenderer;
+  /** A topic's watch link, for the sender's log; without it, the log has none. */
+  watchUrl?: WatchUrl | undefined;
 }
+
+/** The watch link (`ORIGIN/w/ID`) of topic `kind:name` on the server at `origin`. */
+export type WatchUrl = (kind: TopicKind, name: string, origin: string) => Promise<string>;
 
 /**
  * Pipe routes relative to where they are mounted: `PUT|POST /{name}` sends, `GET /{name}`
@@ -118,6 +123,7 @@ export function pipeRoutes(
     const invalid = nameError(name);
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
     let ahead: ReadAhead | null = null;
+    const watch = await options.watchUrl?.("pipe", name, new URL(c.req.url).origin);
     try {
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
       const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
@@ -134,6 +140,7 @@ export function pipeRoutes(
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
         signal: c.req.raw.signal,
+        watch,
       });
       await ahead?.started;
       return new Response(log, {
@@ -169,7 +176,7 @@ export function pipeRoutes(
   function spectate(c: Context, name: string): Response {
     return spectateResponse(c, {
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
-      attach: () => tracker.spectatePipe(name),
+      attach: (extra) => tracker.spectatePipe(name, extra),
       base: `${new URL(c.req.url).pathname}?progress`,
       ...(options.dashboard
         ? {

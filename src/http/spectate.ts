@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { Spectator } from "../sse/spectator.ts";
+import { tokenExpiry } from "../access/guard.ts";
+import type { Spectator, SpectatorOptions } from "../sse/spectator.ts";
 import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
 
 /** Where a topic's page finds its event stream and snapshot, and this server's origin. */
@@ -19,8 +20,11 @@ export type PageRenderer<S> = (snapshot: S, urls: SpectateUrls) => string;
 export interface SpectateOptions<S> {
   /** The topic's current snapshot, for JSON and the page's first paint. */
   snapshot(): S;
-  /** Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`). */
-  attach(): Spectator;
+  /**
+   * Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`) with
+   * `extra` options (the deadline of the token that opened the stream) on top of its own.
+   */
+  attach(extra: SpectatorOptions): Spectator;
   /** The topic's HTML page; without it, browsers get the SSE stream. */
   page?: PageRenderer<S> | undefined;
   /**
@@ -63,7 +67,12 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
   }
   if (format === "html" && options.page) {
     const url = new URL(c.req.url);
-    const base = options.base ?? url.pathname;
+    let base = options.base ?? url.pathname;
+    // With --private the page's own requests need the token its address carried.
+    const token = url.searchParams.get("token");
+    if (token !== null) {
+      base += `${base.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+    }
     const join = base.includes("?") ? "&" : "?";
     return c.html(options.page(options.snapshot(), {
       eventsUrl: `${base}${join}format=sse`,
@@ -71,7 +80,8 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
       origin: url.origin,
     }));
   }
-  const spectator = options.attach();
+  const deadline = tokenExpiry(c.req.raw);
+  const spectator = options.attach(deadline === undefined ? {} : { deadline });
   c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
   return new Response(spectator.stream, { headers: SSE_HEADERS });
 }

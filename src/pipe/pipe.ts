@@ -36,6 +36,8 @@ export interface SenderRequest {
   headers: Headers;
   /** Aborts when the sender's connection goes away. */
   signal: AbortSignal;
+  /** The pipe's watch link, printed first in the sender's log. */
+  watch?: string | undefined;
 }
 
 /** What a receiver gets once the transfer starts. */
@@ -144,6 +146,7 @@ export class Pipe {
       () => this.#senderLeft(sender, "Sender disconnected"),
       { once: true },
     );
+    if (request.watch) log.say(`[INFO] Watch: ${request.watch}`);
     log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();

@@ -18,6 +18,7 @@ export class TopicEvent extends Event {
   /** A terminal event ends the topic: spectators get it, then their stream closes. */
   readonly terminal: boolean;
   #frame: Uint8Array | undefined;
+  #mapped: [(data: unknown) => unknown, Uint8Array] | undefined;
 
   constructor(type: string, data: unknown, terminal = false) {
     super(type);
@@ -27,8 +28,21 @@ export class TopicEvent extends Event {
 
   /** `event: TYPE\ndata: JSON\n\n`, UTF-8. */
   get frame(): Uint8Array {
-    this.#frame ??= encoder.encode(`event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`);
+    this.#frame ??= this.#encode(this.data);
     return this.#frame;
+  }
+
+  /**
+   * The frame with `map(data)` as its data (a watch link hides the name). The last map's frame
+   * is kept, so spectators that share one map function share one encoding.
+   */
+  frameWith(map: (data: unknown) => unknown): Uint8Array {
+    if (this.#mapped?.[0] !== map) this.#mapped = [map, this.#encode(map(this.data))];
+    return this.#mapped[1];
+  }
+
+  #encode(data: unknown): Uint8Array {
+    return encoder.encode(`event: ${this.type}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 }
 

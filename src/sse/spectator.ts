@@ -14,9 +14,16 @@ export interface SpectatorOptions {
   ttl?: number;
   /** Dropped when the socket takes no write for this many ms. @default 30000 */
   writeTimeout?: number;
+  /** The stream closes at this time (ms since the epoch): the token that opened it expires. */
+  deadline?: number | undefined;
+  /** Rewrites each event's data before it is sent (a watch link hides the topic's name). */
+  mapData?: ((data: unknown) => unknown) | undefined;
   /** Called once when the spectator is gone, whatever the reason. */
-  onClose?: (reason: "end" | "ttl" | "cancel" | "write-timeout") => void;
+  onClose?: (reason: CloseReason) => void;
 }
+
+/** Why a spectator went: its topic ended, TTL or deadline, the client left, or it stalled. */
+export type CloseReason = "end" | "ttl" | "deadline" | "cancel" | "write-timeout";
 
 /**
  * One SSE spectator of a {@linkcode Topic}: {@linkcode Spectator.stream} is the response body.
@@ -77,11 +84,15 @@ export class Spectator {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
-    this.#ttl = setTimeout(() => this.close("ttl"), options.ttl ?? 30 * 60_000);
+    const ttl = options.ttl ?? 30 * 60_000;
+    const untilDeadline = (options.deadline ?? Infinity) - Date.now();
+    this.#ttl = untilDeadline < ttl
+      ? setTimeout(() => this.close("deadline"), Math.max(0, untilDeadline))
+      : setTimeout(() => this.close("ttl"), ttl);
   }
 
   /** Ends the stream and unsubscribes. Safe to call twice. */
-  close(reason: "end" | "ttl" | "cancel" | "write-timeout" = "end"): void {
+  close(reason: CloseReason = "end"): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const type of this.#topic.eventTypes) {
@@ -108,7 +119,8 @@ export class Spectator {
 
   #onEvent(event: TopicEvent): void {
     if (event.terminal) this.#ending = true;
-    this.#offer(event.frame, this.#latestWins.has(event.type));
+    const map = this.#options.mapData;
+    this.#offer(map ? event.frameWith(map) : event.frame, this.#latestWins.has(event.type));
   }
 
   #offer(frame: Uint8Array, latestWins: boolean): void {
