@@ -12,8 +12,8 @@ export function watchKey(secret: string): Promise<CryptoKey> {
 }
 
 /**
- * The watch id of a topic: the first 16 bytes of HMAC-SHA-256(`kind:name`) under `key`, as 22
- * characters of unpadded base64url. Without the key, an id says nothing about the name and
+ * The watch id of a topic: the first 22 characters of the base64url HMAC-SHA-256 of
+ * `kind:name` under `key` (132 bits). Without the key, an id says nothing about the name and
  * no name can be turned into its id.
  *
  * @example
@@ -32,8 +32,8 @@ export async function watchId(key: CryptoKey, kind: string, name: string): Promi
   const mac = new Uint8Array(
     await crypto.subtle.sign("HMAC", key, encoder.encode(`${kind}:${name}`)),
   );
-  const base64 = btoa(String.fromCharCode(...mac.subarray(0, 16)));
-  return base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const base64 = btoa(String.fromCharCode(...mac));
+  return base64.replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
 }
 
 /** Top-level fields that carry a topic's name in snapshots and event data. */

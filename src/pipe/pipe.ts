@@ -146,8 +146,9 @@ export class Pipe {
       () => this.#senderLeft(sender, "Sender disconnected"),
       { once: true },
     );
-    if (request.watch) log.say(`[INFO] Watch: ${request.watch}`);
-    log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
+    // One chunk: Bun, answering after an await, sometimes lost the first of two queued ones.
+    const watch = request.watch ? `[INFO] Watch: ${request.watch}\n` : "";
+    log.say(`${watch}[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();
     return log.stream;
