@@ -7,6 +7,7 @@ import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
+import { publicOrigin } from "./http/origin.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -64,9 +65,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app = new Hono();
   app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
   if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
-  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
+  app.route(
+    "/",
+    metaRoutes(tracker, {
+      runtime: options.runtime ?? "unknown",
+      trustProxy: config.trustProxy,
+    }),
+  );
   app.get("/", (c) => {
-    const origin = new URL(c.req.url).origin;
+    const origin = publicOrigin(c.req.raw, config.trustProxy);
     if (options.frontPage) return c.html(options.frontPage({ origin }));
     return c.redirect("/help");
   });
@@ -76,9 +83,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   app.route(
     "/",
     watchRoutes(tracker, links, {
-      pipe: pipePage,
-      job: options.jobPage,
-      process: options.processPage,
+      pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
+      trustProxy: config.trustProxy,
     }),
   );
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { PageRenderer } from "../http/spectate.ts";
 import { spectateResponse } from "../http/spectate.ts";
+import { publicOrigin } from "../http/origin.ts";
 import { errorResponse } from "../http/respond.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
@@ -20,7 +21,12 @@ export interface WatchPages {
  * publishes; any other method is `405`, an unknown id `404`. It needs no token, even with
  * `--private`: the link is the capability to watch.
  */
-export function watchRoutes(tracker: Tracker, links: WatchLinks, pages: WatchPages): Hono {
+export function watchRoutes(
+  tracker: Tracker,
+  links: WatchLinks,
+  options: { pages: WatchPages; trustProxy: boolean },
+): Hono {
+  const { pages } = options;
   const app = new Hono();
   app.get("/w/:id", async (c) => {
     const id = c.req.param("id");
@@ -34,6 +40,7 @@ export function watchRoutes(tracker: Tracker, links: WatchLinks, pages: WatchPag
         attach: () => tracker.spectate(entry.topic, { mapData: hide }),
         page: pages[target.kind as TopicKind] as PageRenderer<unknown> | undefined,
         base: `/w/${id}`,
+        origin: publicOrigin(c.req.raw, options.trustProxy),
       });
     } catch (error) {
       if (!(error instanceof LimitError)) throw error;
