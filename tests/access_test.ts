@@ -131,6 +131,17 @@ Deno.test(`--token guards sending, not receiving (${testRuntime})`, async (t) =>
     assert.match(result.stderr, /401/);
   });
 
+  await t.step("a large upload without the token is refused at once, not read", async () => {
+    const file = await Deno.makeTempFile({ prefix: "ringside-access-" });
+    await Deno.writeFile(file, new Uint8Array(32 * 1024 * 1024));
+    const result = await curl("-f", "-T", file, url).result;
+    await Deno.remove(file);
+    assert.equal(result.code, 22);
+    assert.match(result.stderr, /401/);
+    const snapshot = await (await fetch(`${url}?progress&format=json`)).json();
+    assert.notEqual(snapshot.state, "waiting", "the refused sender never reached the pipe");
+  });
+
   await t.step("a flag replaces the environment's list", async () => {
     const res = await fetch(`${server.origin}/api/v1/pipe/x`, {
       method: "PUT",

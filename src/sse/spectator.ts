@@ -32,7 +32,9 @@ export type CloseReason = "end" | "ttl" | "deadline" | "cancel" | "write-timeout
  * at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a newer
  * one overwrites; every other event (state, done, error) is queued and never dropped. The
  * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
- * event, after `ttl`, or is errored when the socket takes no write for `writeTimeout`.
+ * event, after `ttl` or at the `deadline` (the expiry of the token that opened it), or is
+ * errored when the socket takes no write for `writeTimeout`. With `mapData`, each event's data
+ * is rewritten before it is encoded (a watch link's spectators never see the name).
  * Cancelling the stream (the client went away) unsubscribes; `close()` is safe to call twice.
  *
  * @example
