@@ -39,6 +39,8 @@ export interface App {
   readonly access: Access;
   /** The watch link (`ORIGIN/w/ID`) of a topic; job start answers and `ringside run` print it. */
   readonly watchUrl: WatchUrl;
+  /** Watch ids both ways and the name-hiding map, for the hub's `watch:{id}` channels. */
+  readonly watchLinks: WatchLinks;
 }
 
 /**
@@ -94,5 +96,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker, access, watchUrl };
+  return { app, tracker, access, watchUrl, watchLinks: links };
 }

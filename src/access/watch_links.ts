@@ -99,8 +99,12 @@ export class WatchLinks {
   #pending = new Set<Promise<unknown>>();
   #hiders = new Map<string, (data: unknown) => unknown>();
 
-  constructor(secret: string) {
-    this.#key = watchKey(secret);
+  /**
+   * `secret` may arrive later (several nodes share one through Redis: `Bridge.sharedSecret`);
+   * ids are computed once it has.
+   */
+  constructor(secret: string | Promise<string>) {
+    this.#key = Promise.resolve(secret).then(watchKey);
   }
 
   /** The watch id of `kind:name`, whether or not the registry holds it. */
