@@ -13,7 +13,7 @@ export interface Grant {
 
 /** The answer to a request: allowed with a grant, or refused with a status and one line. */
 export type Verdict =
-  | { ok: true; grant: Grant | null }
+  | { ok: true; grant: Grant }
   | { ok: false; status: 401 | 403; message: string; challenge: string };
 
 /** Options for {@linkcode Access}: the config's access flags. */

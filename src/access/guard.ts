@@ -56,7 +56,7 @@ export function accessGuard(access: Access): MiddlewareHandler {
       response.headers.set("www-authenticate", verdict.challenge);
       return response;
     }
-    if (verdict.grant?.expiresAt != null) expiries.set(request, verdict.grant.expiresAt);
+    if (verdict.grant.expiresAt !== null) expiries.set(request, verdict.grant.expiresAt);
     return await next();
   };
 }
