@@ -31,13 +31,20 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       log,
     })
     : null;
-  const { app, tracker } = createApp(config, {
+  // Watch links work on every node when all share one secret: --secret, else Redis's.
+  const secret = config.secret || (await bridge?.sharedSecret()) || "";
+  const { app, tracker, watchLinks } = createApp({ ...config, secret }, {
     log,
     runtime: runtime.name,
     dashboard: dashboardPage,
     frontPage,
+    ...(bridge ? { watchRemote: bridge } : {}),
   });
-  if (bridge) tracker.onRun((entry) => bridge.share(entry.topic));
+  if (bridge) {
+    tracker.onRun(async (entry) =>
+      bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
+    );
+  }
   const server = await runtime.serve((request) => app.fetch(request), {
     hostname: config.host,
     port: config.port,

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { Access } from "./access/access.ts";
 import { accessGuard } from "./access/guard.ts";
 import { WatchLinks } from "./access/watch_links.ts";
-import { watchRoutes } from "./access/watch_routes.ts";
+import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
@@ -28,6 +28,8 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** Other nodes (the Redis bridge): watch links of topics they own work here too. */
+  watchRemote?: RemoteWatch;
 }
 
 /** The app and its state. */
@@ -87,6 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     watchRoutes(tracker, links, {
       pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
       trustProxy: config.trustProxy,
+      remote: options.watchRemote,
     }),
   );
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { curl } from "./_curl.ts";
+import { startRedis } from "./_redis.ts";
 import { startServer, testRuntime } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 
@@ -388,4 +389,57 @@ Deno.test(`a watch link only watches (${testRuntime})`, async (t) => {
     assert.deepEqual(record.events.map((event) => event.type), ["done"]);
     assert.ok(!record.events[0]!.data.includes(name));
   });
+});
+
+Deno.test(`a watch link works on every node joined through Redis (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  // No --secret: the nodes share the one the first of them stored in Redis.
+  await using owner = await startServer({ args: ["--redis", redis.url, "--node", "a"] });
+  await using other = await startServer({ args: ["--redis", redis.url, "--node", "b"] });
+  const name = "cluster-name-9d4";
+  const url = `${owner.origin}/api/v1/pipe/${name}`;
+
+  async function transfer(body: string) {
+    const sender = liveSender(url, "unused");
+    const receiver = curl("-f", url);
+    const [sent, received] = await Promise.all([
+      sender.finish(new TextEncoder().encode(body)),
+      receiver.result,
+    ]);
+    assert.equal(received.stdout, body);
+    assert.equal(sent.code, 0, sent.stderr);
+    return sent.stdout;
+  }
+
+  const log = await transfer("first run");
+  const id = /\[INFO\] Watch: http:\/\/\S+\/w\/([\w-]{22})$/m.exec(log)![1]!;
+  const link = `${other.origin}/w/${id}`;
+
+  const snapshot = await (await fetch(link, { headers: { accept: "application/json" } })).json();
+  assert.equal(snapshot.state, "complete");
+  assert.equal(snapshot.name, id);
+
+  // A second run of the name has the same link; the other node follows it live.
+  const second = liveSender(url, "unused");
+  // A spectator of the ended run gets its terminal event and is closed: ask until the new run.
+  for (let tries = 0;; tries++) {
+    const found = await waitForPipe(owner.origin, name, (s) => s.state === "waiting")
+      .catch((error) => {
+        if (tries > 200) throw error;
+        return null;
+      });
+    if (found) break;
+  }
+  const events = await openSse(link);
+  const receiver = curl("-f", url);
+  const [sent, , record] = await Promise.all([
+    second.finish(new TextEncoder().encode("second run")),
+    receiver.result,
+    readSse(events.body!),
+  ]);
+  assert.equal(sent.code, 0);
+  // The new run, live: its waiting state first (not the old run's terminal), then its end.
+  assert.equal(record.events[0]?.type, "state", JSON.stringify(record.events));
+  assert.equal(record.events.at(-1)?.type, "done");
+  for (const event of record.events) assert.ok(!event.data.includes(name), event.data);
 });

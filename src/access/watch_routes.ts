@@ -5,7 +5,9 @@ import { publicOrigin } from "../http/origin.ts";
 import { errorResponse } from "../http/respond.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
-import type { WatchLinks } from "./watch_links.ts";
+import type { RemoteTopic } from "../cluster/remote_topic.ts";
+import type { Topic } from "../progress/topic.ts";
+import type { WatchLinks, WatchTarget } from "./watch_links.ts";
 
 /** Each kind's HTML page; a kind without one sends browsers its SSE stream. */
 export interface WatchPages {
@@ -14,31 +16,64 @@ export interface WatchPages {
   process?: PageRenderer<ProcessSnapshot> | undefined;
 }
 
+/** The other nodes, through Redis (`Bridge`): watch links of topics this node does not own. */
+export interface RemoteWatch {
+  /** `kind:name` behind a watch id, `null` when unknown. */
+  resolveWatch(watchId: string): Promise<string | null>;
+  /** The topic another node owns; each one got is given back with `release`. */
+  remote(kind: string, name: string): Promise<RemoteTopic | null>;
+  release(topic: RemoteTopic): void;
+}
+
 /**
  * `GET /w/{watchId}`: the dashboard, SSE stream or JSON snapshot of the one topic the id
  * stands for (content negotiation as on the topic's own URL), with the topic's name replaced by
  * the watch id in everything served. Nothing else: it never yields a pipe's bytes and never
  * publishes; any other method is `405`, an unknown id `404`. It needs no token, even with
- * `--private`: the link is the capability to watch.
+ * `--private`: the link is the capability to watch. With `remote`, an id this node does not
+ * know is looked up in Redis and served from the owner's events, as on the owner.
  */
 export function watchRoutes(
   tracker: Tracker,
   links: WatchLinks,
-  options: { pages: WatchPages; trustProxy: boolean },
+  options: { pages: WatchPages; trustProxy: boolean; remote?: RemoteWatch | undefined },
 ): Hono {
-  const { pages } = options;
+  const { pages, remote } = options;
   const app = new Hono();
+
+  /** A topic elsewhere: its `kind:name` from Redis, then the owner's events. */
+  async function fromRemote(id: string) {
+    const key = remote && await remote.resolveWatch(id).catch(() => null);
+    const colon = key ? key.indexOf(":") : -1;
+    if (!remote || !key || colon < 0) return null;
+    const target = { kind: key.slice(0, colon) as TopicKind, name: key.slice(colon + 1) };
+    const local = tracker.find(target.kind, target.name);
+    if (local) return { target, topic: local.topic, release: () => {} };
+    const topic = await remote.remote(target.kind, target.name).catch(() => null);
+    return topic && { target, topic, release: () => remote.release(topic) };
+  }
+
   app.get("/w/:id", async (c) => {
     const id = c.req.param("id");
-    const target = /^[A-Za-z0-9_-]{22}$/.test(id) ? await links.resolve(id) : undefined;
-    const entry = target && tracker.find(target.kind, target.name);
-    if (!target || !entry) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
+    const valid = /^[A-Za-z0-9_-]{22}$/.test(id);
+    const local = valid ? await links.resolve(id) : undefined;
+    const entry = local && tracker.find(local.kind, local.name);
+    const found: { target: WatchTarget; topic: () => Topic; release: () => void } | null = entry
+      ? { target: local, topic: () => entry.topic, release: () => {} }
+      : await fromRemote(id).then((r) => r && { ...r, topic: () => r.topic });
+    if (!valid || !found) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
+    const { target, release } = found;
     const hide = links.hider(id, target.name);
+    let attached = false;
     try {
       return spectateResponse(c, {
-        snapshot: () => hide(entry.topic.snapshot()),
-        attach: () => tracker.spectate(entry.topic, { mapData: hide }),
-        page: pages[target.kind as TopicKind] as PageRenderer<unknown> | undefined,
+        snapshot: () => hide(found.topic().snapshot()),
+        attach: () => {
+          const spectator = tracker.spectate(found.topic(), { mapData: hide, onClose: release });
+          attached = true;
+          return spectator;
+        },
+        page: pages[target.kind] as PageRenderer<unknown> | undefined,
         base: `/w/${id}`,
         origin: publicOrigin(c.req.raw, options.trustProxy),
       });
@@ -46,6 +81,9 @@ export function watchRoutes(
       if (!(error instanceof LimitError)) throw error;
       const message = error.message.replaceAll(`'${target.name}'`, `'${id}'`);
       return errorResponse(c.req.raw, error.status, message);
+    } finally {
+      // A JSON answer, a page or a refusal is done with the remote topic at once.
+      if (!attached) release();
     }
   });
   app.all("/w/:id", (c) => {
