@@ -41,27 +41,31 @@ export function watchRoutes(
   const { pages, remote } = options;
   const app = new Hono();
 
-  /** A topic elsewhere: its `kind:name` from Redis, then the owner's events. */
-  async function fromRemote(id: string) {
+  /** What a watch id stands for here, or on another node through Redis. */
+  interface Found {
+    target: WatchTarget;
+    /** The topic's current run. */
+    topic: () => Topic;
+    /** Gives a remote topic back; nothing for a local one. */
+    release: () => void;
+  }
+
+  async function find(id: string): Promise<Found | null> {
+    const local = await links.resolve(id);
+    const entry = local && tracker.find(local.kind, local.name);
+    if (local && entry) return { target: local, topic: () => entry.topic, release: () => {} };
     const key = remote && await remote.resolveWatch(id).catch(() => null);
     const colon = key ? key.indexOf(":") : -1;
     if (!remote || !key || colon < 0) return null;
     const target = { kind: key.slice(0, colon) as TopicKind, name: key.slice(colon + 1) };
-    const local = tracker.find(target.kind, target.name);
-    if (local) return { target, topic: local.topic, release: () => {} };
     const topic = await remote.remote(target.kind, target.name).catch(() => null);
-    return topic && { target, topic, release: () => remote.release(topic) };
+    return topic && { target, topic: () => topic, release: () => remote.release(topic) };
   }
 
   app.get("/w/:id", async (c) => {
     const id = c.req.param("id");
-    const valid = /^[A-Za-z0-9_-]{22}$/.test(id);
-    const local = valid ? await links.resolve(id) : undefined;
-    const entry = local && tracker.find(local.kind, local.name);
-    const found: { target: WatchTarget; topic: () => Topic; release: () => void } | null = entry
-      ? { target: local, topic: () => entry.topic, release: () => {} }
-      : await fromRemote(id).then((r) => r && { ...r, topic: () => r.topic });
-    if (!valid || !found) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
+    const found = /^[A-Za-z0-9_-]{22}$/.test(id) ? await find(id) : null;
+    if (!found) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
     const { target, release } = found;
     const hide = links.hider(id, target.name);
     let attached = false;
