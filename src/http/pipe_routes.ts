@@ -175,6 +175,7 @@ export function pipeRoutes(
     try {
       if (c.req.query("progress") !== undefined) return spectate(c, name);
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
+      if (c.req.method === "HEAD") return peek(name, n);
       const { body, headers } = await tracker.pipe(name, true).receive({
         n,
         signal: c.req.raw.signal,
@@ -185,10 +186,23 @@ export function pipeRoutes(
     }
   });
 
+  /**
+   * `HEAD`: what a receiver would learn now, answered at once; never a receiver (it would take
+   * a slot and wedge the pipe, since nobody reads a HEAD's body).
+   */
+  function peek(name: string, n: number | null): Response {
+    const pipe = tracker.findPipe(name);
+    pipe?.checkReceive(n);
+    const headers = pipe?.senderHeaders;
+    if (!headers) throw new PipeError(404, `No sender is waiting on pipe '${name}'`);
+    return new Response(null, { headers });
+  }
+
   function spectate(c: Context, name: string): Response {
     return spectateResponse(c, {
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
-      attach: (extra) => tracker.spectatePipe(name, extra),
+      attach: (signal, extra) => tracker.spectatePipe(name, signal, extra),
+      endSeenBy: (lastEventId) => tracker.findPipe(name)?.topic.endSeenBy(lastEventId) ?? false,
       base: `${new URL(c.req.url).pathname}?progress`,
       origin: publicOrigin(c.req.raw, config.trustProxy),
       ...(options.dashboard

@@ -21,10 +21,16 @@ export interface SpectateOptions<S> {
   /** The topic's current snapshot, for JSON and the page's first paint. */
   snapshot(): S;
   /**
-   * Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`) with
-   * `extra` options (the deadline of the token that opened the stream) on top of its own.
+   * Attaches an SSE spectator that closes when `signal` aborts (the tracker's limits apply; it
+   * may throw a `LimitError`), with `extra` options on top of its own (the deadline of the
+   * token that opened the stream).
    */
-  attach(extra: SpectatorOptions): Spectator;
+  attach(signal: AbortSignal, extra: SpectatorOptions): Spectator;
+  /**
+   * Whether a reconnect with this `Last-Event-ID` already got the topic's terminal event: it
+   * is answered `204 No Content`, which makes EventSource stop reconnecting.
+   */
+  endSeenBy?: (lastEventId: string | null) => boolean;
   /** The topic's HTML page; without it, browsers get the SSE stream. */
   page?: PageRenderer<S> | undefined;
   /**
@@ -50,7 +56,8 @@ export interface SpectateOptions<S> {
  * import { spectateResponse } from "./spectate.ts";
  * const topic = new PipeTopic("p");
  * const app = new Hono().get("/p", (c) =>
- *   spectateResponse(c, { snapshot: () => topic.snapshot(), attach: () => new Spectator(topic) }));
+ *   spectateResponse(c, { snapshot: () => topic.snapshot(), attach: () => new Spectator(topic) })
+ * );
  * const res = await app.request("/p", { headers: { accept: "application/json" } });
  * assert.equal((await res.json()).state, "idle");
  * ```
@@ -82,8 +89,11 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
       origin: options.origin ?? url.origin,
     }));
   }
+  // The EventSource that got the end already reconnects with its id: 204 makes it stop.
+  if (options.endSeenBy?.(c.req.header("last-event-id") ?? null)) return c.body(null, 204);
+  // A HEAD's body is never read: attaching a spectator would leak it.
+  if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
   const deadline = tokenExpiry(c.req.raw);
-  const spectator = options.attach(deadline === undefined ? {} : { deadline });
-  c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
+  const spectator = options.attach(c.req.raw.signal, deadline === undefined ? {} : { deadline });
   return new Response(spectator.stream, { headers: SSE_HEADERS });
 }

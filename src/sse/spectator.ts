@@ -12,12 +12,23 @@ export interface SpectatorOptions {
   heartbeat?: number;
   /** The connection is closed after this many ms (EventSource reconnects). @default 1800000 */
   ttl?: number;
+  /**
+   * Sent as the last event when `ttl` is reached (a job's `timeout`), after what is already
+   * queued; then the stream closes. @default none: the stream just closes
+   */
+  farewell?: TopicEvent;
   /** Dropped when the socket takes no write for this many ms. @default 30000 */
   writeTimeout?: number;
   /** The stream closes at this time (ms since the epoch): the token that opened it expires. */
   deadline?: number | undefined;
   /** Rewrites each event's data before it is sent (a watch link hides the topic's name). */
   mapData?: ((data: unknown) => unknown) | undefined;
+  /**
+   * The request's signal: its abort closes the spectator as a cancel does (some runtimes signal
+   * only one of them). The listener is removed on close, since a runtime may keep a signal that
+   * has listeners alive (Bun does), and with it this spectator.
+   */
+  signal?: AbortSignal;
   /** Called once when the spectator is gone, whatever the reason. */
   onClose?: (reason: CloseReason) => void;
 }
@@ -46,7 +57,7 @@ export type CloseReason = "end" | "ttl" | "deadline" | "cancel" | "write-timeout
  * const spectator = new Spectator(topic);
  * topic.fail("Sender disconnected");
  * const text = await new Response(spectator.stream).text();
- * assert.match(text, /^retry: 2000\n\nevent: state\n.*\n\nevent: error\n/s);
+ * assert.match(text, /^retry: 2000\n\nid: \S+\.0\nevent: state\n.*\n\nid: \S+\.1\nevent: error\n/s);
  * ```
  */
 export class Spectator {
@@ -66,6 +77,7 @@ export class Spectator {
   #ttl: ReturnType<typeof setTimeout>;
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #listener = (event: Event) => this.#onEvent(event as TopicEvent);
+  #onAbort = () => this.close("cancel");
 
   constructor(topic: Topic, options: SpectatorOptions = {}) {
     this.#topic = topic;
@@ -90,13 +102,18 @@ export class Spectator {
     const untilDeadline = (options.deadline ?? Infinity) - Date.now();
     this.#ttl = untilDeadline < ttl
       ? setTimeout(() => this.close("deadline"), Math.max(0, untilDeadline))
-      : setTimeout(() => this.close("ttl"), ttl);
+      : setTimeout(() => {
+        if (options.farewell) this.#onEvent(options.farewell);
+        else this.close("ttl");
+      }, ttl);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** Ends the stream and unsubscribes. Safe to call twice. */
   close(reason: CloseReason = "end"): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
     for (const type of this.#topic.eventTypes) {
       this.#topic.removeEventListener(type, this.#listener);
     }
@@ -120,7 +137,9 @@ export class Spectator {
   }
 
   #onEvent(event: TopicEvent): void {
-    if (event.terminal) this.#ending = true;
+    // Nothing follows a terminal event or the farewell.
+    if (this.#ending) return;
+    if (event.terminal || event === this.#options.farewell) this.#ending = true;
     const map = this.#options.mapData;
     this.#offer(map ? event.frameWith(map) : event.frame, this.#latestWins.has(event.type));
   }
