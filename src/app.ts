@@ -5,7 +5,7 @@ import { WatchLinks } from "./access/watch_links.ts";
 import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
-import { jobRoutes } from "./http/job_routes.ts";
+import { jobRoutes, jobSpectatorOptions } from "./http/job_routes.ts";
 import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
@@ -107,10 +107,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
       trustProxy: config.trustProxy,
       remote: options.watchRemote,
+      spectators: { job: jobSpectatorOptions(config) },
     }),
   );
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
-  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
+  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage, watchUrl }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";

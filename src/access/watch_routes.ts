@@ -7,6 +7,7 @@ import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/sna
 import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
 import type { RemoteTopic } from "../cluster/remote_topic.ts";
 import type { Topic } from "../progress/topic.ts";
+import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { WatchLinks, WatchTarget } from "./watch_links.ts";
 
 /** Each kind's HTML page; a kind without one sends browsers its SSE stream. */
@@ -36,7 +37,13 @@ export interface RemoteWatch {
 export function watchRoutes(
   tracker: Tracker,
   links: WatchLinks,
-  options: { pages: WatchPages; trustProxy: boolean; remote?: RemoteWatch | undefined },
+  options: {
+    pages: WatchPages;
+    trustProxy: boolean;
+    remote?: RemoteWatch | undefined;
+    /** Each kind's spectator options (a job's stream timeout), as on its own URL. */
+    spectators?: Partial<Record<TopicKind, SpectatorOptions>>;
+  },
 ): Hono {
   const { pages, remote } = options;
   const app = new Hono();
@@ -72,11 +79,17 @@ export function watchRoutes(
     try {
       return spectateResponse(c, {
         snapshot: () => hide(found.topic().snapshot()),
-        attach: () => {
-          const spectator = tracker.spectate(found.topic(), { mapData: hide, onClose: release });
+        attach: (signal) => {
+          const spectator = tracker.spectate(found.topic(), {
+            ...options.spectators?.[target.kind],
+            signal,
+            mapData: hide,
+            onClose: release,
+          });
           attached = true;
           return spectator;
         },
+        endSeenBy: (lastEventId) => found.topic().endSeenBy(lastEventId),
         page: pages[target.kind] as PageRenderer<unknown> | undefined,
         base: `/w/${id}`,
         origin: publicOrigin(c.req.raw, options.trustProxy),
