@@ -443,3 +443,65 @@ Deno.test(`a watch link works on every node joined through Redis (${testRuntime}
   assert.equal(record.events.at(-1)?.type, "done");
   for (const event of record.events) assert.ok(!event.data.includes(name), event.data);
 });
+
+Deno.test(`jobs: tokens, scope and watch links (${testRuntime})`, async (t) => {
+  await using server = await startServer({
+    args: ["--token", TOKEN, "--jwt-secret", JWT_SECRET, "--secret", SECRET],
+  });
+  const job = (id: string, sub = "") => `${server.origin}/api/v1/jobs/${id}${sub}`;
+  const post = (url: string, body: unknown, token?: string) =>
+    fetch(url, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
+    });
+
+  await t.step("start, publish, finish need a token", async () => {
+    for (const sub of ["", "/progress", "/finish"]) {
+      const res = await post(job("ci/build-1", sub), { ok: true });
+      assert.equal(res.status, 401, sub);
+      await res.body?.cancel();
+    }
+  });
+
+  let watch = "";
+  await t.step("with a token: 201 and a watch link that hides the id", async () => {
+    const res = await post(job("ci/build-1"), { progress: 10 }, TOKEN);
+    assert.equal(res.status, 201);
+    const started = await res.json();
+    watch = started.watch;
+    const id = await expectedWatchId(SECRET, "job", "ci/build-1");
+    assert.equal(watch, `${server.origin}/w/${id}`);
+    const snapshot = await (await fetch(watch, { headers: { accept: "application/json" } }))
+      .json();
+    assert.equal(snapshot.id, id);
+    assert.equal(snapshot.state, "running");
+    const events = await openSse(watch);
+    const published = await post(job("ci/build-1", "/progress"), { progress: 50 }, TOKEN);
+    assert.ok(published.ok, String(published.status));
+    await published.body?.cancel();
+    const finished = await post(job("ci/build-1", "/finish"), { ok: true }, TOKEN);
+    await finished.body?.cancel();
+    const record = await readSse(events.body!);
+    assert.equal(record.events.at(-1)?.type, "complete");
+    for (const event of record.events) assert.ok(!event.data.includes("ci/build-1"), event.data);
+    const progress = record.events.find((event) => event.type === "progress");
+    if (progress) assert.equal(JSON.parse(progress.data).task_id, id);
+  });
+
+  await t.step("a watch link never publishes", async () => {
+    const res = await post(watch, { progress: 99 }, TOKEN);
+    assert.equal(res.status, 405);
+    await res.body?.cancel();
+  });
+
+  await t.step("a JWT scoped to job:ci/ starts ci/… jobs, not others", async () => {
+    const jwt = await sign({ scope: ["job:ci/"] }, JWT_SECRET);
+    const inside = await post(job("ci/build-2"), {}, jwt);
+    assert.equal(inside.status, 201);
+    await inside.body?.cancel();
+    const outside = await post(job("deploy/prod"), {}, jwt);
+    assert.equal(outside.status, 403);
+    assert.equal(await outside.text(), "Token scope does not cover 'job:deploy/prod'\n");
+  });
+});
