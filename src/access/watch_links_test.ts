@@ -56,7 +56,7 @@ Deno.test("Spectator deadline: the stream closes when the token expires", async 
     onClose: (why) => reason = why,
   });
   const text = await new Response(spectator.stream).text();
-  assert.match(text, /^retry: 2000\n\nevent: state\n/);
+  assert.match(text, /^retry: 2000\n\n(id: \S+\n)?event: state\n/);
   assert.equal(reason, "deadline");
   assert.equal(topic.spectators, 0);
 });
