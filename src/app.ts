@@ -10,6 +10,11 @@ import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_r
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
 import { allowedMethods, pathOf } from "./http/methods.ts";
+import {
+  PROCESS_SPECTATOR_QUEUE_BYTES,
+  processRoutes,
+  type ProcessRoutesOptions,
+} from "./http/process_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -32,6 +37,10 @@ export interface AppOptions {
   processPage?: PageRenderer<ProcessSnapshot>;
   /** Other nodes (the Redis bridge): watch links of topics they own work here too. */
   watchRemote?: RemoteWatch;
+  /** Starts a named task's child (the runtime's `spawn`); without it, tasks answer `501`. */
+  spawn?: ProcessRoutesOptions["spawn"];
+  /** The server's environment, for a task's `PATH` and `--task-env` variables. */
+  env?: Record<string, string | undefined>;
 }
 
 /** The app and its state. */
@@ -107,11 +116,24 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
       trustProxy: config.trustProxy,
       remote: options.watchRemote,
-      spectators: { job: jobSpectatorOptions(config) },
+      spectators: {
+        job: jobSpectatorOptions(config),
+        process: { latestWins: [], maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES },
+      },
     }),
   );
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
   app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage, watchUrl }));
+  app.route(
+    "/api/v1/processes",
+    processRoutes(tracker, {
+      config,
+      page: options.processPage,
+      spawn: options.spawn,
+      env: options.env,
+      watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
+    }),
+  );
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";
