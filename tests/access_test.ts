@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { curl } from "./_curl.ts";
 import { startRedis } from "./_redis.ts";
-import { startServer, testRuntime } from "./_server.ts";
+import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 
 const TOKEN = "tok-3f9a1c7e5b";
@@ -504,4 +504,42 @@ Deno.test(`jobs: tokens, scope and watch links (${testRuntime})`, async (t) => {
     assert.equal(outside.status, 403);
     assert.equal(await outside.text(), "Token scope does not cover 'job:deploy/prod'\n");
   });
+});
+
+Deno.test(`processes: ringside run needs the token and prints the watch link (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--token", TOKEN, "--secret", SECRET] });
+  const [command, ...prefix] = ringsideCommand();
+  const run = (token: string | null, id: string) =>
+    new Deno.Command(command!, {
+      args: [
+        ...prefix,
+        "run",
+        "--server",
+        server.origin,
+        "--id",
+        id,
+        ...(token ? ["--token", token] : []),
+        "--",
+        "echo",
+        "hello",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { RINGSIDE_TOKEN: "" },
+    }).output();
+
+  const refused = await run(null, "proc-refused");
+  assert.equal(refused.code, 0, "the command runs anyway");
+  assert.match(new TextDecoder().decode(refused.stderr), /nobody can watch/);
+
+  const allowed = await run(TOKEN, "proc-ok");
+  const stderr = new TextDecoder().decode(allowed.stderr);
+  assert.equal(allowed.code, 0, stderr);
+  const id = await expectedWatchId(SECRET, "process", "proc-ok");
+  assert.match(stderr, new RegExp(`watch link ${server.origin}/w/${id}`));
+  const snapshot = await (await fetch(`${server.origin}/w/${id}`, {
+    headers: { accept: "application/json" },
+  })).json();
+  assert.equal(snapshot.id, id);
+  assert.ok(!JSON.stringify(snapshot).includes("proc-ok"));
 });
