@@ -40,17 +40,24 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       log,
     })
     : null;
-  const { app, tracker } = createApp(config, {
+  // Watch links work on every node when all share one secret: --secret, else Redis's.
+  const secret = config.secret || (await bridge?.sharedSecret()) || "";
+  const { app, tracker, watchLinks } = createApp({ ...config, secret }, {
     log,
     runtime: runtime.name,
     dashboard: dashboardPage,
     jobPage: (snapshot, urls) => jobDashboardPage({ snapshot, ...urls }),
     processPage: (snapshot, urls) => processDashboardPage({ snapshot, ...urls }),
     frontPage,
+    ...(bridge ? { watchRemote: bridge } : {}),
     spawn: runtime.spawn,
     env: runtime.env,
   });
-  if (bridge) tracker.onRun((entry) => bridge.share(entry.topic));
+  if (bridge) {
+    tracker.onRun(async (entry) =>
+      bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
+    );
+  }
   const server = await runtime.serve((request) => app.fetch(request), {
     hostname: config.host,
     port: config.port,

@@ -1,15 +1,23 @@
 import { Hono } from "hono";
+import { Access } from "./access/access.ts";
+import { accessGuard } from "./access/guard.ts";
+import { WatchLinks } from "./access/watch_links.ts";
+import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
-import { jobRoutes } from "./http/job_routes.ts";
-import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
+import { jobRoutes, jobSpectatorOptions } from "./http/job_routes.ts";
+import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
 import { allowedMethods, pathOf } from "./http/methods.ts";
-import { processRoutes, type ProcessRoutesOptions } from "./http/process_routes.ts";
+import {
+  PROCESS_SPECTATOR_QUEUE_BYTES,
+  processRoutes,
+  type ProcessRoutesOptions,
+} from "./http/process_routes.ts";
 import { errorResponse } from "./http/respond.ts";
-import type { PageRenderer } from "./http/spectate.ts";
-import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
+import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
+import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Tracker } from "./tracker.ts";
 
@@ -27,12 +35,12 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** Other nodes (the Redis bridge): watch links of topics they own work here too. */
+  watchRemote?: RemoteWatch;
   /** Starts a named task's child (the runtime's `spawn`); without it, tasks answer `501`. */
   spawn?: ProcessRoutesOptions["spawn"];
   /** The server's environment, for a task's `PATH` and `--task-env` variables. */
   env?: Record<string, string | undefined>;
-  /** A topic's watch link (`/w/…`), for start answers; without it they carry none. */
-  watchLink?: ProcessRoutesOptions["watchLink"];
 }
 
 /** The app and its state. */
@@ -40,6 +48,12 @@ export interface App {
   /** A runtime-neutral `Request → Response` handler. */
   readonly app: Hono;
   readonly tracker: Tracker;
+  /** Who may do what (`--token`, `--jwt-secret`, `--private`), for routes outside the app. */
+  readonly access: Access;
+  /** The watch link (`ORIGIN/w/ID`) of a topic; job start answers and `ringside run` print it. */
+  readonly watchUrl: WatchUrl;
+  /** Watch ids both ways and the name-hiding map, for the hub's `watch:{id}` channels. */
+  readonly watchLinks: WatchLinks;
 }
 
 /**
@@ -58,6 +72,11 @@ export interface App {
  */
 export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
+  const access = new Access(config);
+  const links = new WatchLinks(config.secret);
+  tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  const watchUrl: WatchUrl = async (kind, name, origin) =>
+    `${origin}/w/${await links.id(kind, name)}`;
   const app = new Hono();
   // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a
   // `Host` of `[bad`); every handler below may rely on `new URL(c.req.url)`.
@@ -75,6 +94,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
     }),
   );
+  if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
   app.route(
     "/",
     metaRoutes(tracker, {
@@ -88,8 +108,22 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     return c.redirect("/help");
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
-  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
-  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
+  const pipePage = options.dashboard &&
+    ((snapshot: PipeSnapshot, urls: SpectateUrls) => options.dashboard!({ snapshot, ...urls }));
+  app.route(
+    "/",
+    watchRoutes(tracker, links, {
+      pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
+      trustProxy: config.trustProxy,
+      remote: options.watchRemote,
+      spectators: {
+        job: jobSpectatorOptions(config),
+        process: { latestWins: [], maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES },
+      },
+    }),
+  );
+  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
+  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage, watchUrl }));
   app.route(
     "/api/v1/processes",
     processRoutes(tracker, {
@@ -97,10 +131,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       page: options.processPage,
       spawn: options.spawn,
       env: options.env,
-      watchLink: options.watchLink,
+      watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
     }),
   );
-  app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
+  app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";
     const allowed = allowedMethods(path);
@@ -122,5 +156,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker };
+  return { app, tracker, access, watchUrl, watchLinks: links };
 }

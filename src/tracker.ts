@@ -117,6 +117,7 @@ export class Tracker {
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
   #runListeners: ((entry: Entry) => void)[] = [];
+  #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
@@ -148,6 +149,14 @@ export class Tracker {
     return this.#options;
   }
 
+  /**
+   * Calls `listener` when an entry comes (`present`: true) and when it is forgotten (false);
+   * watch links keep their id map by it.
+   */
+  onEntry(listener: (entry: Entry, present: boolean) => void): void {
+    this.#entryListeners.push(listener);
+  }
+
   /** The entry under `kind:name`, if any. */
   find<T extends Entry = Entry>(kind: TopicKind, name: string): T | undefined {
     return this.#entries.get(`${kind}:${name}`) as T | undefined;
@@ -176,6 +185,7 @@ export class Tracker {
     }
     const entry = create(this.#changedCallback);
     this.#entries.set(key, entry);
+    for (const listener of this.#entryListeners) listener(entry, true);
     this.#seeRun(entry);
     return entry;
   }
@@ -226,10 +236,10 @@ export class Tracker {
    * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
    * {@linkcode Tracker.pipe} do.
    */
-  spectatePipe(name: string, signal?: AbortSignal): Spectator {
+  spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
     const pipe = this.pipe(name);
     try {
-      return this.spectate(pipe.topic, signal ? { signal } : {});
+      return this.spectate(pipe.topic, signal ? { ...extra, signal } : extra);
     } catch (error) {
       this.#forgetIfUnused(`pipe:${name}`);
       throw error;
@@ -377,5 +387,6 @@ export class Tracker {
     const entry = this.#entries.get(key);
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
     this.#entries.delete(key);
+    for (const listener of this.#entryListeners) listener(entry, false);
   }
 }
