@@ -1,6 +1,7 @@
 import { createApp } from "./src/app.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
 import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
+import { watch } from "./src/cli/watch.ts";
 import { createLog } from "./src/log.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
@@ -9,6 +10,8 @@ const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone c
 
 Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
+  ringside watch URL         follow a pipe, job, process or watch link in the terminal
+                             (ringside watch --help)
   ringside --help            this text
   ringside --version         the version
 
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
+  if (command === "watch") runtime.exit(await watch(runtime, rest));
   const args = command === "serve" ? rest : command === undefined ? [] : runtime.args;
   if (args.includes("--help") || args.includes("-h")) {
     console.log(USAGE);

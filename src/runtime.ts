@@ -24,6 +24,10 @@ export interface Runtime {
   /** Resolves when standard input reaches its end. */
   stdinClosed(): Promise<void>;
   exit(code: number): never;
+  /** Whether standard output or standard error is a terminal (not a pipe or a file). */
+  isTerminal(stream: "stdout" | "stderr"): boolean;
+  /** Writes text to standard output or error; resolves once the runtime has taken all of it. */
+  write(stream: "stdout" | "stderr", text: string): Promise<void>;
 }
 
 interface BunServer {
@@ -47,9 +51,16 @@ interface BunGlobal {
   }): BunServer;
 }
 
+interface NodeWritable {
+  isTTY?: boolean;
+  write(chunk: string, callback: (error?: Error | null) => void): boolean;
+}
+
 interface NodeProcess {
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
+  stdout: NodeWritable;
+  stderr: NodeWritable;
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -83,8 +94,15 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     onSignal: (signal, listener) => process.on(signal, listener),
     stdinClosed: () => drain(bun.stdin.stream()),
     exit: (code) => process.exit(code),
+    isTerminal: (stream) => process[stream].isTTY === true,
+    write: (stream, text) =>
+      new Promise((resolve, reject) =>
+        process[stream].write(text, (error) => error ? reject(error) : resolve())
+      ),
   };
 }
+
+const encoder = new TextEncoder();
 
 function denoRuntime(): Runtime {
   return {
@@ -103,6 +121,13 @@ function denoRuntime(): Runtime {
     onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
     stdinClosed: () => drain(Deno.stdin.readable),
     exit: (code) => Deno.exit(code),
+    isTerminal: (stream) => Deno[stream].isTerminal(),
+    async write(stream, text) {
+      const bytes = encoder.encode(text);
+      for (let written = 0; written < bytes.length;) {
+        written += await Deno[stream].write(bytes.subarray(written));
+      }
+    },
   };
 }
 

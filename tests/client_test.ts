@@ -1,0 +1,289 @@
+// End-to-end: src/client.ts and `ringside watch` against a real server (bun, deno or the
+// binary: RINGSIDE_TEST_RUNTIME), real curl on the pipe's ends.
+import assert from "node:assert/strict";
+import { RingsideClient, RingsideError, type RingsideEvent } from "../src/client.ts";
+import { curl, noise } from "./_curl.ts";
+import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { waitForPipe } from "./_sse.ts";
+
+/** Runs `ringside watch ARGS…` on the test runtime; resolves with its code and output. */
+function runWatch(args: string[], env: Record<string, string> = {}) {
+  const [command, ...prefix] = ringsideCommand();
+  const child = new Deno.Command(command!, {
+    args: [...prefix, "watch", ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return child.output().then((out) => ({
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  }));
+}
+
+/** A chunked curl sender whose body the test writes piece by piece. */
+function sender(url: string) {
+  const child = curl("-T", "-", url);
+  return child;
+}
+
+/** Collects a subscription's events; `until(type)` resolves when one of that type came. */
+function collect(iterable: AsyncIterable<RingsideEvent>) {
+  const events: RingsideEvent[] = [];
+  const waiters: { test: (e: RingsideEvent) => boolean; resolve: () => void }[] = [];
+  const finished = (async () => {
+    for await (const event of iterable) {
+      events.push(event);
+      for (const waiter of [...waiters]) {
+        if (waiter.test(event)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    }
+  })();
+  finished.catch(() => {}); // awaited by the tests that care; never an unhandled rejection
+  return {
+    events,
+    finished,
+    until(test: (e: RingsideEvent) => boolean): Promise<void> {
+      if (events.some(test)) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ test, resolve }));
+    },
+  };
+}
+
+/** Polls a pipe's JSON snapshot until `predicate` holds (spectator counts send no event). */
+async function pollPipe(
+  origin: string,
+  name: string,
+  predicate: (snapshot: Record<string, unknown>) => boolean,
+): Promise<void> {
+  const deadline = AbortSignal.timeout(20_000);
+  while (!deadline.aborted) {
+    const response = await fetch(`${origin}/api/v1/pipe/${name}?progress`, {
+      headers: { accept: "application/json" },
+    });
+    if (predicate(await response.json())) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Pipe '${name}' never reached the awaited state`);
+}
+
+function snapshot(event: RingsideEvent): Record<string, unknown> {
+  return event.data as Record<string, unknown>;
+}
+
+Deno.test(`client follows a real pipe transfer (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+  const client = new RingsideClient({ server: server.origin });
+
+  await t.step("state, progress, then done, and the iteration ends", async () => {
+    const size = 1_000_000;
+    const bytes = noise(size, 5);
+    const watching = collect(client.subscribe("pipe:c/transfer"));
+    await watching.until((e) => e.type === "state");
+    const send = sender(`${server.origin}/api/v1/pipe/c/transfer?size=${size}`);
+    const receive = curl("-o", "/dev/null", `${server.origin}/c/transfer`);
+    await send.stdin.write(bytes.subarray(0, 100_000));
+    await watching.until((e) => e.type === "progress" && Number(snapshot(e).bytes) > 0);
+    await send.stdin.write(bytes.subarray(100_000));
+    await send.stdin.close();
+    await watching.finished;
+    assert.equal((await send.result).code, 0);
+    assert.equal((await receive.result).code, 0);
+    const types = watching.events.map((e) => e.type);
+    assert.equal(types[0], "state");
+    assert.ok(types.includes("progress"), types.join());
+    assert.equal(types.at(-1), "done");
+    const done = snapshot(watching.events.at(-1)!);
+    assert.equal(done.state, "complete");
+    assert.equal(done.bytes, size);
+    assert.equal(done.percent, 100);
+  });
+
+  await t.step("a latecomer gets done at once; the URL forms all reach the same pipe", async () => {
+    for (
+      const topic of ["pipe:c/transfer", `${server.origin}/c/transfer`, "/api/v1/pipe/c/transfer"]
+    ) {
+      const events = await Array.fromAsync(client.subscribe(topic));
+      assert.deepEqual(events.map((e) => e.type), ["done"], topic);
+    }
+  });
+
+  await t.step("the sender aborting ends the iteration with error", async () => {
+    const watching = collect(client.subscribe("pipe:c/abort"));
+    const send = sender(`${server.origin}/api/v1/pipe/c/abort`);
+    const receive = curl("-o", "/dev/null", `${server.origin}/api/v1/pipe/c/abort`);
+    await send.stdin.write(noise(50_000, 2));
+    await watching.until((e) => e.type === "progress");
+    send.kill();
+    await watching.finished;
+    const last = watching.events.at(-1)!;
+    assert.equal(last.type, "error");
+    assert.equal(snapshot(last).state, "failed");
+    await send.result;
+    assert.notEqual((await receive.result).code, 0);
+  });
+
+  await t.step("breaking out of the loop closes the connection", async () => {
+    for await (const event of client.subscribe("pipe:c/break")) {
+      assert.equal(event.type, "state");
+      break;
+    }
+    // The server counts spectators: the closed one must be gone.
+    await pollPipe(server.origin, "c/break", (s) => s.spectators === 0);
+  });
+
+  await t.step("an abort signal ends the iteration quietly", async () => {
+    const stop = new AbortController();
+    const seen: string[] = [];
+    for await (const event of client.subscribe("pipe:c/signal", { signal: stop.signal })) {
+      seen.push(event.type);
+      stop.abort();
+    }
+    assert.deepEqual(seen, ["state"]);
+  });
+
+  await t.step("refusals throw RingsideError with the server's line and status", async () => {
+    const invalid = await client.subscribe("pipe:bad name").next().catch((e) => e);
+    assert.ok(invalid instanceof RingsideError, String(invalid));
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.message, /^Invalid name 'bad%20name'/);
+    assert.doesNotMatch(invalid.message, /\n/);
+    const missing = await client.subscribe("/api/v1/jobs/nothing-here").next().catch((e) => e);
+    assert.ok(missing instanceof RingsideError);
+    assert.equal(missing.status, 404);
+  });
+
+  await t.step("more spectators than allowed: 429 thrown on the first connection", async () => {
+    await using small = await startServer({ args: ["--max-spectators", "1"] });
+    const smallClient = new RingsideClient({ server: small.origin });
+    const first = smallClient.subscribe("pipe:full");
+    assert.equal((await first.next()).value?.type, "state");
+    const error = await smallClient.subscribe("pipe:full").next().catch((e) => e);
+    assert.ok(error instanceof RingsideError);
+    assert.equal(error.status, 429);
+    await first.return();
+  });
+});
+
+Deno.test(`client reconnects when the server closes the stream (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--spectator-ttl", "300ms"] });
+  const client = new RingsideClient({ server: server.origin });
+  const opens: number[] = [];
+  let reopened: () => void;
+  const twice = new Promise<void>((resolve) => reopened = resolve);
+  const watching = collect(client.subscribe("pipe:ttl", {
+    onOpen: ({ attempt }) => {
+      opens.push(attempt);
+      if (opens.length === 3) reopened();
+    },
+  }));
+  await twice;
+  const receive = curl(`${server.origin}/ttl`);
+  // (waitForPipe's own stream would end with the short TTL: the client's events tell instead)
+  await watching.until((e) => e.type === "state" && snapshot(e).receivers === 1);
+  const send = curl("--data-binary", "after the reconnects", `${server.origin}/ttl`);
+  await watching.finished;
+  assert.equal((await receive.result).stdout, "after the reconnects");
+  assert.equal((await send.result).code, 0);
+  assert.deepEqual(opens.slice(0, 3), [0, 1, 2]);
+  // Every connection began with the greeting; the stream ended with done.
+  assert.ok(watching.events.filter((e) => e.type === "state").length >= 3);
+  assert.equal(watching.events.at(-1)?.type, "done");
+});
+
+Deno.test(`client gives up after its reconnects when the server is gone (${testRuntime})`, async () => {
+  const server = await startServer({ args: ["--spectator-ttl", "300ms"] });
+  const client = new RingsideClient({ server: server.origin });
+  const iterator = client.subscribe("pipe:gone", { reconnects: 1 });
+  assert.equal((await iterator.next()).value?.type, "state");
+  await server.stop();
+  const error = await (async () => {
+    for (;;) await iterator.next();
+  })().catch((e) => e);
+  assert.ok(error instanceof RingsideError, String(error));
+  assert.equal(error.status, 0);
+  assert.match(error.message, /Cannot reach/);
+});
+
+Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+
+  await t.step("success: pv-style lines, one at a time, exit 0", async () => {
+    const size = 3_000_000;
+    const bytes = noise(size, 9);
+    const watching = runWatch([`${server.origin}/w-ok`]);
+    // The watcher is connected once the pipe counts a spectator.
+    await pollPipe(server.origin, "w-ok", (s) => s.spectators === 1);
+    const receive = curl("-o", "/dev/null", `${server.origin}/w-ok`);
+    const send = sender(`${server.origin}/w-ok?size=${size}`);
+    await send.stdin.write(bytes.subarray(0, 1_000_000));
+    await waitForPipe(server.origin, "w-ok", (s) => Number(s.bytes) > 0);
+    await send.stdin.write(bytes.subarray(1_000_000));
+    await send.stdin.close();
+    const result = await watching;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((await send.result).code, 0);
+    assert.equal((await receive.result).code, 0);
+    assert.ok(!/[\r]/.test(result.stdout) && !result.stdout.includes("\u001b[")); // not a terminal: plain lines
+    const lines = result.stdout.trimEnd().split("\n");
+    assert.match(lines[0]!, /^(idle|waiting) {2}/);
+    assert.match(lines.at(-1)!, /^100% {2}3\.00 MB \/ 3\.00 MB {2}\S+ [kM]B\/s {2}in \d+:\d\d$/);
+    for (const line of lines.slice(1, -1)) {
+      assert.match(
+        line,
+        /^(waiting {2}.*|\d+% {2}\S+ [kMG]?B \/ 3\.00 MB {2}\S+ [kM]B\/s( {2}ETA \d+:\d\d)?)$/,
+      );
+    }
+    assert.equal(result.stderr, "");
+  });
+
+  await t.step("the sender aborts: exit 1 and the reason on stderr", async () => {
+    const watching = runWatch([`${server.origin}/api/v1/pipe/w-abort`]);
+    await pollPipe(server.origin, "w-abort", (s) => s.spectators === 1);
+    const receive = curl("-o", "/dev/null", `${server.origin}/w-abort`);
+    const send = sender(`${server.origin}/w-abort`);
+    await send.stdin.write(noise(100_000, 1));
+    await waitForPipe(server.origin, "w-abort", (s) => Number(s.bytes) > 0);
+    send.kill();
+    const result = await watching;
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /^ringside watch: failed: .+\n$/);
+    await send.result;
+    await receive.result;
+  });
+
+  await t.step("a latecomer after the end exits at once with the outcome", async () => {
+    const result = await runWatch(["pipe:w-ok", "--server", server.origin]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^100% {2}3\.00 MB \/ 3\.00 MB/);
+    const failed = await runWatch([`${server.origin}/w-abort`]);
+    assert.equal(failed.code, 1);
+  });
+
+  await t.step("unknown topic, bad name, unreachable server, usage: exit 2, one line", async () => {
+    for (
+      const [args, pattern] of [
+        [[`${server.origin}/api/v1/jobs/none`], /^ringside watch: 404 .+\n$/],
+        [
+          [`${server.origin}/api/v1/pipe/bad%20name`],
+          /^ringside watch: 400 Invalid name .*\n$/,
+        ],
+        [["http://127.0.0.1:9/x"], /^ringside watch: Cannot reach http:\/\/127\.0\.0\.1:9: .+\n$/],
+        [["job:x"], /^ringside watch: Cannot reach http:\/\/127\.0\.0\.1:9: .+\n$/],
+      ] as const
+    ) {
+      const result = await runWatch([...args], { RINGSIDE_SERVER: "http://127.0.0.1:9" });
+      assert.equal(result.code, 2, `${args}: ${result.stderr}`);
+      assert.match(result.stderr, pattern);
+      assert.equal(result.stdout, "");
+    }
+    const usage = await runWatch(["--nope"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^ringside watch: Unknown flag '--nope'\n/);
+  });
+});
