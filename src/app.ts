@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
+import { publicOrigin } from "./http/origin.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -50,9 +51,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
   const app = new Hono();
   app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
-  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
+  app.route(
+    "/",
+    metaRoutes(tracker, {
+      runtime: options.runtime ?? "unknown",
+      trustProxy: config.trustProxy,
+    }),
+  );
   app.get("/", (c) => {
-    const origin = new URL(c.req.url).origin;
+    const origin = publicOrigin(c.req.raw, config.trustProxy);
     if (options.frontPage) return c.html(options.frontPage({ origin }));
     return c.redirect("/help");
   });
