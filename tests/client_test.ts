@@ -6,6 +6,13 @@ import { curl, noise } from "./_curl.ts";
 import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
 import { waitForPipe } from "./_sse.ts";
 
+const hasScript = await new Deno.Command("script", {
+  args: ["--version"],
+  stdout: "null",
+  stderr: "null",
+})
+  .output().then((out) => out.success, () => false);
+
 /** Runs `ringside watch ARGS…` on the test runtime; resolves with its code and output. */
 function runWatch(args: string[], env: Record<string, string> = {}) {
   const [command, ...prefix] = ringsideCommand();
@@ -240,6 +247,35 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
       );
     }
     assert.equal(result.stderr, "");
+  });
+
+  await t.step({
+    name: "on a terminal (script's pty) the line is redrawn in place",
+    ignore: !hasScript,
+    fn: async () => {
+      // script(1) runs the command on a pseudo-terminal: stdout is a TTY there.
+      const command = [...ringsideCommand(), "watch", `${server.origin}/w-tty`].join(" ");
+      const child = new Deno.Command("script", {
+        args: ["-qefc", command, "/dev/null"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const output = child.output();
+      await pollPipe(server.origin, "w-tty", (s) => s.spectators === 1);
+      const receive = curl("-o", "/dev/null", `${server.origin}/w-tty`);
+      const send = curl("--data-binary", "x".repeat(100_000), `${server.origin}/w-tty`);
+      const result = await output;
+      const text = new TextDecoder().decode(result.stdout);
+      assert.equal(result.code, 0, text);
+      assert.equal((await send.result).code, 0);
+      assert.equal((await receive.result).code, 0);
+      assert.match(text, /^\r(idle|waiting) {2}/);
+      assert.ok(text.includes("\x1b[K\r"), JSON.stringify(text));
+      assert.match(text, /\r100% {2}100 kB \/ 100 kB {2}.* in \d+:\d\d\S*\[K\r?\n$/);
+      assert.ok(text.endsWith("\x1b[K\r\n") || text.endsWith("\x1b[K\n"));
+      assert.ok(!text.slice(0, -2).includes("\n"), "one line, redrawn");
+    },
   });
 
   await t.step("the sender aborts: exit 1 and the reason on stderr", async () => {
