@@ -215,6 +215,8 @@ export interface SubscribeOptions {
 export interface PostOutputOptions {
   /** Which of the process's streams the lines belong to. @default "stdout" */
   stream?: "stdout" | "stderr";
+  /** Lines the publisher dropped before these (the server emits a `gap` event). */
+  missed?: number;
   signal?: AbortSignal;
 }
 
@@ -388,6 +390,7 @@ export class RingsideClient {
    * or async iterable is streamed, so the server turns each line into an event as it arrives
    * (streaming request bodies need `fetch` with `duplex: "half"`: Deno, Bun, Node 20+,
    * Chromium over HTTP/2).
+   * @returns the server's answer (`{ id, lines, seq }`: lines taken, the process's last seq).
    */
   async postOutput(
     id: string,
@@ -397,7 +400,7 @@ export class RingsideClient {
       | ReadableStream<Uint8Array>
       | AsyncIterable<string | Uint8Array>,
     options: PostOutputOptions = {},
-  ): Promise<void> {
+  ): Promise<Record<string, unknown>> {
     const stream = options.stream ?? "stdout";
     const body = typeof lines === "string"
       ? lines
@@ -406,28 +409,32 @@ export class RingsideClient {
       : lines instanceof ReadableStream
       ? lines
       : iterableStream(lines as AsyncIterable<string | Uint8Array>);
+    const missed = options.missed ? `&missed=${options.missed}` : "";
     const response = await this.#request(
       "POST",
-      `api/v1/processes/${encodePath(id)}/output?stream=${stream}`,
+      `api/v1/processes/${encodePath(id)}/output?stream=${stream}${missed}`,
       {
         body,
         contentType: "text/plain; charset=utf-8",
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
-    await response.body?.cancel();
+    return await jsonObject(response);
   }
 
-  /** Posts the status of process `id`: `running` first, then one final status. */
+  /**
+   * Posts the status of process `id`: `running` first, then one final status.
+   * @returns the server's answer (`{ id, url, watch?, status }`).
+   */
   async postStatus(
     id: string,
     status: ProcessStatusBody | ProcessStatusBody["status"],
-  ): Promise<void> {
+  ): Promise<Record<string, unknown>> {
     const body = typeof status === "string" ? { status } : status;
     const response = await this.#request("POST", `api/v1/processes/${encodePath(id)}/status`, {
       json: body,
     });
-    await response.body?.cancel();
+    return await jsonObject(response);
   }
 
   /**
@@ -569,6 +576,11 @@ function parseData(text: string): unknown {
 async function jsonOrNull(response: Response): Promise<unknown> {
   const text = await response.text();
   return text === "" ? null : parseData(text);
+}
+
+async function jsonObject(response: Response): Promise<Record<string, unknown>> {
+  const body = await jsonOrNull(response);
+  return typeof body === "object" && body !== null ? body as Record<string, unknown> : {};
 }
 
 /** A `RingsideError` from a non-2xx answer: `{"error": …}` or the first line of text. */
