@@ -26,8 +26,8 @@ export interface Runtime {
   exit(code: number): never;
   /** Whether standard output or standard error is a terminal (not a pipe or a file). */
   isTerminal(stream: "stdout" | "stderr"): boolean;
-  /** Writes text to standard output or error; resolves once the runtime has taken all of it. */
-  write(stream: "stdout" | "stderr", text: string): Promise<void>;
+  /** Writes bytes, unchanged and whole, to this process's standard output or error. */
+  write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
 }
 
 interface BunServer {
@@ -41,6 +41,9 @@ interface BunGlobal {
   argv: string[];
   env: Record<string, string | undefined>;
   stdin: { stream(): ReadableStream<Uint8Array> };
+  stdout: unknown;
+  stderr: unknown;
+  write(destination: unknown, bytes: Uint8Array): Promise<number>;
   serve(options: {
     hostname: string;
     port: number;
@@ -53,7 +56,6 @@ interface BunGlobal {
 
 interface NodeWritable {
   isTTY?: boolean;
-  write(chunk: string, callback: (error?: Error | null) => void): boolean;
 }
 
 interface NodeProcess {
@@ -95,14 +97,11 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     stdinClosed: () => drain(bun.stdin.stream()),
     exit: (code) => process.exit(code),
     isTerminal: (stream) => process[stream].isTTY === true,
-    write: (stream, text) =>
-      new Promise((resolve, reject) =>
-        process[stream].write(text, (error) => error ? reject(error) : resolve())
-      ),
+    async write(stream, bytes) {
+      await bun.write(stream === "stdout" ? bun.stdout : bun.stderr, bytes);
+    },
   };
 }
-
-const encoder = new TextEncoder();
 
 function denoRuntime(): Runtime {
   return {
@@ -122,10 +121,10 @@ function denoRuntime(): Runtime {
     stdinClosed: () => drain(Deno.stdin.readable),
     exit: (code) => Deno.exit(code),
     isTerminal: (stream) => Deno[stream].isTerminal(),
-    async write(stream, text) {
-      const bytes = encoder.encode(text);
-      for (let written = 0; written < bytes.length;) {
-        written += await Deno[stream].write(bytes.subarray(written));
+    async write(stream, bytes) {
+      const file = stream === "stdout" ? Deno.stdout : Deno.stderr;
+      for (let offset = 0; offset < bytes.length;) {
+        offset += await file.write(bytes.subarray(offset));
       }
     },
   };

@@ -27,6 +27,8 @@ Exit status: 0 success; 1 failure; a process's own exit code (killed: 128+N, or 
 2 usage error, server unreachable, or the topic refused (404, 401, 403, 429).
 `;
 
+const encoder = new TextEncoder();
+
 /** What went wrong before following could start: exit code 2. */
 class UsageError extends Error {}
 
@@ -93,15 +95,18 @@ function processExitCode(data: { status?: unknown; exitCode?: unknown }): number
  * Runs `ringside watch ARGS…` and resolves with the exit code. Ctrl-C stops it (130).
  */
 export async function watch(runtime: Runtime, args: readonly string[]): Promise<number> {
+  function print(stream: "stdout" | "stderr", text: string): Promise<void> {
+    return runtime.write(stream, encoder.encode(text));
+  }
   let parsed: WatchArgs;
   try {
     parsed = parseWatchArgs(args, runtime.env);
   } catch (error) {
-    await runtime.write("stderr", `ringside watch: ${(error as Error).message}\n${WATCH_USAGE}`);
+    await print("stderr", `ringside watch: ${(error as Error).message}\n${WATCH_USAGE}`);
     return 2;
   }
   if (parsed.help) {
-    await runtime.write("stdout", WATCH_USAGE);
+    await print("stdout", WATCH_USAGE);
     return 0;
   }
   const server = /^https?:\/\//i.test(parsed.target)
@@ -115,12 +120,12 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
   try {
     url = client.url(parsed.target);
   } catch {
-    await runtime.write("stderr", `ringside watch: Invalid URL '${parsed.target}'\n`);
+    await print("stderr", `ringside watch: Invalid URL '${parsed.target}'\n`);
     return 2;
   }
   const line = new StatusLine({
     tty: runtime.isTerminal("stdout"),
-    write: (text) => runtime.write("stdout", text),
+    write: (text) => print("stdout", text),
   });
   const stop = new AbortController();
   runtime.onSignal("SIGINT", () => stop.abort());
@@ -134,7 +139,7 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
     await line.finish();
     const status = error instanceof RingsideError ? error.status : 0;
     const message = error instanceof Error ? error.message : String(error);
-    await runtime.write(
+    await print(
       "stderr",
       `ringside watch: ${status > 0 ? `${status} ${message} (${url})` : message}\n`,
     );
@@ -142,7 +147,7 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
   }
   await line.finish();
   if (stop.signal.aborted) return 130;
-  await runtime.write("stderr", `ringside watch: the stream ended before the end (${url})\n`);
+  await print("stderr", `ringside watch: the stream ended before the end (${url})\n`);
   return 1;
 
   /** Shows one event; returns the exit code when it was the last one. */
@@ -176,19 +181,19 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
         await line.finish(
           data.kind === "pipe" ? pipeLine(data as unknown as PipeSnapshot) : undefined,
         );
-        await runtime.write(
+        await print(
           "stderr",
           `ringside watch: failed: ${String(data.error ?? event.data)}\n`,
         );
         return 1;
       case "output":
-        await runtime.write(
+        await print(
           data.stream === "stderr" ? "stderr" : "stdout",
           `${String(data.line)}\n`,
         );
         return null;
       case "gap":
-        await runtime.write("stderr", `ringside watch: ${String(data.missed)} line(s) missed\n`);
+        await print("stderr", `ringside watch: ${String(data.missed)} line(s) missed\n`);
         return null;
       case "status":
         return data.status === "running" ? null : processExitCode(data);
