@@ -23,11 +23,11 @@ export interface Runtime {
   onSignal(signal: "SIGTERM" | "SIGINT", listener: () => void): void;
   /** Resolves when standard input reaches its end. */
   stdinClosed(): Promise<void>;
+  /** Writes bytes, unchanged and whole, to this process's standard output or error. */
+  write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
   exit(code: number): never;
   /** Whether standard output or standard error is a terminal (not a pipe or a file). */
   isTerminal(stream: "stdout" | "stderr"): boolean;
-  /** Writes bytes, unchanged and whole, to this process's standard output or error. */
-  write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
 }
 
 interface BunServer {
@@ -95,11 +95,11 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     },
     onSignal: (signal, listener) => process.on(signal, listener),
     stdinClosed: () => drain(bun.stdin.stream()),
-    exit: (code) => process.exit(code),
-    isTerminal: (stream) => process[stream].isTTY === true,
     async write(stream, bytes) {
       await bun.write(stream === "stdout" ? bun.stdout : bun.stderr, bytes);
     },
+    exit: (code) => process.exit(code),
+    isTerminal: (stream) => process[stream].isTTY === true,
   };
 }
 
@@ -119,14 +119,14 @@ function denoRuntime(): Runtime {
     },
     onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
     stdinClosed: () => drain(Deno.stdin.readable),
-    exit: (code) => Deno.exit(code),
-    isTerminal: (stream) => Deno[stream].isTerminal(),
     async write(stream, bytes) {
       const file = stream === "stdout" ? Deno.stdout : Deno.stderr;
       for (let offset = 0; offset < bytes.length;) {
         offset += await file.write(bytes.subarray(offset));
       }
     },
+    exit: (code) => Deno.exit(code),
+    isTerminal: (stream) => Deno[stream].isTerminal(),
   };
 }
 
