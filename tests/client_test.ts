@@ -293,6 +293,22 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
     await receive.result;
   });
 
+  await t.step("Ctrl-C (SIGINT) stops it with 130", async () => {
+    const [command, ...prefix] = ringsideCommand();
+    const child = new Deno.Command(command!, {
+      args: [...prefix, "watch", `${server.origin}/w-interrupted`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = child.output();
+    await pollPipe(server.origin, "w-interrupted", (s) => s.spectators === 1);
+    child.kill("SIGINT");
+    const result = await output;
+    assert.equal(result.code, 130, new TextDecoder().decode(result.stderr));
+    assert.match(new TextDecoder().decode(result.stdout), /^(idle {2}waiting for a sender\n)?$/);
+  });
+
   await t.step("a latecomer after the end exits at once with the outcome", async () => {
     const result = await runWatch(["pipe:w-ok", "--server", server.origin]);
     assert.equal(result.code, 0, result.stderr);
