@@ -13,6 +13,18 @@ const hasScript = await new Deno.Command("script", {
 })
   .output().then((out) => out.success, () => false);
 
+// Jobs and processes come from other branches; until they are merged, their tests are ignored
+// (the check goes once they are all on main).
+const repo = new URL("../", import.meta.url);
+const hasJobs = await Deno.stat(new URL("src/http/job_routes.ts", repo)).then(
+  () => true,
+  () => false,
+);
+const hasProcesses = await Deno.stat(new URL("src/http/process_routes.ts", repo)).then(
+  () => true,
+  () => false,
+);
+
 /** Runs `ringside watch ARGS…` on the test runtime; resolves with its code and output. */
 function runWatch(args: string[], env: Record<string, string> = {}) {
   const [command, ...prefix] = ringsideCommand();
@@ -340,90 +352,101 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
   });
 });
 
-Deno.test(`client drives a real job (${testRuntime})`, async (t) => {
-  await using server = await startServer({ args: ["--max-event-bytes", "2000"] });
-  const client = new RingsideClient({ server: server.origin });
+Deno.test({
+  name: `client drives a real job (${testRuntime})`,
+  ignore: !hasJobs,
+  fn: async (t) => {
+    await using server = await startServer({ args: ["--max-event-bytes", "2000"] });
+    const client = new RingsideClient({ server: server.origin });
 
-  await t.step("start, publish in a loop, finish: a subscriber sees it all", async () => {
-    const start = await client.startJob("c/job", { message: "starting" });
-    assert.equal(start.id, "c/job");
-    assert.equal(start.joined, false);
-    assert.equal(start.url, `${server.origin}/api/v1/jobs/c/job`);
-    const watching = collect(client.subscribe(start.url));
-    await watching.until((e) => e.type === "progress");
-    for (let i = 1; i <= 5; i++) {
-      await client.publish("c/job", { progress: i * 20, message: `step ${i}` });
-      await watching.until((e) => snapshot(e).message === `step ${i}`);
-    }
-    const answer = await client.finish("c/job", { rows: 3 }) as Record<string, unknown>;
-    assert.equal(answer.state, "success");
-    await watching.finished;
-    const types = watching.events.map((e) => e.type);
-    assert.deepEqual(types.slice(0, 1), ["progress"]);
-    assert.equal(types.at(-1), "complete");
-    assert.deepEqual(snapshot(watching.events.at(-1)!).rows, 3);
-    assert.equal(snapshot(watching.events[0]!).message, "starting");
-    assert.equal(snapshot(watching.events.at(-2)!).progress, 100);
-  });
+    await t.step("start, publish in a loop, finish: a subscriber sees it all", async () => {
+      const start = await client.startJob("c/job", { message: "starting" });
+      assert.equal(start.id, "c/job");
+      assert.equal(start.joined, false);
+      assert.equal(start.url, `${server.origin}/api/v1/jobs/c/job`);
+      const watching = collect(client.subscribe(start.url));
+      await watching.until((e) => e.type === "progress");
+      for (let i = 1; i <= 5; i++) {
+        await client.publish("c/job", { progress: i * 20, message: `step ${i}` });
+        await watching.until((e) => snapshot(e).message === `step ${i}`);
+      }
+      const answer = await client.finish("c/job", { rows: 3 }) as Record<string, unknown>;
+      assert.equal(answer.state, "success");
+      await watching.finished;
+      const types = watching.events.map((e) => e.type);
+      assert.deepEqual(types.slice(0, 1), ["progress"]);
+      assert.equal(types.at(-1), "complete");
+      assert.deepEqual(snapshot(watching.events.at(-1)!).rows, 3);
+      assert.equal(snapshot(watching.events[0]!).message, "starting");
+      assert.equal(snapshot(watching.events.at(-2)!).progress, 100);
+    });
 
-  await t.step("joins and fresh runs", async () => {
-    const joined = await client.startJob("c/job", undefined, { join: true });
-    assert.equal(joined.joined, true); // the retained run
-    const fresh = await client.startJob("c/job");
-    assert.equal(fresh.joined, false);
-    const again = await client.startJob("c/job", { ignored: true });
-    assert.equal(again.joined, true);
-    await client.finish("c/job", { ok: false, error: "disk full" });
-    const events = await Array.fromAsync(client.subscribe("job:c/job"));
-    assert.deepEqual(events.map((e) => e.type), ["error"]);
-    assert.equal(snapshot(events[0]!).error, "disk full");
-    // A second finish answers the recorded result.
-    const second = await client.finish("c/job", { rows: 1 }) as Record<string, unknown>;
-    assert.equal(second.state, "failed");
-  });
+    await t.step("joins and fresh runs", async () => {
+      const joined = await client.startJob("c/job", undefined, { join: true });
+      assert.equal(joined.joined, true); // the retained run
+      const fresh = await client.startJob("c/job");
+      assert.equal(fresh.joined, false);
+      const again = await client.startJob("c/job", { ignored: true });
+      assert.equal(again.joined, true);
+      await client.finish("c/job", { ok: false, error: "disk full" });
+      const events = await Array.fromAsync(client.subscribe("job:c/job"));
+      assert.deepEqual(events.map((e) => e.type), ["error"]);
+      assert.equal(snapshot(events[0]!).error, "disk full");
+      // A second finish answers the recorded result.
+      const second = await client.finish("c/job", { rows: 1 }) as Record<string, unknown>;
+      assert.equal(second.state, "failed");
+    });
 
-  await t.step("refusals: 404, 409, 413, 400 as RingsideError with the server's line", async () => {
-    const cases: [Promise<unknown>, number, RegExp][] = [
-      [client.publish("c/none", { a: 1 }), 404, /^Task not found$/],
-      [client.publish("c/job", { a: 1 }), 409, /./],
-      [client.startJob("c/big", { pad: "x".repeat(5000) }), 413, /./],
-      [client.startJob("bad name"), 400, /./],
-    ];
-    for (const [promise, status, message] of cases) {
-      const error = await promise.catch((e) => e);
-      assert.ok(error instanceof RingsideError, String(error));
-      assert.equal(error.status, status, error.message);
-      assert.match(error.message, message);
-      assert.doesNotMatch(error.message, /\n/);
-    }
-  });
+    await t.step(
+      "refusals: 404, 409, 413, 400 as RingsideError with the server's line",
+      async () => {
+        const cases: [Promise<unknown>, number, RegExp][] = [
+          [client.publish("c/none", { a: 1 }), 404, /^Task not found$/],
+          [client.publish("c/job", { a: 1 }), 409, /./],
+          [client.startJob("c/big", { pad: "x".repeat(5000) }), 413, /./],
+          [client.startJob("bad name"), 400, /./],
+        ];
+        for (const [promise, status, message] of cases) {
+          const error = await promise.catch((e) => e);
+          assert.ok(error instanceof RingsideError, String(error));
+          assert.equal(error.status, status, error.message);
+          assert.match(error.message, message);
+          assert.doesNotMatch(error.message, /\n/);
+        }
+      },
+    );
+  },
 });
 
-Deno.test(`ringside watch follows a real job (${testRuntime})`, async () => {
-  await using server = await startServer();
-  const client = new RingsideClient({ server: server.origin });
-  for (const ok of [true, false]) {
-    const id = `w/job-${ok}`;
-    const { url } = await client.startJob(id, { progress: 0, state: "warming" });
-    const watching = runWatch([url]);
-    await pollJob(server.origin, id, (s) => s.spectators === 1);
-    await client.publish(id, { progress: 50, state: "halfway", estimated_time: 65 });
-    await pollJob(server.origin, id, (s) => (s.data as Record<string, unknown>).progress === 50);
-    await client.finish(id, ok ? { message: "all good" } : { ok: false, error: "disk full" });
-    const result = await watching;
-    assert.equal(result.code, ok ? 0 : 1, result.stdout + result.stderr);
-    const lines = result.stdout.trimEnd().split("\n");
-    assert.equal(lines[0], "0%  warming");
-    for (const line of lines.slice(1, -1)) {
-      assert.ok(["0%  warming", "50%  halfway  ETA 1:05"].includes(line), line);
+Deno.test({
+  name: `ringside watch follows a real job (${testRuntime})`,
+  ignore: !hasJobs,
+  fn: async () => {
+    await using server = await startServer();
+    const client = new RingsideClient({ server: server.origin });
+    for (const ok of [true, false]) {
+      const id = `w/job-${ok}`;
+      const { url } = await client.startJob(id, { progress: 0, state: "warming" });
+      const watching = runWatch([url]);
+      await pollJob(server.origin, id, (s) => s.spectators === 1);
+      await client.publish(id, { progress: 50, state: "halfway", estimated_time: 65 });
+      await pollJob(server.origin, id, (s) => (s.data as Record<string, unknown>).progress === 50);
+      await client.finish(id, ok ? { message: "all good" } : { ok: false, error: "disk full" });
+      const result = await watching;
+      assert.equal(result.code, ok ? 0 : 1, result.stdout + result.stderr);
+      const lines = result.stdout.trimEnd().split("\n");
+      assert.equal(lines[0], "0%  warming");
+      for (const line of lines.slice(1, -1)) {
+        assert.ok(["0%  warming", "50%  halfway  ETA 1:05"].includes(line), line);
+      }
+      if (ok) {
+        assert.equal(lines.at(-1), "100%  success  all good");
+        assert.equal(result.stderr, "");
+      } else {
+        assert.match(result.stderr, /^ringside watch: failed: disk full\n$/);
+      }
     }
-    if (ok) {
-      assert.equal(lines.at(-1), "100%  success  all good");
-      assert.equal(result.stderr, "");
-    } else {
-      assert.match(result.stderr, /^ringside watch: failed: disk full\n$/);
-    }
-  }
+  },
 });
 
 /** Polls a job's JSON snapshot until `predicate` holds. */
@@ -444,158 +467,171 @@ async function pollJob(
   throw new Error(`Job '${id}' never reached the awaited state`);
 }
 
-Deno.test(`client posts and follows a real process (${testRuntime})`, async (t) => {
-  await using server = await startServer({ args: ["--spectator-ttl", "300ms"] });
-  const client = new RingsideClient({ server: server.origin });
+Deno.test({
+  name: `client posts and follows a real process (${testRuntime})`,
+  ignore: !hasProcesses,
+  fn: async (t) => {
+    await using server = await startServer({ args: ["--spectator-ttl", "300ms"] });
+    const client = new RingsideClient({ server: server.origin });
 
-  await t.step("lines from an array and from a stream, then the exit status", async () => {
-    const answer = await client.postStatus("c/proc", "running");
-    assert.equal(answer.url, `${server.origin}/api/v1/processes/c/proc`);
-    await client.postOutput("c/proc", ["one", "two"]);
-    async function* errors() {
-      yield "three\nfou";
-      yield new TextEncoder().encode("r\n");
-    }
-    await client.postOutput("c/proc", errors(), { stream: "stderr" });
-    const watching = collect(client.subscribe("process:c/proc"));
-    await watching.until((e) => e.type === "output" && snapshot(e).seq === 4);
-    await client.postStatus("c/proc", { status: "exited", exitCode: 3 });
-    await watching.finished;
-    const output = watching.events.filter((e) => e.type === "output").map((e) => e.data);
-    assert.deepEqual(output, [
-      { seq: 1, stream: "stdout", line: "one" },
-      { seq: 2, stream: "stdout", line: "two" },
-      { seq: 3, stream: "stderr", line: "three" },
-      { seq: 4, stream: "stderr", line: "four" },
-    ]);
-    assert.deepEqual(watching.events.filter((e) => e.type === "output").map((e) => e.id), [
-      "1",
-      "2",
-      "3",
-      "4",
-    ]);
-    const last = watching.events.at(-1)!;
-    assert.equal(last.type, "status");
-    assert.deepEqual(last.data, { status: "exited", exitCode: 3 });
-    const late = await client.postOutput("c/proc", ["late"]).catch((e) => e);
-    assert.ok(late instanceof RingsideError);
-    assert.equal(late.status, 409);
-  });
-
-  await t.step(
-    "reconnects resume after the last line seen: every line once, in order",
-    async () => {
-      await client.postStatus("c/resume", "running");
-      const opens: (string | null)[] = [];
-      const watching = collect(client.subscribe("process:c/resume", {
-        onOpen: ({ lastEventId }) => opens.push(lastEventId),
-      }));
-      // Lines posted across several of the spectator's 300 ms lifetimes (and 2 s retries).
-      for (let i = 1; i <= 6; i++) {
-        await client.postOutput("c/resume", [`line ${i}`]);
-        await watching.until((e) => e.type === "output" && snapshot(e).seq === i);
-        if (i % 2 === 0) {
-          const count = opens.length;
-          await new Promise<void>((resolve) => {
-            const check = setInterval(() => {
-              if (opens.length > count) {
-                clearInterval(check);
-                resolve();
-              }
-            }, 20);
-          });
-        }
+    await t.step("lines from an array and from a stream, then the exit status", async () => {
+      const answer = await client.postStatus("c/proc", "running");
+      assert.equal(answer.url, `${server.origin}/api/v1/processes/c/proc`);
+      await client.postOutput("c/proc", ["one", "two"]);
+      async function* errors() {
+        yield "three\nfou";
+        yield new TextEncoder().encode("r\n");
       }
-      await client.postStatus("c/resume", { status: "killed", exitCode: 143 });
+      await client.postOutput("c/proc", errors(), { stream: "stderr" });
+      const watching = collect(client.subscribe("process:c/proc"));
+      await watching.until((e) => e.type === "output" && snapshot(e).seq === 4);
+      await client.postStatus("c/proc", { status: "exited", exitCode: 3 });
       await watching.finished;
-      const seqs = watching.events.filter((e) => e.type === "output").map((e) => snapshot(e).seq);
-      assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6]);
-      assert.ok(opens.length >= 4, String(opens));
-      assert.equal(opens[0], null);
-      assert.ok(opens.slice(1).every((id) => id !== null), String(opens));
-    },
-  );
-});
+      const output = watching.events.filter((e) => e.type === "output").map((e) => e.data);
+      assert.deepEqual(output, [
+        { seq: 1, stream: "stdout", line: "one" },
+        { seq: 2, stream: "stdout", line: "two" },
+        { seq: 3, stream: "stderr", line: "three" },
+        { seq: 4, stream: "stderr", line: "four" },
+      ]);
+      assert.deepEqual(watching.events.filter((e) => e.type === "output").map((e) => e.id), [
+        "1",
+        "2",
+        "3",
+        "4",
+      ]);
+      const last = watching.events.at(-1)!;
+      assert.equal(last.type, "status");
+      assert.deepEqual(last.data, { status: "exited", exitCode: 3 });
+      const late = await client.postOutput("c/proc", ["late"]).catch((e) => e);
+      assert.ok(late instanceof RingsideError);
+      assert.equal(late.status, 409);
+    });
 
-Deno.test(`ringside watch follows a real process (${testRuntime})`, async () => {
-  await using server = await startServer();
-  const client = new RingsideClient({ server: server.origin });
-  const cases: [string, { status: "exited" | "killed" | "failed"; exitCode?: number }, number][] = [
-    ["exit-0", { status: "exited", exitCode: 0 }, 0],
-    ["exit-7", { status: "exited", exitCode: 7 }, 7],
-    ["killed-15", { status: "killed", exitCode: 143 }, 143],
-    ["killed", { status: "killed" }, 1],
-  ];
-  for (const [id, status, code] of cases) {
-    await client.postStatus(`w/${id}`, "running");
-    await client.postOutput(`w/${id}`, ["out 1"]);
-    await client.postOutput(`w/${id}`, ["err 1"], { stream: "stderr" });
-    const watching = runWatch([`${server.origin}/api/v1/processes/w/${id}`]);
-    await client.postOutput(`w/${id}`, ["out 2"]);
-    await client.postStatus(`w/${id}`, status);
-    const result = await watching;
-    assert.equal(result.code, code, `${id}: ${result.stderr}`);
-    assert.equal(result.stdout, "out 1\nout 2\n");
-    assert.equal(result.stderr, "err 1\n");
-  }
-});
-
-Deno.test(`the README's client examples run on Deno, Bun and Node (${testRuntime})`, async () => {
-  await using server = await startServer();
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const section = readme.slice(readme.indexOf("### `src/client.ts`"));
-  const [publisher = "", subscriber = ""] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((
-    m,
-  ) => m[1]!);
-  assert.ok(publisher.includes("startJob") && subscriber.includes("subscribe"));
-  const dir = await Deno.makeTempDir({ prefix: "ringside-readme-" });
-  const root = new URL("../", import.meta.url).pathname;
-  const bundle = `${dir}/client.js`;
-  const built = await new Deno.Command(`${root}node_modules/.bin/bun`, {
-    args: ["build", `${root}src/client.ts`, "--outfile", bundle],
-    stdout: "null",
-  }).output();
-  assert.ok(built.success);
-  function program(code: string, file: string, client: string): string {
-    const path = `${dir}/${file}`;
-    Deno.writeTextFileSync(
-      path,
-      code.replace('"./src/client.ts"', JSON.stringify(client))
-        .replaceAll("http://127.0.0.1:8080", server.origin),
-    );
-    return path;
-  }
-  const runtimes: [string, string[], string][] = [
-    ["deno", [`${root}node_modules/deno/deno`, "run", "-A"], `${root}src/client.ts`],
-    ["bun", [`${root}node_modules/.bin/bun`], `${root}src/client.ts`],
-  ];
-  const node = await new Deno.Command("node", { args: ["--version"], stdout: "piped" }).output()
-    .catch(() => null);
-  if (node?.success) runtimes.push(["node", ["node"], bundle]);
-  for (const [name, command, client] of runtimes) {
-    const ext = name === "node" ? "mjs" : "ts";
-    const sub = program(subscriber, `sub-${name}.${ext}`, client);
-    const pub = program(publisher, `pub-${name}.${ext}`, client);
-    const run = (file: string) =>
-      new Deno.Command(command[0]!, {
-        args: [...command.slice(1), file],
-        stdout: "piped",
-        stderr: "piped",
-      })
-        .output().then((out) => ({
-          code: out.code,
-          stdout: new TextDecoder().decode(out.stdout),
-          stderr: new TextDecoder().decode(out.stderr),
+    await t.step(
+      "reconnects resume after the last line seen: every line once, in order",
+      async () => {
+        await client.postStatus("c/resume", "running");
+        const opens: (string | null)[] = [];
+        const watching = collect(client.subscribe("process:c/resume", {
+          onOpen: ({ lastEventId }) => opens.push(lastEventId),
         }));
-    const published = await run(pub);
-    assert.equal(published.code, 0, `${name}: ${published.stderr}`);
-    assert.match(
-      published.stdout,
-      /^watch it: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/jobs\/nightly\/import\n$/,
+        // Lines posted across several of the spectator's 300 ms lifetimes (and 2 s retries).
+        for (let i = 1; i <= 6; i++) {
+          await client.postOutput("c/resume", [`line ${i}`]);
+          await watching.until((e) => e.type === "output" && snapshot(e).seq === i);
+          if (i % 2 === 0) {
+            const count = opens.length;
+            await new Promise<void>((resolve) => {
+              const check = setInterval(() => {
+                if (opens.length > count) {
+                  clearInterval(check);
+                  resolve();
+                }
+              }, 20);
+            });
+          }
+        }
+        await client.postStatus("c/resume", { status: "killed", exitCode: 143 });
+        await watching.finished;
+        const seqs = watching.events.filter((e) => e.type === "output").map((e) => snapshot(e).seq);
+        assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6]);
+        assert.ok(opens.length >= 4, String(opens));
+        assert.equal(opens[0], null);
+        assert.ok(opens.slice(1).every((id) => id !== null), String(opens));
+      },
     );
-    // A latecomer within the retention gets the terminal event and the example ends.
-    const followed = await run(sub);
-    assert.equal(followed.code, 0, `${name}: ${followed.stderr}`);
-    assert.match(followed.stdout, /^complete \{"state":"success".*"rows":12345/m);
-  }
+  },
+});
+
+Deno.test({
+  name: `ringside watch follows a real process (${testRuntime})`,
+  ignore: !hasProcesses,
+  fn: async () => {
+    await using server = await startServer();
+    const client = new RingsideClient({ server: server.origin });
+    const cases: [string, { status: "exited" | "killed" | "failed"; exitCode?: number }, number][] =
+      [
+        ["exit-0", { status: "exited", exitCode: 0 }, 0],
+        ["exit-7", { status: "exited", exitCode: 7 }, 7],
+        ["killed-15", { status: "killed", exitCode: 143 }, 143],
+        ["killed", { status: "killed" }, 1],
+      ];
+    for (const [id, status, code] of cases) {
+      await client.postStatus(`w/${id}`, "running");
+      await client.postOutput(`w/${id}`, ["out 1"]);
+      await client.postOutput(`w/${id}`, ["err 1"], { stream: "stderr" });
+      const watching = runWatch([`${server.origin}/api/v1/processes/w/${id}`]);
+      await client.postOutput(`w/${id}`, ["out 2"]);
+      await client.postStatus(`w/${id}`, status);
+      const result = await watching;
+      assert.equal(result.code, code, `${id}: ${result.stderr}`);
+      assert.equal(result.stdout, "out 1\nout 2\n");
+      assert.equal(result.stderr, "err 1\n");
+    }
+  },
+});
+
+Deno.test({
+  name: `the README's client examples run on Deno, Bun and Node (${testRuntime})`,
+  ignore: !hasJobs,
+  fn: async () => {
+    await using server = await startServer();
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const section = readme.slice(readme.indexOf("### `src/client.ts`"));
+    const [publisher = "", subscriber = ""] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((
+      m,
+    ) => m[1]!);
+    assert.ok(publisher.includes("startJob") && subscriber.includes("subscribe"));
+    const dir = await Deno.makeTempDir({ prefix: "ringside-readme-" });
+    const root = new URL("../", import.meta.url).pathname;
+    const bundle = `${dir}/client.js`;
+    const built = await new Deno.Command(`${root}node_modules/.bin/bun`, {
+      args: ["build", `${root}src/client.ts`, "--outfile", bundle],
+      stdout: "null",
+    }).output();
+    assert.ok(built.success);
+    function program(code: string, file: string, client: string): string {
+      const path = `${dir}/${file}`;
+      Deno.writeTextFileSync(
+        path,
+        code.replace('"./src/client.ts"', JSON.stringify(client))
+          .replaceAll("http://127.0.0.1:8080", server.origin),
+      );
+      return path;
+    }
+    const runtimes: [string, string[], string][] = [
+      ["deno", [`${root}node_modules/deno/deno`, "run", "-A"], `${root}src/client.ts`],
+      ["bun", [`${root}node_modules/.bin/bun`], `${root}src/client.ts`],
+    ];
+    const node = await new Deno.Command("node", { args: ["--version"], stdout: "piped" }).output()
+      .catch(() => null);
+    if (node?.success) runtimes.push(["node", ["node"], bundle]);
+    for (const [name, command, client] of runtimes) {
+      const ext = name === "node" ? "mjs" : "ts";
+      const sub = program(subscriber, `sub-${name}.${ext}`, client);
+      const pub = program(publisher, `pub-${name}.${ext}`, client);
+      const run = (file: string) =>
+        new Deno.Command(command[0]!, {
+          args: [...command.slice(1), file],
+          stdout: "piped",
+          stderr: "piped",
+        })
+          .output().then((out) => ({
+            code: out.code,
+            stdout: new TextDecoder().decode(out.stdout),
+            stderr: new TextDecoder().decode(out.stderr),
+          }));
+      const published = await run(pub);
+      assert.equal(published.code, 0, `${name}: ${published.stderr}`);
+      assert.match(
+        published.stdout,
+        /^watch it: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/jobs\/nightly\/import\n$/,
+      );
+      // A latecomer within the retention gets the terminal event and the example ends.
+      const followed = await run(sub);
+      assert.equal(followed.code, 0, `${name}: ${followed.stderr}`);
+      assert.match(followed.stdout, /^complete \{"state":"success".*"rows":12345/m);
+    }
+  },
 });
