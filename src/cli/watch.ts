@@ -147,7 +147,7 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
   }
   await line.finish();
   if (stop.signal.aborted) return 130;
-  await print("stderr", `ringside watch: the stream ended before the end (${url})\n`);
+  await print("stderr", `ringside watch: the stream ended before the topic did (${url})\n`);
   return 1;
 
   /** Shows one event; returns the exit code when it was the last one. */
