@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
+import { allowedMethods, pathOf } from "./http/methods.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -50,7 +51,22 @@ export interface App {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
   const app = new Hono();
-  app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
+  // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a
+  // `Host` of `[bad`); every handler below may rely on `new URL(c.req.url)`.
+  app.use("*", async (c, next) => {
+    if (pathOf(c.req.raw) !== null) return await next();
+    const target = c.req.raw.url.slice(0, 200);
+    return errorResponse(c.req.raw, 400, `Invalid request target '${target}'`);
+  });
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      exposeHeaders: ["*"],
+      maxAge: 86400,
+      allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
+    }),
+  );
   app.route(
     "/",
     metaRoutes(tracker, {
@@ -66,9 +82,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
-  app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
+  app.notFound((c) => {
+    const path = pathOf(c.req.raw) ?? "";
+    const allowed = allowedMethods(path);
+    if (allowed && !allowed.includes(c.req.method)) {
+      const response = errorResponse(
+        c.req.raw,
+        405,
+        `Method ${c.req.method} is not allowed on ${path} (${allowed.join(", ")})`,
+      );
+      response.headers.set("allow", allowed.join(", "));
+      return response;
+    }
+    return errorResponse(c.req.raw, 404, `Not found: ${path}`);
+  });
   app.onError((error, c) => {
-    options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
+    options.log?.("request failed", {
+      path: pathOf(c.req.raw) ?? c.req.raw.url.slice(0, 200),
+      error: String(error),
+    });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
   return { app, tracker };
