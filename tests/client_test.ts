@@ -193,11 +193,13 @@ Deno.test(`client reconnects when the server closes the stream (${testRuntime})`
   await using server = await startServer({ args: ["--spectator-ttl", "300ms"] });
   const client = new RingsideClient({ server: server.origin });
   const opens: number[] = [];
+  const resumedFrom: (string | null)[] = [];
   let reopened: () => void;
   const twice = new Promise<void>((resolve) => reopened = resolve);
   const watching = collect(client.subscribe("pipe:ttl", {
-    onOpen: ({ attempt }) => {
+    onOpen: ({ attempt, lastEventId }) => {
       opens.push(attempt);
+      resumedFrom.push(lastEventId);
       if (opens.length === 3) reopened();
     },
   }));
@@ -210,6 +212,9 @@ Deno.test(`client reconnects when the server closes the stream (${testRuntime})`
   assert.equal((await receive.result).stdout, "after the reconnects");
   assert.equal((await send.result).code, 0);
   assert.deepEqual(opens.slice(0, 3), [0, 1, 2]);
+  // Pipe events carry ids: every reconnect sent the last one seen as Last-Event-ID.
+  assert.equal(resumedFrom[0], null);
+  assert.ok(resumedFrom.slice(1).every((id) => id !== null && id !== ""), String(resumedFrom));
   // Every connection began with the greeting; the stream ended with done.
   assert.ok(watching.events.filter((e) => e.type === "state").length >= 3);
   assert.equal(watching.events.at(-1)?.type, "done");
