@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
+import { jobRoutes } from "./http/job_routes.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
@@ -81,6 +82,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
+  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";

@@ -12,6 +12,11 @@ export interface SpectatorOptions {
   heartbeat?: number;
   /** The connection is closed after this many ms (EventSource reconnects). @default 1800000 */
   ttl?: number;
+  /**
+   * Sent as the last event when `ttl` is reached (a job's `timeout`), after what is already
+   * queued; then the stream closes. @default none: the stream just closes
+   */
+  farewell?: TopicEvent;
   /** Dropped when the socket takes no write for this many ms. @default 30000 */
   writeTimeout?: number;
   /**
@@ -84,7 +89,10 @@ export class Spectator {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
-    this.#ttl = setTimeout(() => this.close("ttl"), options.ttl ?? 30 * 60_000);
+    this.#ttl = setTimeout(() => {
+      if (options.farewell) this.#onEvent(options.farewell);
+      else this.close("ttl");
+    }, options.ttl ?? 30 * 60_000);
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
@@ -116,7 +124,9 @@ export class Spectator {
   }
 
   #onEvent(event: TopicEvent): void {
-    if (event.terminal) this.#ending = true;
+    // Nothing follows a terminal event or the farewell.
+    if (this.#ending) return;
+    if (event.terminal || event === this.#options.farewell) this.#ending = true;
     this.#offer(event.frame, this.#latestWins.has(event.type));
   }
 
