@@ -13,13 +13,9 @@ const hasScript = await new Deno.Command("script", {
 })
   .output().then((out) => out.success, () => false);
 
-// Jobs and processes come from other branches; until they are merged, their tests are ignored
-// (the check goes once they are all on main).
+// Processes come from another branch; until it is merged, their tests are ignored (the check
+// goes once it is on main).
 const repo = new URL("../", import.meta.url);
-const hasJobs = await Deno.stat(new URL("src/http/job_routes.ts", repo)).then(
-  () => true,
-  () => false,
-);
 const hasProcesses = await Deno.stat(new URL("src/http/process_routes.ts", repo)).then(
   () => true,
   () => false,
@@ -359,7 +355,6 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
 
 Deno.test({
   name: `client drives a real job (${testRuntime})`,
-  ignore: !hasJobs,
   fn: async (t) => {
     await using server = await startServer({ args: ["--max-event-bytes", "2000"] });
     const client = new RingsideClient({ server: server.origin });
@@ -425,7 +420,6 @@ Deno.test({
 
 Deno.test({
   name: `ringside watch follows a real job (${testRuntime})`,
-  ignore: !hasJobs,
   fn: async () => {
     await using server = await startServer();
     const client = new RingsideClient({ server: server.origin });
@@ -579,7 +573,6 @@ Deno.test({
 
 Deno.test({
   name: `the README's client examples run on Deno, Bun and Node (${testRuntime})`,
-  ignore: !hasJobs,
   fn: async () => {
     await using server = await startServer();
     const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
