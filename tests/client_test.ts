@@ -13,14 +13,6 @@ const hasScript = await new Deno.Command("script", {
 })
   .output().then((out) => out.success, () => false);
 
-// Processes come from another branch; until it is merged, their tests are ignored (the check
-// goes once it is on main).
-const repo = new URL("../", import.meta.url);
-const hasProcesses = await Deno.stat(new URL("src/http/process_routes.ts", repo)).then(
-  () => true,
-  () => false,
-);
-
 /** Runs `ringside watch ARGS…` on the test runtime; resolves with its code and output. */
 function runWatch(args: string[], env: Record<string, string> = {}) {
   const [command, ...prefix] = ringsideCommand();
@@ -468,7 +460,6 @@ async function pollJob(
 
 Deno.test({
   name: `client posts and follows a real process (${testRuntime})`,
-  ignore: !hasProcesses,
   fn: async (t) => {
     await using server = await startServer({ args: ["--spectator-ttl", "300ms"] });
     const client = new RingsideClient({ server: server.origin });
@@ -545,7 +536,6 @@ Deno.test({
 
 Deno.test({
   name: `ringside watch follows a real process (${testRuntime})`,
-  ignore: !hasProcesses,
   fn: async () => {
     await using server = await startServer();
     const client = new RingsideClient({ server: server.origin });
