@@ -623,3 +623,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test(`ringside watch follows what ringside run streams (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const [command, ...prefix] = ringsideCommand();
+  const ran = await new Deno.Command(command!, {
+    args: [
+      ...prefix,
+      "run",
+      "--server",
+      server.origin,
+      "--id",
+      "w/run",
+      "--",
+      "sh",
+      "-c",
+      "echo one; echo two >&2; echo three; exit 7",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(ran.code, 7, new TextDecoder().decode(ran.stderr));
+  // A latecomer gets the kept lines and the final status: the same outcome as live.
+  const result = await runWatch([`${server.origin}/api/v1/processes/w/run`]);
+  assert.equal(result.code, 7, result.stderr);
+  assert.equal(result.stdout, "one\nthree\n");
+  assert.equal(result.stderr, "two\n");
+});
