@@ -7,6 +7,7 @@ import {
   jobDashboardPage,
   processDashboardPage,
 } from "./src/dashboard/pages.ts";
+import { watch } from "./src/cli/watch.ts";
 import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
@@ -17,6 +18,8 @@ const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone c
 
 Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
+  ringside watch URL         follow a pipe, job, process or watch link in the terminal
+                             (ringside watch --help)
   ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
                              run CMD, streaming its output live to a server
   ringside --help            this text
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
+  if (command === "watch") runtime.exit(await watch(runtime, rest));
   if (command === "run") {
     if (rest[0] === "--help" || rest[0] === "-h") {
       console.log(RUN_USAGE);

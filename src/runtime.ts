@@ -63,6 +63,8 @@ export interface Runtime {
   /** Writes bytes, unchanged and whole, to this process's standard output or error. */
   write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
   exit(code: number): never;
+  /** Whether standard output or standard error is a terminal (not a pipe or a file). */
+  isTerminal(stream: "stdout" | "stderr"): boolean;
 }
 
 interface BunServer {
@@ -107,9 +109,15 @@ interface BunGlobal {
   }): BunServer;
 }
 
+interface NodeWritable {
+  isTTY?: boolean;
+}
+
 interface NodeProcess {
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
+  stdout: NodeWritable;
+  stderr: NodeWritable;
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -169,6 +177,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       await bun.write(stream === "stdout" ? bun.stdout : bun.stderr, bytes);
     },
     exit: (code) => process.exit(code),
+    isTerminal: (stream) => process[stream].isTTY === true,
   };
 }
 
@@ -223,6 +232,7 @@ function denoRuntime(): Runtime {
       }
     },
     exit: (code) => Deno.exit(code),
+    isTerminal: (stream) => Deno[stream].isTerminal(),
   };
 }
 
