@@ -1,5 +1,5 @@
 import { createApp } from "./src/app.ts";
-import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
+import { type Config, flagHelp, formatFlagDuration, parseConfig } from "./src/config.ts";
 import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
 import { createLog } from "./src/log.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
@@ -47,7 +47,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     log("draining", {
       signal,
       transfers: running,
-      drainTimeout: formatDuration(config.drainTimeout),
+      drainTimeout: formatFlagDuration(config.drainTimeout),
     });
     const timedOut = await Promise.race([
       tracker.drain().then(() => false),

@@ -128,7 +128,7 @@ export function pipeRoutes(
         ahead = readAhead(body);
       }
       const log = tracker.pipe(name, true).send({
-        body: ahead?.reader ?? body,
+        body: ahead?.body ?? body,
         n,
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
@@ -142,7 +142,7 @@ export function pipeRoutes(
         },
       });
     } catch (error) {
-      ahead?.reader.cancel(error).catch(() => {});
+      ahead?.body.cancel(error).catch(() => {});
       return fail(c, error);
     }
   });

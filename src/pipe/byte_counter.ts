@@ -2,12 +2,12 @@
  * Passes chunks through untouched and adds their length to {@linkcode ByteCounter.bytes}.
  * It dispatches nothing per chunk: whoever wants a rate samples `bytes` on a timer.
  *
- * Cancellation of the readable side is propagated to the writable side's source and an error
- * on either side errors the other, as with any `TransformStream`.
+ * Cancel and error, both directions, as with any `TransformStream` used with `pipeThrough`:
+ * cancelling the readable side cancels the source with the same reason; the source erroring
+ * errors the readable side. The count stays what had passed by then.
  *
- * The pipe relay itself counts inside {@linkcode FanOut}, which reads every chunk anyway; a
- * separate counting stage costs throughput (see the README's performance section). Use this
- * where bytes pass through a stream you do not otherwise read.
+ * The pipe relay counts here: a sender's body is piped through one of these into the
+ * `FanOut`, and the pipe's topic samples `bytes` every `progressInterval`.
  *
  * @example
  * ```ts

@@ -1,6 +1,3 @@
-/** The part of a stream's reader that {@linkcode FanOut} uses: a source already being read. */
-export type ChunkReader = Pick<ReadableStreamDefaultReader<Uint8Array>, "read" | "cancel">;
-
 /** Options for {@linkcode FanOut}. */
 export interface FanOutOptions {
   /**
@@ -16,10 +13,11 @@ export interface FanOutOptions {
 }
 
 /**
- * Relays one source stream (or a reader of it) to `count` output streams without `tee()`: each
- * chunk is read once and the same `Uint8Array` is enqueued to every output still open. The next
- * chunk is read only when every open output has room, so the slowest reader paces the transfer
- * and memory stays bounded by a few chunks.
+ * Relays one source stream to `count` output streams without `tee()`: each chunk is read once
+ * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
+ * when every open output has room, so the slowest reader paces the transfer and memory stays
+ * bounded by a few chunks. It relays only: the bytes are counted before it, by a
+ * {@linkcode ByteCounter} stage on the source.
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
@@ -35,29 +33,24 @@ export interface FanOutOptions {
  * const fanOut = new FanOut(ReadableStream.from([new Uint8Array([1, 2]), new Uint8Array([3])]), 2);
  * const [a, b] = await Promise.all(fanOut.outputs.map((output) => Array.fromAsync(output)));
  * assert.deepEqual(a, b);
- * assert.equal(fanOut.bytes, 3);
+ * assert.equal(fanOut.delivered, 2);
  * ```
  */
 export class FanOut {
   /** One stream per receiver. */
   readonly outputs: ReadableStream<Uint8Array>[];
-  #reader: ChunkReader;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
   #open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
   #highWaterMark: number;
-  #bytes = 0;
   #delivered = 0;
   #reading = false;
   #sourceDone = false;
   #finished = false;
   #options: FanOutOptions;
 
-  constructor(
-    source: ReadableStream<Uint8Array> | ChunkReader,
-    count: number,
-    options: FanOutOptions = {},
-  ) {
-    this.#reader = source instanceof ReadableStream ? source.getReader() : source;
+  constructor(source: ReadableStream<Uint8Array>, count: number, options: FanOutOptions = {}) {
+    this.#reader = source.getReader();
     this.#options = options;
     this.#highWaterMark = options.highWaterMark ?? 2;
     const strategy = new CountQueuingStrategy({ highWaterMark: this.#highWaterMark });
@@ -73,11 +66,6 @@ export class FanOut {
         cancel: (reason) => this.#drop(own, reason),
       }, strategy);
     });
-  }
-
-  /** Bytes read from the source and handed to the outputs so far. */
-  get bytes(): number {
-    return this.#bytes;
   }
 
   /** Outputs still open. */
@@ -143,7 +131,6 @@ export class FanOut {
       }
       return;
     }
-    this.#bytes += result.value.byteLength;
     for (const controller of this.#open) controller.enqueue(result.value);
   }
 

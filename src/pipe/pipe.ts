@@ -1,5 +1,6 @@
-import { formatDuration } from "../config.ts";
-import { type ChunkReader, FanOut } from "./fan_out.ts";
+import { formatFlagDuration } from "../config.ts";
+import { ByteCounter } from "./byte_counter.ts";
+import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import { SenderLog } from "./sender_log.ts";
 
@@ -26,8 +27,8 @@ export interface PipeOptions {
 
 /** What a sender brings. */
 export interface SenderRequest {
-  /** The bytes: the request body, or a reader of it already reading. */
-  body: ReadableStream<Uint8Array> | ChunkReader | null;
+  /** The bytes: the request body (or that body read ahead, see `readAhead`). */
+  body: ReadableStream<Uint8Array> | null;
   /** `?n=`, or `null` when not given. */
   n: number | null;
   /** `Content-Length` or `?size=`, for percent and ETA. */
@@ -90,6 +91,8 @@ export class Pipe {
   #receivers: Receiver[] = [];
   #expected: number | null = null;
   #relay: FanOut | null = null;
+  /** The running transfer's count (the last one's once it ended). */
+  #counter = new ByteCounter();
 
   constructor(name: string, options: PipeOptions = {}) {
     this.name = name;
@@ -114,7 +117,7 @@ export class Pipe {
 
   /** Bytes relayed so far by the transfer running now (0 when none runs). */
   get bytesInFlight(): number {
-    return this.#relay?.bytes ?? 0;
+    return this.#relay ? this.#counter.bytes : 0;
   }
 
   /**
@@ -134,7 +137,7 @@ export class Pipe {
       request,
       log,
       timer: setTimeout(() => {
-        this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
+        this.#senderLeft(sender, `No receiver came within ${formatFlagDuration(waitTimeout)}`);
       }, waitTimeout),
     };
     this.#sender = sender;
@@ -183,7 +186,7 @@ export class Pipe {
       reject,
       timer: setTimeout(() => {
         const message = `No sender came to pipe '${this.name}' within ${
-          formatDuration(waitTimeout)
+          formatFlagDuration(waitTimeout)
         }`;
         this.#receiverLeft(receiver, new PipeError(408, message));
       }, waitTimeout),
@@ -282,10 +285,11 @@ export class Pipe {
     const receivers = this.#receivers;
     const topic = this.#topic;
     const body = sender.request.body ?? ReadableStream.from<Uint8Array>([]);
-    const relay = new FanOut(body, n, {
+    const counter = this.#counter = new ByteCounter();
+    const relay = new FanOut(body.pipeThrough(counter), n, {
       ...(this.#options.highWaterMark ? { highWaterMark: this.#options.highWaterMark } : {}),
       onComplete: () => {
-        sender.log.end(`[INFO] Sent ${relay.bytes} bytes to ${relay.delivered} receiver(s).`);
+        sender.log.end(`[INFO] Sent ${counter.bytes} bytes to ${relay.delivered} receiver(s).`);
         this.#finish();
         topic.complete();
         this.#options.onChange?.(this);
@@ -299,7 +303,7 @@ export class Pipe {
     });
     this.#relay = relay;
     topic.start({
-      bytes: () => relay.bytes,
+      bytes: () => counter.bytes,
       receivers: () => relay.open + relay.delivered,
       total: sender.request.total,
     });
