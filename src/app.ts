@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
+import { staticRoutes } from "./http/static_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { Log } from "./log.ts";
 import { Tracker } from "./tracker.ts";
@@ -45,6 +46,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app = new Hono();
   app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
   app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
+  app.route("/", staticRoutes());
   app.get("/", (c) => {
     const origin = new URL(c.req.url).origin;
     if (options.frontPage) return c.html(options.frontPage({ origin }));

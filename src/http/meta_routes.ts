@@ -37,7 +37,7 @@ Names: 1-256 characters of A-Z a-z 0-9 . _ ~ - in segments joined by /.
 `;
 }
 
-/** `GET /help`, `/version`, `/healthz`, `/metrics`, `/robots.txt`, `/favicon.ico`. */
+/** `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaRoutes(tracker: Tracker, options: { runtime: string }): Hono {
   const app = new Hono();
   app.get("/help", (c) => c.text(helpText(new URL(c.req.url).origin)));
@@ -68,7 +68,5 @@ export function metaRoutes(tracker: Tracker, options: { runtime: string }): Hono
     );
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
   });
-  app.get("/robots.txt", (c) => c.text("User-agent: *\nDisallow: /\n"));
-  app.get("/favicon.ico", (c) => c.body(null, 204));
   return app;
 }
