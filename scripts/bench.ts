@@ -367,7 +367,8 @@ async function machineLines(ctx: Context): Promise<string[]> {
 async function printReport(ctx: Context, sections: readonly BenchSection[]): Promise<void> {
   const blocks: string[][] = [await machineLines(ctx)];
   for (const section of sections) blocks.push(...section.report(ctx));
-  if (ctx.servers.size > 0 && sections.some((s) => !s.long)) blocks.push(reportMemory(ctx));
+  const transfers = ["throughput", "spectators", "tar"];
+  if (sections.some((s) => transfers.includes(s.name))) blocks.push(reportMemory(ctx));
   const errors = ctx.results.errors();
   if (errors.length > 0) blocks.push(["FAILURES", ...errors.map((e) => `  ${e}`)]);
   console.log(`\nringside benchmark, ${new Date().toISOString()}\n`);
