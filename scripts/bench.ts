@@ -115,7 +115,7 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
                          counting (= bare, bare-pull, bare-transform), limits (= bare,
                          bare-native)
                          (bare: scripts/bench/_bare_relay.ts, one JS stream on Bun; -pull counts
-                         in its pull, -transform in a separate ByteCounter stage; -native is
+                         in its pull, -transform in a separate counting TransformStream; -native is
                          Bun's own pass-through, new Response(request.body), no JS per chunk)
                          sections: throughput, spectators, tar (also: cadence), page (also: fcp);
                          long ones: soak, concurrency, idle

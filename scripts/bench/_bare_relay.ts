@@ -5,7 +5,8 @@
 // `--count` adds counting, to measure where a count costs least:
 //   none       no count (the default)
 //   pull       count in the pull that reads each chunk anyway (what ringside's FanOut does)
-//   transform  count in a separate stage: the sender's body piped through ringside's ByteCounter
+//   transform  count in a separate stage: the sender's body piped through a counting
+//              TransformStream (the shape ringside measured and left for the count in FanOut)
 //   native     no JavaScript stream at all: the receiver's response is the sender's body
 //              (`new Response(request.body)`), which Bun pipes natively; nothing can count
 //              there, and nothing says when it ends: the sender's response ends once Bun has no
@@ -13,8 +14,6 @@
 //              serves one transfer at a time, as the bench runs them.
 //
 //   bun scripts/bench/_bare_relay.ts [--count none|pull|transform]   # "listening on http://127.0.0.1:PORT"
-
-import { ByteCounter } from "../../src/pipe/byte_counter.ts";
 
 interface Waiting {
   body?: ReadableStream<Uint8Array>;
@@ -43,8 +42,19 @@ if (!["none", "pull", "transform", "native"].includes(count)) {
 let counted = 0;
 
 function relay(source: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
-  let counter: ByteCounter | null = null;
-  if (count === "transform") source = source.pipeThrough(counter = new ByteCounter());
+  let counter: { bytes: number } | null = null;
+  if (count === "transform") {
+    const counted = { bytes: 0 };
+    counter = counted;
+    source = source.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          counted.bytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

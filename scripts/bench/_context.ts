@@ -322,7 +322,7 @@ export function targetLabel(target: Target): string {
     case "bare-pull":
       return "bare + count in pull";
     case "bare-transform":
-      return "bare + ByteCounter";
+      return "bare + TransformStream count";
     case "bare-native":
       return "Bun native pass-through";
     case "bun-ref":

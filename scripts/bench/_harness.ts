@@ -336,7 +336,7 @@ export type BareCount = "none" | "pull" | "transform" | "native";
 /**
  * Starts `scripts/_bare_relay.ts` on Bun: the thinnest relay through one JavaScript stream, a
  * reference for what ringside's own logic costs on top of Bun's stream path, with the byte count
- * taken nowhere, in the pull, or in a separate `ByteCounter` stage.
+ * taken nowhere, in the pull, or in a separate counting `TransformStream` stage.
  */
 export async function startBareRelay(count: BareCount, label: string): Promise<Server> {
   const argv = [

@@ -261,10 +261,11 @@ const bareNote = "bare Bun relay = scripts/bench/_bare_relay.ts: the receiver's 
   "stream over the sender's body on Bun, with no counting, fan-out or limits;\n" +
   "  the fastest a relay can be on Bun while JavaScript sees each chunk, as ringside must to " +
   "count bytes for progress.\n" +
-  "  + count in pull: the same, counting each chunk where it is read (ringside's FanOut " +
-  "did until it relayed only); + ByteCounter: counting in a separate TransformStream stage\n" +
-  "  (ringside's shape). Bun native pass-through = new Response(request.body): Bun pipes the " +
-  "body itself and no JavaScript sees a chunk, so nothing can count there.";
+  "  + count in pull: the same, counting each chunk where it is read (as ringside's FanOut " +
+  "does); + TransformStream count: counting in a separate stage\n" +
+  "  (the ByteCounter shape ringside measured and left). Bun native pass-through = " +
+  "new Response(request.body): Bun pipes the body itself and no JavaScript sees a chunk, so " +
+  "nothing can count there.";
 
 /** The relays that bound ringside on Bun: the bare one-stream relay and Bun's native pipe. */
 const limits = ["bare", "bare-native"] as const;

@@ -16,8 +16,8 @@ export interface FanOutOptions {
  * Relays one source stream to `count` output streams without `tee()`: each chunk is read once
  * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
  * when every open output has room, so the slowest reader paces the transfer and memory stays
- * bounded by a few chunks. It relays only: the bytes are counted before it, by a
- * {@linkcode ByteCounter} stage on the source.
+ * bounded by a few chunks. It counts the bytes where it reads them (a separate counting stage
+ * measured 10–20 % slower with 8 and 32 simultaneous transfers; see the README).
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
@@ -33,7 +33,7 @@ export interface FanOutOptions {
  * const fanOut = new FanOut(ReadableStream.from([new Uint8Array([1, 2]), new Uint8Array([3])]), 2);
  * const [a, b] = await Promise.all(fanOut.outputs.map((output) => Array.fromAsync(output)));
  * assert.deepEqual(a, b);
- * assert.equal(fanOut.delivered, 2);
+ * assert.equal(fanOut.bytes, 3);
  * ```
  */
 export class FanOut {
@@ -43,6 +43,7 @@ export class FanOut {
   #open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
   #highWaterMark: number;
+  #bytes = 0;
   #delivered = 0;
   #reading = false;
   #sourceDone = false;
@@ -66,6 +67,11 @@ export class FanOut {
         cancel: (reason) => this.#drop(own, reason),
       }, strategy);
     });
+  }
+
+  /** Bytes read from the source and handed to the outputs so far. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Outputs still open. */
@@ -131,6 +137,7 @@ export class FanOut {
       }
       return;
     }
+    this.#bytes += result.value.byteLength;
     for (const controller of this.#open) controller.enqueue(result.value);
   }
 

@@ -1,5 +1,4 @@
 import { formatFlagDuration } from "../config.ts";
-import { ByteCounter } from "./byte_counter.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import { SenderLog } from "./sender_log.ts";
@@ -91,8 +90,6 @@ export class Pipe {
   #receivers: Receiver[] = [];
   #expected: number | null = null;
   #relay: FanOut | null = null;
-  /** The running transfer's count (the last one's once it ended). */
-  #counter = new ByteCounter();
 
   constructor(name: string, options: PipeOptions = {}) {
     this.name = name;
@@ -117,7 +114,7 @@ export class Pipe {
 
   /** Bytes relayed so far by the transfer running now (0 when none runs). */
   get bytesInFlight(): number {
-    return this.#relay ? this.#counter.bytes : 0;
+    return this.#relay?.bytes ?? 0;
   }
 
   /**
@@ -285,11 +282,10 @@ export class Pipe {
     const receivers = this.#receivers;
     const topic = this.#topic;
     const body = sender.request.body ?? ReadableStream.from<Uint8Array>([]);
-    const counter = this.#counter = new ByteCounter();
-    const relay = new FanOut(body.pipeThrough(counter), n, {
+    const relay = new FanOut(body, n, {
       ...(this.#options.highWaterMark ? { highWaterMark: this.#options.highWaterMark } : {}),
       onComplete: () => {
-        sender.log.end(`[INFO] Sent ${counter.bytes} bytes to ${relay.delivered} receiver(s).`);
+        sender.log.end(`[INFO] Sent ${relay.bytes} bytes to ${relay.delivered} receiver(s).`);
         this.#finish();
         topic.complete();
         this.#options.onChange?.(this);
@@ -303,7 +299,7 @@ export class Pipe {
     });
     this.#relay = relay;
     topic.start({
-      bytes: () => counter.bytes,
+      bytes: () => relay.bytes,
       receivers: () => relay.open + relay.delivered,
       total: sender.request.total,
     });
