@@ -1,6 +1,6 @@
 import { createApp } from "./src/app.ts";
 import { Bridge } from "./src/cluster/bridge.ts";
-import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
+import { type Config, flagHelp, formatFlagDuration, parseConfig } from "./src/config.ts";
 import {
   dashboardPage,
   frontPage,
@@ -87,7 +87,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     log("draining", {
       signal,
       transfers: running,
-      drainTimeout: formatDuration(config.drainTimeout),
+      drainTimeout: formatFlagDuration(config.drainTimeout),
     });
     const timedOut = await Promise.race([
       tracker.drain().then(() => false),

@@ -15,6 +15,7 @@ import {
   processRoutes,
   type ProcessRoutesOptions,
 } from "./http/process_routes.ts";
+import { staticRoutes } from "./http/static_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -102,6 +103,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       trustProxy: config.trustProxy,
     }),
   );
+  app.route("/", staticRoutes());
   app.get("/", (c) => {
     const origin = publicOrigin(c.req.raw, config.trustProxy);
     if (options.frontPage) return c.html(options.frontPage({ origin }));

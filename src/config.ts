@@ -217,17 +217,18 @@ export function parseDuration(text: string): number {
 }
 
 /**
- * Formats milliseconds the way a person writes them.
+ * Formats milliseconds in the flags' duration syntax (`250ms`, `30s`, `10m`, `1h`), the way
+ * an operator writes them; {@linkcode parseDuration} reads it back.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDuration } from "./config.ts";
- * assert.equal(formatDuration(600_000), "10m");
- * assert.equal(formatDuration(250), "250ms");
+ * import { formatFlagDuration } from "./config.ts";
+ * assert.equal(formatFlagDuration(600_000), "10m");
+ * assert.equal(formatFlagDuration(250), "250ms");
  * ```
  */
-export function formatDuration(ms: number): string {
+export function formatFlagDuration(ms: number): string {
   for (const unit of ["h", "m", "s"] as const) {
     if (ms >= UNITS[unit]! && ms % UNITS[unit]! === 0) return `${ms / UNITS[unit]!}${unit}`;
   }
@@ -328,7 +329,7 @@ export function flagHelp(): string {
   return Object.entries(FLAGS).map(([flag, spec]) => {
     const value = defaults[spec.key];
     const shown = spec.kind === "duration"
-      ? formatDuration(value as number)
+      ? formatFlagDuration(value as number)
       : Array.isArray(value)
       ? "none"
       : value === ""

@@ -108,6 +108,28 @@ Deno.test("browser: dashboard and front page against a real server", async (t) =
       "front page: receives from a curl sender and saves the file",
       () => frontPageReceives(browser, origin, dir),
     );
+    await t.step("dashboard: its web app manifest loads under the page's CSP", async () => {
+      const watched = await browser.newPage(origin);
+      const { page } = watched;
+      await page.goto(`${origin}/api/v1/pipe/manifest-${crypto.randomUUID()}?progress`);
+      await page.locator("main.dash").waitFor();
+      const cdp = await page.context().newCDPSession(page);
+      const manifest = await cdp.send("Page.getAppManifest") as {
+        url: string;
+        errors: { message: string }[];
+        data?: string;
+      };
+      assert.equal(manifest.url, `${origin}/static/manifest.webmanifest`);
+      assert.deepEqual(manifest.errors, []);
+      assert.equal(JSON.parse(manifest.data ?? "{}").display, "standalone");
+      const icon = await page.evaluate(async () => {
+        const res = await fetch("/favicon.ico");
+        return `${res.status} ${res.headers.get("content-type")}`;
+      });
+      assert.equal(icon, "200 image/svg+xml");
+      assertClean(watched);
+      await page.close();
+    });
     await t.step("dashboard: says reconnecting… when the server goes away", async () => {
       const watched = await browser.newPage(origin);
       const { page } = watched;

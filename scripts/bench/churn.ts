@@ -26,7 +26,7 @@ import {
   type Server,
   startRingside,
   stopAll,
-} from "../_bench_harness.ts";
+} from "./_harness.ts";
 
 /** Options for {@linkcode churnSection}. */
 export interface ChurnOptions {

@@ -1,8 +1,10 @@
 /**
  * The HTML pages ringside serves to browsers: the live dashboards of a pipe, a job and a
- * process, and the front page. Each is one self-contained document: the Preact client and its styles are inlined
- * from `_bundle.generated.ts` (built by `scripts/build_dashboard.ts`), and a
- * Content-Security-Policy pins them by hash and lets the page talk to its own origin only.
+ * process, and the front page. Each is one self-contained document: the Preact client and its
+ * styles (`static/*.css`) are inlined from `_bundle.generated.ts` (built by
+ * `scripts/build_dashboard.ts`), and a Content-Security-Policy pins them by hash and lets the page
+ * talk to its own origin only. The favicon and the web app manifest (so a phone can put the page
+ * on its home screen) come from this server's `/static/`.
  *
  * @module
  */
@@ -207,11 +209,6 @@ export function frontPage(options: { origin: string }): string {
   return htmlDocument({ title: "ringside", assets: frontAssets, data: {}, fallback });
 }
 
-const favicon = "data:image/svg+xml," +
-  encodeURIComponent(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="none" stroke="#1f5fd6" stroke-width="3"/></svg>`,
-  );
-
 function htmlDocument(
   page: { title: string; assets: PageAssets; data: unknown; fallback: string },
 ): string {
@@ -220,7 +217,9 @@ function htmlDocument(
     "default-src 'none'",
     `script-src '${assets.scriptHash}'`,
     `style-src '${assets.styleHash}'`,
-    "img-src data:",
+    // The favicon and the web app manifest (static/, served by this server).
+    "img-src 'self'",
+    "manifest-src 'self'",
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -234,7 +233,9 @@ function htmlDocument(
 <meta name="referrer" content="no-referrer">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
 <title>${escapeHtml(page.title)}</title>
-<link rel="icon" href="${escapeHtml(favicon)}">
+<meta name="theme-color" content="#1f5fd6">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="manifest" href="/static/manifest.webmanifest">
 <style>${assets.style}</style>
 </head>
 <body>

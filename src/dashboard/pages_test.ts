@@ -127,7 +127,8 @@ Deno.test("the pages pin their inline script and styles by hash, and talk to the
     assert.deepEqual(directives.get("script-src"), [`'${await sha256(script)}'`]);
     assert.deepEqual(directives.get("style-src"), [`'${await sha256(style)}'`]);
     assert.deepEqual(directives.get("connect-src"), ["'self'"]);
-    assert.deepEqual(directives.get("img-src"), ["data:"]);
+    assert.deepEqual(directives.get("img-src"), ["'self'"]);
+    assert.deepEqual(directives.get("manifest-src"), ["'self'"]);
   }
 });
 
@@ -137,10 +138,11 @@ Deno.test("the pages make no request to another host", () => {
       /<noscript>[\s\S]*?<\/noscript>|<script[^>]*>[\s\S]*?<\/script>/g,
       "",
     );
-    // No src/href to http(s): the only URL-bearing attribute is the data: favicon.
+    // No src/href to another host: the only URL-bearing attributes are the icon and the
+    // manifest, on this server.
     assert.deepEqual(
-      [...markup.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!.slice(0, 5)),
-      ["data:"],
+      [...markup.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]),
+      ["/static/favicon.svg", "/static/manifest.webmanifest"],
     );
     assert.equal(/@import|url\(\s*['"]?https?:/i.test(parts(page).style), false);
   }

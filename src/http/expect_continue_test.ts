@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { readAhead } from "./expect_continue.ts";
-import { FanOut } from "../pipe/fan_out.ts";
 
 Deno.test("readAhead reads the first chunk before anyone asks, and loses nothing", async () => {
   let pulls = 0;
@@ -12,33 +11,32 @@ Deno.test("readAhead reads the first chunk before anyone asks, and loses nothing
       else controller.close();
     },
   }, { highWaterMark: 0 });
-  const { reader, started } = readAhead(body);
-  await started;
+  const ahead = readAhead(body);
+  await ahead.started;
   assert.equal(pulls, 1);
-  const fanOut = new FanOut(reader, 1);
-  assert.deepEqual(await Array.fromAsync(fanOut.outputs[0]!), chunks);
+  assert.deepEqual(await Array.fromAsync(ahead.body), chunks);
 });
 
-Deno.test("readAhead: cancelling the reader settles started and cancels the body", async () => {
+Deno.test("readAhead: cancelling the returned body settles started and cancels the body", async () => {
   let cancelled: unknown;
   const body = new ReadableStream<Uint8Array>({
     cancel(reason) {
       cancelled = reason;
     },
   });
-  const { reader, started } = readAhead(body);
-  await reader.cancel("sender left");
-  await started;
+  const ahead = readAhead(body);
+  await ahead.body.cancel("sender left");
+  await ahead.started;
   assert.equal(cancelled, "sender left");
 });
 
-Deno.test("readAhead: a body that errors settles started; the reader gets the error", async () => {
+Deno.test("readAhead: a body that errors settles started and errors the returned body", async () => {
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.error(new TypeError("reset"));
     },
   });
-  const { reader, started } = readAhead(body);
-  await started;
-  await assert.rejects(reader.read(), TypeError);
+  const ahead = readAhead(body);
+  await ahead.started;
+  await assert.rejects(Array.fromAsync(ahead.body), TypeError);
 });

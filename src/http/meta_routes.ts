@@ -56,7 +56,7 @@ function labelled(
     TOPIC_KINDS.map((kind) => `${name}{kind="${kind}"} ${values[kind]}\n`).join("");
 }
 
-/** `GET /help`, `/version`, `/healthz`, `/metrics`, `/robots.txt`, `/favicon.ico`. */
+/** `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaRoutes(
   tracker: Tracker,
   options: { runtime: string; trustProxy?: boolean },
@@ -133,7 +133,5 @@ export function metaRoutes(
     );
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
   });
-  app.get("/robots.txt", (c) => c.text("User-agent: *\nDisallow: /\n"));
-  app.get("/favicon.ico", (c) => c.body(null, 204));
   return app;
 }

@@ -152,11 +152,9 @@ export function pipeRoutes(
         ahead = readAhead(body);
       }
       // Behind a proxy, answer only once the upload is over: see watchEnd.
-      watched = isProxied(c.req.raw)
-        ? watchEnd(ahead?.reader ?? body ?? new Blob().stream())
-        : null;
+      watched = isProxied(c.req.raw) ? watchEnd(ahead?.body ?? body ?? new Blob().stream()) : null;
       const log = tracker.pipe(name, true).send({
-        body: watched?.reader ?? ahead?.reader ?? body,
+        body: watched?.body ?? ahead?.body ?? body,
         n,
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
@@ -172,7 +170,7 @@ export function pipeRoutes(
         },
       });
     } catch (error) {
-      (watched?.reader ?? ahead?.reader)?.cancel(error).catch(() => {});
+      (watched?.body ?? ahead?.body)?.cancel(error).catch(() => {});
       return fail(c, error);
     }
   });

@@ -1,5 +1,3 @@
-import type { ChunkReader } from "../pipe/fan_out.ts";
-
 /**
  * Whether a request came through a proxy: it carries `Forwarded`, `X-Forwarded-For`,
  * `X-Real-IP` or `Via`, which proxies add and direct clients do not send.
@@ -20,8 +18,8 @@ export function isProxied(request: Request): boolean {
 
 /** What {@linkcode watchEnd} returns. */
 export interface WatchedBody {
-  /** Reads the body as a reader of it would; hand it to whoever takes the bytes. */
-  reader: ChunkReader;
+  /** The same bytes; hand it to whoever takes them. */
+  body: ReadableStream<Uint8Array>;
   /** Settles once the body was read to its end, failed, or was cancelled. */
   ended: Promise<void>;
 }
@@ -33,40 +31,43 @@ export interface WatchedBody {
  * upstream's response headers on, so a sender answered before its upload ended stalls at the
  * first full socket buffer (~4 MB). Behind a proxy the sender's route therefore answers only
  * once `ended` settles: the log lines written meanwhile then arrive at once. Every way a
- * transfer ends reaches the reader: the last `read()` (done), an error, or `cancel()` (the
- * sender left, a wait timed out, every receiver went away).
+ * transfer ends reaches the wrapper: the last read (done), an error, or a cancel (the sender
+ * left, a wait timed out, every receiver went away), which is passed on to `source`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { watchEnd } from "./proxied_sender.ts";
  * let ended = false;
- * const { reader, ended: over } = watchEnd(ReadableStream.from([new Uint8Array([1])]));
+ * const { body, ended: over } = watchEnd(ReadableStream.from([new Uint8Array([1])]));
  * over.then(() => ended = true);
- * assert.equal((await reader.read()).done, false);
- * assert.equal((await reader.read()).done, true);
+ * assert.deepEqual(await Array.fromAsync(body), [new Uint8Array([1])]);
  * await over;
  * assert.equal(ended, true);
  * ```
  */
-export function watchEnd(source: ReadableStream<Uint8Array> | ChunkReader): WatchedBody {
-  const inner = source instanceof ReadableStream ? source.getReader() : source;
+export function watchEnd(source: ReadableStream<Uint8Array>): WatchedBody {
+  const reader = source.getReader();
   const { promise: ended, resolve } = Promise.withResolvers<void>();
-  const reader: ChunkReader = {
-    async read() {
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
       try {
-        const result = await inner.read();
-        if (result.done) resolve();
-        return result;
+        const result = await reader.read();
+        if (result.done) {
+          resolve();
+          controller.close();
+        } else {
+          controller.enqueue(result.value);
+        }
       } catch (error) {
         resolve();
-        throw error;
+        controller.error(error);
       }
     },
-    cancel(reason) {
+    cancel(reason: unknown) {
       resolve();
-      return inner.cancel(reason);
+      return reader.cancel(reason);
     },
-  };
-  return { reader, ended };
+  }, { highWaterMark: 0 });
+  return { body, ended };
 }

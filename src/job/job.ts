@@ -1,4 +1,4 @@
-import { formatDuration } from "../config.ts";
+import { formatFlagDuration } from "../config.ts";
 import { PipeError } from "../pipe/pipe.ts";
 import type { Entry, Tracker } from "../tracker.ts";
 import { JobTopic } from "./job_topic.ts";
@@ -164,7 +164,7 @@ export class Job implements Entry {
       const quiet = Date.now() - topic.updatedAt;
       if (quiet >= idle) {
         this.#idleTimer = undefined;
-        if (topic.fail(`No update for ${formatDuration(idle)}`)) this.#ended();
+        if (topic.fail(`No update for ${formatFlagDuration(idle)}`)) this.#ended();
       } else {
         this.#idleTimer = setTimeout(check, idle - quiet);
       }

@@ -1,6 +1,3 @@
-/** The part of a stream's reader that {@linkcode FanOut} uses: a source already being read. */
-export type ChunkReader = Pick<ReadableStreamDefaultReader<Uint8Array>, "read" | "cancel">;
-
 /** Options for {@linkcode FanOut}. */
 export interface FanOutOptions {
   /**
@@ -16,10 +13,11 @@ export interface FanOutOptions {
 }
 
 /**
- * Relays one source stream (or a reader of it) to `count` output streams without `tee()`: each
- * chunk is read once and the same `Uint8Array` is enqueued to every output still open. The next
- * chunk is read only when every open output has room, so the slowest reader paces the transfer
- * and memory stays bounded by a few chunks.
+ * Relays one source stream to `count` output streams without `tee()`: each chunk is read once
+ * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
+ * when every open output has room, so the slowest reader paces the transfer and memory stays
+ * bounded by a few chunks. It counts the bytes where it reads them (a separate counting stage
+ * cost 11–15 % more CPU per GB with 8 and 32 simultaneous transfers; see the README).
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
@@ -41,7 +39,7 @@ export interface FanOutOptions {
 export class FanOut {
   /** One stream per receiver. */
   readonly outputs: ReadableStream<Uint8Array>[];
-  #reader: ChunkReader;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
   #open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
   #highWaterMark: number;
@@ -52,12 +50,8 @@ export class FanOut {
   #finished = false;
   #options: FanOutOptions;
 
-  constructor(
-    source: ReadableStream<Uint8Array> | ChunkReader,
-    count: number,
-    options: FanOutOptions = {},
-  ) {
-    this.#reader = source instanceof ReadableStream ? source.getReader() : source;
+  constructor(source: ReadableStream<Uint8Array>, count: number, options: FanOutOptions = {}) {
+    this.#reader = source.getReader();
     this.#options = options;
     this.#highWaterMark = options.highWaterMark ?? 2;
     const strategy = new CountQueuingStrategy({ highWaterMark: this.#highWaterMark });

@@ -1,5 +1,5 @@
-import { formatDuration } from "../config.ts";
-import { type ChunkReader, FanOut } from "./fan_out.ts";
+import { formatFlagDuration } from "../config.ts";
+import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import { SenderLog } from "./sender_log.ts";
 
@@ -39,8 +39,8 @@ export interface PipeOptions {
 
 /** What a sender brings. */
 export interface SenderRequest {
-  /** The bytes: the request body, or a reader of it already reading. */
-  body: ReadableStream<Uint8Array> | ChunkReader | null;
+  /** The bytes: the request body (or that body read ahead, see `readAhead`). */
+  body: ReadableStream<Uint8Array> | null;
   /** `?n=`, or `null` when not given. */
   n: number | null;
   /** `Content-Length` or `?size=`, for percent and ETA. */
@@ -155,7 +155,7 @@ export class Pipe {
       request,
       log,
       timer: setTimeout(() => {
-        this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
+        this.#senderLeft(sender, `No receiver came within ${formatFlagDuration(waitTimeout)}`);
       }, waitTimeout),
       probe: setInterval(() => log.probe(), this.#options.probeInterval ?? 5_000),
       unlisten: () => request.signal.removeEventListener("abort", onAbort),
@@ -200,7 +200,7 @@ export class Pipe {
       reject,
       timer: setTimeout(() => {
         const message = `No sender came to pipe '${this.name}' within ${
-          formatDuration(waitTimeout)
+          formatFlagDuration(waitTimeout)
         }`;
         this.#receiverLeft(receiver, new PipeError(408, message));
       }, waitTimeout),

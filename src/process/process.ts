@@ -1,4 +1,4 @@
-import { formatDuration } from "../config.ts";
+import { formatFlagDuration } from "../config.ts";
 import type { ChildProcess } from "../runtime.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";
@@ -220,7 +220,7 @@ export class Process implements Entry {
         this.#idleTimer = setTimeout(check, idle - quiet);
         return;
       }
-      topic.output("stderr", `ringside: no output or status for ${formatDuration(idle)}`);
+      topic.output("stderr", `ringside: no output or status for ${formatFlagDuration(idle)}`);
       this.finish("failed", null);
     };
     this.#idleTimer = setTimeout(check, idle);

@@ -20,7 +20,7 @@ import {
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
 import { ConnectionBadge, CopyLine, ProgressBar, Stat } from "./_components.ts";
 import { html, readPageData } from "./_html.ts";
-import { formatDuration } from "./format.ts";
+import { formatElapsed } from "./format.ts";
 
 /** What `dashboardPage` embeds for this script. */
 interface DashboardData {
@@ -109,7 +109,7 @@ function Throughput(props: { model: PipeModel; now: number }): VNode {
   const visible = props.model.samples.filter((s) => s.at >= right - sparklineWindowMs);
   const drawn = sparkline(visible, { width: chartWidth, height: chartHeight, now: right });
   const caption = drawn.line !== ""
-    ? `Throughput, last ${formatDuration(drawn.spanMs / 1000)} · peak ${formatSpeed(drawn.peak)}`
+    ? `Throughput, last ${formatElapsed(drawn.spanMs / 1000)} · peak ${formatSpeed(drawn.peak)}`
     : ended
     ? "Throughput: not recorded (this page opened after the transfer)"
     : "Throughput: no data yet";

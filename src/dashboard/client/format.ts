@@ -49,18 +49,18 @@ export function formatSpeed(bytesPerSec: number): string {
 }
 
 /**
- * A duration the way a person says it: `42 s`, `1 min 09 s`, `2 h 05 min`.
+ * Elapsed or remaining seconds the way a person says them: `42 s`, `1 min 09 s`, `2 h 05 min`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDuration } from "./format.ts";
- * assert.equal(formatDuration(0.4), "0 s");
- * assert.equal(formatDuration(69), "1 min 09 s");
- * assert.equal(formatDuration(7500), "2 h 05 min");
+ * import { formatElapsed } from "./format.ts";
+ * assert.equal(formatElapsed(0.4), "0 s");
+ * assert.equal(formatElapsed(69), "1 min 09 s");
+ * assert.equal(formatElapsed(7500), "2 h 05 min");
  * ```
  */
-export function formatDuration(seconds: number): string {
+export function formatElapsed(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "–";
   const whole = Math.floor(seconds);
   if (whole < 60) return `${whole} s`;

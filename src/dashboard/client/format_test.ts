@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clampPercent, formatBytes, formatDuration, formatPercent, formatSpeed } from "./format.ts";
+import { clampPercent, formatBytes, formatElapsed, formatPercent, formatSpeed } from "./format.ts";
 
 Deno.test("formatBytes() uses SI units with three significant digits", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -24,14 +24,14 @@ Deno.test("formatSpeed() reads in MB/s, and kB/s below 0.1 MB/s", () => {
   assert.equal(formatSpeed(2_500_000_000), "2500 MB/s");
 });
 
-Deno.test("formatDuration() switches units at a minute and an hour", () => {
-  assert.equal(formatDuration(0), "0 s");
-  assert.equal(formatDuration(59.9), "59 s");
-  assert.equal(formatDuration(60), "1 min 00 s");
-  assert.equal(formatDuration(3599), "59 min 59 s");
-  assert.equal(formatDuration(3600), "1 h 00 min");
-  assert.equal(formatDuration(90_061), "25 h 01 min");
-  assert.equal(formatDuration(Number.POSITIVE_INFINITY), "–");
+Deno.test("formatElapsed() switches units at a minute and an hour", () => {
+  assert.equal(formatElapsed(0), "0 s");
+  assert.equal(formatElapsed(59.9), "59 s");
+  assert.equal(formatElapsed(60), "1 min 00 s");
+  assert.equal(formatElapsed(3599), "59 min 59 s");
+  assert.equal(formatElapsed(3600), "1 h 00 min");
+  assert.equal(formatElapsed(90_061), "25 h 01 min");
+  assert.equal(formatElapsed(Number.POSITIVE_INFINITY), "–");
 });
 
 Deno.test("formatPercent() floors so that only a finished transfer reads 100%", () => {

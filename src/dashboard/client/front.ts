@@ -9,7 +9,7 @@ import { render, type VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { nameError } from "../../names.ts";
 import { pipeCommands, pipePath, randomPipeName, topicPath } from "./commands.ts";
-import { formatBytes, formatDuration, formatPercent, formatSpeed } from "./format.ts";
+import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "./format.ts";
 import { receiveFromPipe, sendToPipe } from "./transfer.ts";
 import { CopyLine, ProgressBar } from "./_components.ts";
 import { html } from "./_html.ts";
@@ -125,7 +125,7 @@ function progressLine(state: TransferState, percent: number | null): string {
   ];
   if (percent !== null) parts.unshift(formatPercent(percent));
   if (phase === "running" && bytes > 0) parts.push(formatSpeed(bytes / seconds));
-  if (phase === "done") parts.push(`in ${formatDuration(seconds)}`);
+  if (phase === "done") parts.push(`in ${formatElapsed(seconds)}`);
   return parts.join(" · ");
 }
 

@@ -10,7 +10,7 @@ import { render, type VNode } from "preact";
 import { useEffect, useReducer, useState } from "preact/hooks";
 import type { JobSnapshot } from "../../progress/snapshot.ts";
 import { spectatorCommands } from "./commands.ts";
-import { formatDuration } from "./format.ts";
+import { formatElapsed } from "./format.ts";
 import {
   describeJob,
   type Entry,
@@ -79,7 +79,7 @@ function JobDashboard(props: JobData): VNode {
   const message = view.message === null ? null : html`
     <p class="headline message" data-testid="message">${view.message}</p>
   `;
-  const sinceUpdate = formatDuration(Math.max(0, at - model.dataAt) / 1000);
+  const sinceUpdate = formatElapsed(Math.max(0, at - model.dataAt) / 1000);
   return html`
     <main class="page dash job" data-state="${view.state}" data-connection="${model.connection}">
       <header class="top">

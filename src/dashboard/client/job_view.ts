@@ -8,7 +8,7 @@
  */
 
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
-import { clampPercent, formatDuration, formatPercent } from "./format.ts";
+import { clampPercent, formatElapsed, formatPercent } from "./format.ts";
 import type { Connection } from "./pipe_view.ts";
 
 /** Everything the job dashboard knows. */
@@ -252,11 +252,11 @@ export function describeJob(model: JobModel, now: number): JobView {
     big,
     valueText: percent !== null ? `${formatPercent(percent)}, ${label}` : `${label}, no percentage`,
     etaText: running && etaLeft !== null
-      ? formatDuration(etaLeft)
+      ? formatElapsed(etaLeft)
       : s.state === "success"
       ? "0 s"
       : "–",
-    elapsedText: formatDuration(elapsed),
+    elapsedText: formatElapsed(elapsed),
     spectatorsText: String(s.spectators),
     result: s.state === "success" ? entries(s.result ?? {}, ["ok"]) : null,
     error: s.state === "failed" ? (s.error ?? "The job failed.") : null,

@@ -7,7 +7,7 @@
  */
 
 import { isTerminal, type PipeSnapshot, type PipeState } from "../../progress/snapshot.ts";
-import { formatBytes, formatDuration, formatPercent, formatSpeed } from "./format.ts";
+import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "./format.ts";
 import { addSample, type RateSample } from "./throughput.ts";
 
 /** The dashboard's link to the server. */
@@ -172,15 +172,15 @@ export function describePipe(model: PipeModel, now: number): PipeView {
       ? formatSpeed(average)
       : "–",
     etaText: streaming && !stalled && s.etaSec !== null
-      ? formatDuration(s.etaSec)
+      ? formatElapsed(s.etaSec)
       : done
       ? "0 s"
       : "–",
-    elapsedText: s.startedAt === null && !streaming ? "–" : formatDuration(elapsed),
+    elapsedText: s.startedAt === null && !streaming ? "–" : formatElapsed(elapsed),
     receiversText: `${s.receivers} of ${s.receiversExpected}`,
     spectatorsText: String(s.spectators),
     finalLine: isTerminal(s.state) && s.startedAt !== null
-      ? `${formatBytes(s.bytes)} in ${formatDuration(s.durationSec)}, average ${
+      ? `${formatBytes(s.bytes)} in ${formatElapsed(s.durationSec)}, average ${
         formatSpeed(average)
       }`
       : null,

@@ -8,7 +8,7 @@
  */
 
 import type { ProcessSnapshot, ProcessStatus } from "../../progress/snapshot.ts";
-import { formatDuration } from "./format.ts";
+import { formatElapsed } from "./format.ts";
 import type { Connection } from "./pipe_view.ts";
 
 /** Everything the process dashboard knows besides its lines. */
@@ -169,7 +169,7 @@ export function describeProcess(model: ProcessModel, now: number, lastSeq = 0): 
     badge,
     icon,
     tone,
-    elapsedText: formatDuration(elapsed),
+    elapsedText: formatElapsed(elapsed),
     linesText: Math.max(s.lines, lastSeq).toLocaleString("en-US"),
     spectatorsText: String(s.spectators),
     title: `${icon} ${badge} · ${s.id}`,

@@ -5,11 +5,15 @@
 // `--count` adds counting, to measure where a count costs least:
 //   none       no count (the default)
 //   pull       count in the pull that reads each chunk anyway (what ringside's FanOut does)
-//   transform  count in a separate stage: the sender's body piped through ringside's ByteCounter
+//   transform  count in a separate stage: the sender's body piped through a counting
+//              TransformStream (the shape ringside measured and left for the count in FanOut)
+//   native     no JavaScript stream at all: the receiver's response is the sender's body
+//              (`new Response(request.body)`), which Bun pipes natively; nothing can count
+//              there, and nothing says when it ends: the sender's response ends once Bun has no
+//              request in flight but the sender's (`server.pendingRequests`), so this mode
+//              serves one transfer at a time, as the bench runs them.
 //
-//   bun scripts/_bare_relay.ts [--count none|pull|transform]   # "listening on http://127.0.0.1:PORT"
-
-import { ByteCounter } from "../src/pipe/byte_counter.ts";
+//   bun scripts/bench/_bare_relay.ts [--count none|pull|transform]   # "listening on http://127.0.0.1:PORT"
 
 interface Waiting {
   body?: ReadableStream<Uint8Array>;
@@ -25,21 +29,32 @@ declare const Bun: {
     maxRequestBodySize: number;
     idleTimeout: number;
     fetch(request: Request): Response | Promise<Response>;
-  }): { port: number };
+  }): { port: number; pendingRequests: number };
 };
 
 const pipes = new Map<string, Waiting>();
 const countAt = process.argv.indexOf("--count");
 const count = countAt < 0 ? "none" : process.argv[countAt + 1] ?? "";
-if (!["none", "pull", "transform"].includes(count)) {
-  throw new TypeError(`Unknown --count '${count}' (none, pull or transform)`);
+if (!["none", "pull", "transform", "native"].includes(count)) {
+  throw new TypeError(`Unknown --count '${count}' (none, pull, transform or native)`);
 }
 /** Bytes counted by the `pull` and `transform` variants, on `GET /counted`. */
 let counted = 0;
 
 function relay(source: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
-  let counter: ByteCounter | null = null;
-  if (count === "transform") source = source.pipeThrough(counter = new ByteCounter());
+  let counter: { bytes: number } | null = null;
+  if (count === "transform") {
+    const counted = { bytes: 0 };
+    counter = counted;
+    source = source.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          counted.bytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -89,6 +104,14 @@ const server = Bun.serve({
     const body = waiting.body ??
       await new Promise<ReadableStream<Uint8Array>>((resolve) => waiting.receiver = resolve);
     pipes.delete(name);
+    if (count === "native") {
+      const timer = setInterval(() => {
+        if (server.pendingRequests > 1) return;
+        clearInterval(timer);
+        waiting.done?.();
+      }, 5);
+      return new Response(body);
+    }
     return new Response(relay(body, () => waiting.done?.()));
   },
 });

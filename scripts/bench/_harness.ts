@@ -1,5 +1,5 @@
 /**
- * Plumbing for `scripts/bench.ts`: child processes, the servers under test, one timed transfer,
+ * Plumbing shared by `scripts/bench.ts` and its sections in `scripts/bench/`: child processes, the servers under test, one timed transfer,
  * SSE spectators, RSS sampling and small statistics. Nothing here prints.
  *
  * Every child runs in its own process group (`setsid`), so stopping one stops its whole
@@ -10,7 +10,7 @@
  */
 
 /** The repository root, with a trailing slash. */
-export const root: string = new URL("../", import.meta.url).pathname;
+export const root: string = new URL("../../", import.meta.url).pathname;
 
 /** Where `npm install --prefix` puts piping-server (gitignored). */
 export const benchCache: string = `${root}.bench`;
@@ -252,27 +252,99 @@ export function ringsideArgv(runtime: Runtime, flags: readonly string[]): string
   return [...prefix, "serve", "--host", "127.0.0.1", "--port", "0", ...flags];
 }
 
+/** Options for {@linkcode startRingside}. */
+export interface StartRingsideOptions {
+  /** Run this checkout's `main.ts` instead of the working tree's (see {@linkcode checkoutRef}). */
+  checkout?: string;
+  /** @default `ringside (RUNTIME)` */
+  label?: string;
+  /** Raise the server's open-file limit (`ulimit -n`, up to the hard limit) before it starts. */
+  openFiles?: number;
+}
+
 /** Starts ringside and waits for its `listening on http://HOST:PORT` line. */
-export async function startRingside(runtime: Runtime, flags: readonly string[]): Promise<Server> {
+export async function startRingside(
+  runtime: Runtime,
+  flags: readonly string[],
+  options: StartRingsideOptions = {},
+): Promise<Server> {
   await Deno.mkdir(benchCache, { recursive: true });
-  await Deno.writeTextFile(ringsideEntry, `import "../main.ts";\n`);
-  const label = `ringside (${runtime})`;
-  const proc = Proc.spawn(label, ringsideArgv(runtime, flags), { stdin: "piped" });
+  let entry = ringsideEntry;
+  if (options.checkout) {
+    entry = `${benchCache}/ringside_server_${options.checkout.split("/").pop()}.ts`;
+    await Deno.writeTextFile(entry, `import "${options.checkout}/main.ts";\n`);
+  } else {
+    await Deno.writeTextFile(ringsideEntry, `import "../main.ts";\n`);
+  }
+  const label = options.label ?? `ringside (${runtime})`;
+  let argv = ringsideArgv(runtime, flags);
+  argv[argv.indexOf(ringsideEntry)] = entry;
+  if (options.openFiles !== undefined) {
+    argv = [
+      "sh",
+      "-c",
+      `ulimit -n "$1" && shift && exec "$@"`,
+      "sh",
+      String(options.openFiles),
+      ...argv,
+    ];
+  }
+  const proc = Proc.spawn(label, argv, { stdin: "piped" });
   const match = await proc.waitForOutput(/listening on (http:\/\/\S+)/, 60_000);
   const origin = match[1]!;
+  // Under `sh -c … exec`, the server keeps the shell's pid: the probes watch the server itself.
   return { label, origin, proc, pipeUrl: (name) => `${origin}/api/v1/pipe/${name}` };
 }
 
+/**
+ * Extracts `main.ts` and `src/` of git revision `ref` into `.bench/ref-SHA/` (once), with the
+ * repository's `node_modules` linked beside them, so that an older ringside can run in the same
+ * bench run as the working tree (`--ringside-ref`). Returns the folder and a short label.
+ */
+export async function checkoutRef(ref: string): Promise<{ dir: string; label: string }> {
+  const sha = await capture(["git", "-C", root, "rev-parse", "--verify", `${ref}^{commit}`]);
+  if (!sha) throw new Error(`Unknown git revision '${ref}'`);
+  const short = sha.slice(0, 8);
+  const dir = `${benchCache}/ref-${short}`;
+  const label = `${short} (${ref})`;
+  try {
+    await Deno.stat(`${dir}/main.ts`);
+    return { dir, label };
+  } catch {
+    // not extracted yet
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `git -C "$1" archive "$2" main.ts src | tar -x -C "$3"`, "sh", root, sha, dir],
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`git archive ${ref} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  await Deno.symlink(`${root}node_modules`, `${dir}/node_modules`).catch(() => {});
+  return { dir, label };
+}
+
+/** The hard limit on open files of this process's children (`ulimit -Hn`). */
+export async function openFilesHardLimit(): Promise<number> {
+  return Number(await capture(["sh", "-c", "ulimit -Hn"])) || 1024;
+}
+
 /** Where {@linkcode startBareRelay}'s relay counts bytes (`scripts/_bare_relay.ts --count`). */
-export type BareCount = "none" | "pull" | "transform";
+export type BareCount = "none" | "pull" | "transform" | "native";
 
 /**
  * Starts `scripts/_bare_relay.ts` on Bun: the thinnest relay through one JavaScript stream, a
  * reference for what ringside's own logic costs on top of Bun's stream path, with the byte count
- * taken nowhere, in the pull, or in a separate `ByteCounter` stage.
+ * taken nowhere, in the pull, or in a separate counting `TransformStream` stage.
  */
 export async function startBareRelay(count: BareCount, label: string): Promise<Server> {
-  const argv = [`${root}node_modules/.bin/bun`, `${root}scripts/_bare_relay.ts`, "--count", count];
+  const argv = [
+    `${root}node_modules/.bin/bun`,
+    `${root}scripts/bench/_bare_relay.ts`,
+    "--count",
+    count,
+  ];
   const proc = Proc.spawn(label, argv);
   const match = await proc.waitForOutput(/listening on (http:\/\/[^\s]+)/, 60_000);
   const origin = match[1]!;

@@ -4,9 +4,9 @@
 // real audience reads on its own machines, so its CPU should not be taken from the relay's cores,
 // while the server still writes every event to every socket (loopback buffers never fill).
 //
-//   deno run -A scripts/_audience.ts URL COUNT
+//   deno run -A scripts/bench/_audience.ts URL COUNT
 
-import { Spectator } from "./_bench_harness.ts";
+import { Spectator } from "./_harness.ts";
 
 /** What the bench reads back from the `report` line. */
 export interface AudienceReport {
@@ -22,7 +22,7 @@ if (import.meta.main) {
   const [url, countText] = Deno.args;
   const count = Number(countText);
   if (!url || !Number.isInteger(count) || count < 1) {
-    console.error("usage: deno run -A scripts/_audience.ts URL COUNT");
+    console.error("usage: deno run -A scripts/bench/_audience.ts URL COUNT");
     Deno.exit(2);
   }
   const spectators = Array.from({ length: count }, () => new Spectator(url));

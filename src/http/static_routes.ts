@@ -1,0 +1,53 @@
+import { Hono } from "hono";
+import { type StaticFile, staticFiles } from "./_static.generated.ts";
+import { errorResponse } from "./respond.ts";
+
+/**
+ * How long a browser may use a static file before asking again. The URLs carry no version, so
+ * this stays short enough for a new release to show within a day; after it, the ETag makes the
+ * question cheap (`304`, no body).
+ */
+const maxAgeSeconds = 86_400;
+
+/**
+ * The files of `static/`, embedded at build time (`src/http/_static.generated.ts`), from
+ * memory: `GET /static/{file}`, plus `/favicon.ico` (the SVG icon, which browsers take whatever
+ * the name says) and `/robots.txt` (disallow all: a pipe's name is its secret). Each answer has
+ * a strong ETag and `Cache-Control: public, max-age=86400`; `If-None-Match` gets `304`. An
+ * unknown file under `/static/` is `404` with a one-line message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { staticRoutes } from "./static_routes.ts";
+ * const app = staticRoutes();
+ * const icon = await app.request("/favicon.ico");
+ * assert.equal(icon.headers.get("content-type"), "image/svg+xml");
+ * assert.equal((await app.request("/static/nope.js")).status, 404);
+ * ```
+ */
+export function staticRoutes(): Hono {
+  const app = new Hono();
+  app.get("/favicon.ico", (c) => serve(c.req.raw, staticFiles["favicon.svg"]!));
+  app.get("/robots.txt", (c) => serve(c.req.raw, staticFiles["robots.txt"]!));
+  app.get("/static/:file{.+}", (c) => {
+    const name = c.req.param("file");
+    const file = Object.hasOwn(staticFiles, name) ? staticFiles[name] : undefined;
+    if (!file) return errorResponse(c.req.raw, 404, `No static file '${name}'`);
+    return serve(c.req.raw, file);
+  });
+  return app;
+}
+
+function serve(request: Request, file: StaticFile): Response {
+  const headers = {
+    "cache-control": `public, max-age=${maxAgeSeconds}`,
+    etag: file.etag,
+    "x-content-type-options": "nosniff",
+  };
+  const match = request.headers.get("if-none-match");
+  if (match && match.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(file.body, { headers: { ...headers, "content-type": file.type } });
+}
