@@ -20,13 +20,14 @@ Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
 
 async function serve(runtime: Runtime, config: Config): Promise<void> {
   const log = createLog(config.logFormat);
-  const { app, tracker } = createApp(config, {
+  const { app, tracker, hub } = createApp(config, {
     log,
     runtime: runtime.name,
+    webSocket: runtime.webSocket,
     dashboard: dashboardPage,
     frontPage,
   });
-  const server = await runtime.serve((request) => app.fetch(request), {
+  const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,
     port: config.port,
   });
@@ -57,6 +58,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     // Spectators would hold a graceful stop open; once they are gone, let the runtime finish
     // writing the last responses (a receiver's final bytes) before the process exits.
     tracker.close();
+    hub.close();
     await Promise.race([
       server.stop(),
       new Promise((resolve) => setTimeout(resolve, timedOut ? 0 : config.drainTimeout)),

@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
+import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
+import { Hub } from "./hub/hub.ts";
 import { Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -23,6 +25,8 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** WebSockets on the serving runtime, for the hub `/api/v1/ws`; without it, `501`. */
+  webSocket?: WebSocketSupport;
 }
 
 /** The app and its state. */
@@ -30,6 +34,8 @@ export interface App {
   /** A runtime-neutral `Request → Response` handler. */
   readonly app: Hono;
   readonly tracker: Tracker;
+  /** The WebSocket hub. */
+  readonly hub: Hub;
 }
 
 /**
@@ -48,9 +54,16 @@ export interface App {
  */
 export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
+  const hub = new Hub(tracker, {
+    private: config.private,
+    checkToken: (token) => Promise.resolve(config.tokens.includes(token) ? () => true : null),
+    writeTimeout: config.writeTimeout,
+  });
   const app = new Hono();
-  app.use("*", cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 }));
-  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown" }));
+  const corsHeaders = cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 });
+  // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
+  app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
+  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown", hub }));
   app.get("/", (c) => {
     const origin = new URL(c.req.url).origin;
     if (options.frontPage) return c.html(options.frontPage({ origin }));
@@ -58,11 +71,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
+  app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
   app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker };
+  return { app, tracker, hub };
 }

@@ -70,7 +70,6 @@ export class Spectator {
       cancel: () => this.close("cancel"),
     }, { highWaterMark: 0 });
     this.#queue.push(RETRY);
-    topic.spectators++;
     for (const event of topic.greeting()) this.#onEvent(event);
     for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
     this.#heartbeat = setInterval(() => {
@@ -87,7 +86,6 @@ export class Spectator {
     for (const type of this.#topic.eventTypes) {
       this.#topic.removeEventListener(type, this.#listener);
     }
-    this.#topic.spectators--;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#ttl);
     clearTimeout(this.#writeTimer);

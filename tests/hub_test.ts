@@ -1,0 +1,284 @@
+// End-to-end: the WebSocket hub /api/v1/ws and /api/v1/stats on a real server (bun, deno or the
+// binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
+import assert from "node:assert/strict";
+import { curl, noise } from "./_curl.ts";
+import { startServer, testRuntime } from "./_server.ts";
+import { openSse } from "./_sse.ts";
+import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "ringside-hub-test-" });
+const BIG = `${tmp}/big.bin`;
+await Deno.writeFile(BIG, noise(32 * 1024 * 1024, 5));
+
+function isFinal(message: HubMessage): boolean {
+  return message.type === "pipe_progress" &&
+    (message.data.state === "complete" || message.data.state === "failed");
+}
+
+/** Polls `/api/v1/stats` until `predicate` holds (the hub has no event for a dropped client). */
+async function waitForStats(
+  origin: string,
+  predicate: (stats: HubMessage) => boolean,
+  headers: HeadersInit = {},
+): Promise<HubMessage> {
+  for (;;) {
+    const stats = await (await fetch(`${origin}/api/v1/stats`, { headers })).json();
+    if (predicate(stats)) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test(`hub: a pipe's progress through a real transfer (${testRuntime})`, async (t) => {
+  await using server = await startServer({ args: ["--progress-interval", "20ms"] });
+
+  await t.step("a subscriber waits on an idle pipe and follows it to the end", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:movie" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:movie" });
+    const first = await hub.next();
+    assert.equal(first.type, "pipe_progress");
+    assert.equal(first.channel, "pipe:movie");
+    assert.equal(first.data.state, "idle");
+    assert.equal(first.data.spectators, 1);
+
+    const url = `${server.origin}/api/v1/pipe/movie`;
+    const receiver = curl("-o", `${tmp}/movie.out`, url);
+    const sender = curl("-T", BIG, url);
+    const last = await hub.until(isFinal);
+    assert.equal((await sender.result).code, 0);
+    assert.equal((await receiver.result).code, 0);
+    assert.equal(last.data.state, "complete");
+    assert.equal(last.data.bytes, 32 * 1024 * 1024);
+    assert.equal(last.data.percent, 100);
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:movie" });
+    const states = hub.messages.filter((m) => m.type === "pipe_progress").map((m) => m.data.state);
+    assert.ok(states.includes("waiting") || states.includes("streaming"), states.join());
+    // Every snapshot is whole and in order: bytes never go back.
+    const bytes = hub.messages.filter((m) => m.type === "pipe_progress").map((m) => m.data.bytes);
+    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b));
+  });
+
+  await t.step("a latecomer gets the final snapshot at once, then unsubscribed", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:movie" });
+    assert.equal((await hub.next()).type, "subscribed");
+    const last = await hub.next();
+    assert.equal(last.data.state, "complete");
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:movie" });
+  });
+
+  await t.step("a failed transfer ends with a failed snapshot", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:broken" });
+    await hub.until((m) => m.type === "pipe_progress" && m.data.state === "idle");
+    const url = `${server.origin}/api/v1/pipe/broken`;
+    const receiver = curl(url);
+    const sender = curl("-T", "-", url);
+    await sender.stdin.write(new TextEncoder().encode("half of it"));
+    await hub.until((m) => m.type === "pipe_progress" && m.data.state === "streaming");
+    sender.kill();
+    const last = await hub.until(isFinal);
+    assert.equal(last.data.state, "failed");
+    assert.ok(last.data.error);
+    await sender.result;
+    assert.notEqual((await receiver.result).code, 0);
+  });
+});
+
+Deno.test(`hub: protocol answers and limits (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+
+  await t.step("ping, subscribe, unsubscribe", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "ping" });
+    assert.deepEqual(await hub.next(), { type: "pong" });
+    hub.send({ type: "subscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    assert.equal((await hub.next()).type, "pipe_progress");
+    hub.send({ type: "subscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    hub.send({ type: "unsubscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:a/b" });
+    hub.send({ type: "unsubscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "error", data: "Not subscribed to 'pipe:a/b'" });
+  });
+
+  await t.step("bad messages get one-line errors and the connection stays", async () => {
+    using hub = await HubConnection.open(server.origin);
+    const cases: [unknown, RegExp][] = [
+      ["{not json", /^Malformed JSON/],
+      ["[1,2]", /^Invalid message/],
+      [{ type: "dance" }, /^Unknown message type 'dance'/],
+      [{ type: "subscribe" }, /needs a channel/],
+      [{ type: "subscribe", data: "movie" }, /^Invalid channel 'movie'/],
+      [{ type: "subscribe", data: "pipe:a/../b" }, /'\.' and '\.\.' segments/],
+      [{ type: "subscribe", data: "job:nope" }, /^Job 'nope' not found$/],
+      [{ type: "subscribe", data: "process:nope" }, /^Process 'nope' not found$/],
+      [{ type: "subscribe", data: "watch:abc" }, /^Unknown watch link 'abc'$/],
+    ];
+    for (const [message, expected] of cases) {
+      hub.send(message);
+      const answer = await hub.next();
+      assert.equal(answer.type, "error", JSON.stringify(message));
+      assert.match(answer.data, expected);
+      assert.ok(!answer.data.includes("\n"));
+    }
+    assert.deepEqual(await hub.roundTrip(), []);
+  });
+
+  await t.step("a 64 KiB frame is read; one byte more closes the connection (1009)", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send(`"${"x".repeat(64 * 1024 - 2)}"`);
+    assert.equal((await hub.next()).type, "error");
+    hub.send("x".repeat(64 * 1024 + 1));
+    const closed = await hub.closed;
+    assert.equal(closed.code, 1009);
+  });
+
+  await t.step("the 129th subscription is an error; the 128 stay", async () => {
+    using hub = await HubConnection.open(server.origin);
+    for (let i = 0; i < 129; i++) hub.send({ type: "subscribe", data: `pipe:many-${i}` });
+    const answers = await hub.roundTrip();
+    const subscribed = answers.filter((m) => m.type === "subscribed");
+    assert.equal(subscribed.length, 128);
+    const errors = answers.filter((m) => m.type === "error");
+    assert.deepEqual(errors.map((m) => m.data), [
+      "Too many subscriptions on this connection (at most 128)",
+    ]);
+    const stats = await (await fetch(`${server.origin}/api/v1/stats`)).json();
+    assert.equal(stats.spectators, 128);
+    assert.equal(stats.channels, 128);
+    await hub.close();
+    await waitForStats(server.origin, (s) => s.spectators === 0 && s.pipes === 0);
+  });
+
+  await t.step("without an upgrade, /api/v1/ws is 426", async () => {
+    const response = await fetch(`${server.origin}/api/v1/ws`);
+    assert.equal(response.status, 426);
+    assert.match(await response.text(), /Expected a WebSocket upgrade/);
+  });
+});
+
+Deno.test(`hub: subscriptions are spectators (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--max-spectators", "2"] });
+  const url = `${server.origin}/api/v1/pipe/crowded?progress`;
+  using first = await HubConnection.open(server.origin);
+  first.send({ type: "subscribe", data: "pipe:crowded" });
+  await first.until((m) => m.type === "pipe_progress");
+  const sse = await openSse(url);
+  // One hub subscription and one SSE stream: the topic is full for both.
+  const refused = await fetch(url);
+  assert.equal(refused.status, 429);
+  await refused.body?.cancel();
+  using second = await HubConnection.open(server.origin);
+  second.send({ type: "subscribe", data: "pipe:crowded" });
+  assert.deepEqual(await second.next(), {
+    type: "error",
+    data: "Too many spectators on 'crowded' (at most 2)",
+  });
+  first.send({ type: "unsubscribe", data: "pipe:crowded" });
+  await first.until((m) => m.type === "unsubscribed");
+  second.send({ type: "subscribe", data: "pipe:crowded" });
+  assert.equal((await second.next()).type, "subscribed");
+  assert.equal((await second.next()).data.spectators, 2);
+  await sse.body?.cancel();
+});
+
+Deno.test(`hub: a client that never reads is dropped; the transfer is not slowed (${testRuntime})`, async () => {
+  await using server = await startServer({
+    args: ["--write-timeout", "1s", "--progress-interval", "20ms"],
+  });
+  using watcher = await HubConnection.open(server.origin);
+  watcher.send({ type: "subscribe", data: "pipe:busy" });
+  await watcher.until((m) => m.type === "pipe_progress");
+  using stalled = await rawWebSocket(server.origin);
+  await stalled.send(JSON.stringify({ type: "subscribe", data: "pipe:busy" }));
+  await waitForStats(server.origin, (s) => s.clients === 2 && s.spectators === 2);
+
+  const url = `${server.origin}/api/v1/pipe/busy`;
+  const receiver = curl("-o", `${tmp}/busy.out`, url);
+  const sender = curl("-T", BIG, url);
+  // The stalled client asks for far more than its socket holds and reads none of it.
+  const flood: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    flood.push(JSON.stringify({ type: "subscribe", data: `pipe:flood-${i % 100}` }));
+    flood.push(JSON.stringify({ type: "unsubscribe", data: `pipe:flood-${i % 100}` }));
+  }
+  const sending = (async () => {
+    for (let round = 0; round < 20; round++) await stalled.send(...flood);
+  })().catch(() => {});
+  const [sent, received] = await Promise.all([sender.result, receiver.result]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(received.code, 0, received.stderr);
+  const last = await watcher.until(isFinal);
+  assert.equal(last.data.state, "complete");
+  await waitForStats(server.origin, (s) => s.clients === 1);
+  await sending;
+  // The server ended the connection: what it had buffered ends with a close frame (Deno) or
+  // the end of the connection (Bun terminates it).
+  const { bytes, closeCode } = await stalled.drain();
+  assert.ok(bytes > 0);
+  assert.ok(closeCode === null || closeCode === 1008, String(closeCode));
+  assert.deepEqual(await watcher.roundTrip(), [{ type: "unsubscribed", data: "pipe:busy" }]);
+});
+
+Deno.test(`hub: stats and metrics (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--token", "sesame"] });
+  using a = await HubConnection.open(server.origin);
+  using b = await HubConnection.open(server.origin, "token=sesame");
+  for (const hub of [a, b]) {
+    hub.send({ type: "subscribe", data: "pipe:counted" });
+    await hub.until((m) => m.type === "pipe_progress");
+  }
+  b.send({ type: "subscribe", data: "pipe:other" });
+  await b.until((m) => m.type === "pipe_progress");
+  const sse = await openSse(`${server.origin}/api/v1/pipe/counted?progress`);
+
+  const open = await (await fetch(`${server.origin}/api/v1/stats`)).json();
+  assert.deepEqual(open, {
+    clients: 2,
+    channels: 2,
+    pipes: 2,
+    jobs: 0,
+    processes: 0,
+    spectators: 4,
+  });
+  const withToken = await (await fetch(`${server.origin}/api/v1/stats`, {
+    headers: { authorization: "Bearer sesame" },
+  })).json();
+  assert.deepEqual(withToken.subscribers, { "pipe:counted": 2, "pipe:other": 1 });
+  const refused = await fetch(`${server.origin}/api/v1/stats?token=wrong`);
+  assert.equal(refused.status, 401);
+  assert.equal(await refused.text(), "Invalid token\n");
+  const badWs = await fetch(`${server.origin}/api/v1/ws?token=wrong`, {
+    headers: { upgrade: "websocket" },
+  });
+  assert.equal(badWs.status, 401);
+  await badWs.body?.cancel();
+
+  const metrics = await (await fetch(`${server.origin}/metrics`)).text();
+  assert.match(metrics, /^ringside_hub_clients 2$/m);
+  assert.match(metrics, /^ringside_hub_subscriptions 3$/m);
+  assert.match(metrics, /^ringside_spectators 4$/m);
+  await sse.body?.cancel();
+  await a.close();
+  await waitForStats(server.origin, (s) => s.clients === 1 && s.spectators === 2);
+});
+
+Deno.test(`hub: with --private only watch channels are open without a token (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--private", "--token", "sesame"] });
+  using anonymous = await HubConnection.open(server.origin);
+  anonymous.send({ type: "subscribe", data: "pipe:secret" });
+  const refused = await anonymous.next();
+  assert.equal(refused.type, "error");
+  assert.match(refused.data, /^A token is needed to watch 'pipe:secret'/);
+  anonymous.send({ type: "auth", data: "wrong" });
+  assert.deepEqual(await anonymous.next(), { type: "error", data: "Invalid token" });
+  anonymous.send({ type: "auth", data: "sesame" });
+  anonymous.send({ type: "subscribe", data: "pipe:secret" });
+  assert.deepEqual(await anonymous.next(), { type: "subscribed", data: "pipe:secret" });
+
+  using withQuery = await HubConnection.open(server.origin, "token=sesame");
+  withQuery.send({ type: "subscribe", data: "pipe:secret" });
+  assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
+});
