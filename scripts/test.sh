@@ -9,6 +9,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 need=()
 command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian packages)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -24,6 +26,9 @@ for runtime in bun deno; do
   echo "== end-to-end on $runtime"
   RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts tests/hub_test.ts
 done
+
+echo "== behind nginx and HAProxy (default runtime)"
+deno test -A tests/proxy_test.ts
 
 echo "== the binary"
 deno task build

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
+import { publicOrigin } from "./http/origin.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -63,9 +64,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const corsHeaders = cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 });
   // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
   app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
-  app.route("/", metaRoutes(tracker, { runtime: options.runtime ?? "unknown", hub }));
+  app.route(
+    "/",
+    metaRoutes(tracker, {
+      runtime: options.runtime ?? "unknown",
+      trustProxy: config.trustProxy,
+      hub,
+    }),
+  );
   app.get("/", (c) => {
-    const origin = new URL(c.req.url).origin;
+    const origin = publicOrigin(c.req.raw, config.trustProxy);
     if (options.frontPage) return c.html(options.frontPage({ origin }));
     return c.redirect("/help");
   });

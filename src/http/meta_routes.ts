@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Hub } from "../hub/hub.ts";
 import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
+import { publicOrigin } from "./origin.ts";
 
 /**
  * The curl usage text of `GET /help`, with this server's origin filled in.
@@ -50,9 +51,15 @@ function labelled(
 }
 
 /** `GET /help`, `/version`, `/healthz`, `/metrics`, `/robots.txt`, `/favicon.ico`. */
-export function metaRoutes(tracker: Tracker, options: { runtime: string; hub?: Hub }): Hono {
+export function metaRoutes(
+  tracker: Tracker,
+  options: { runtime: string; trustProxy?: boolean; hub?: Hub },
+): Hono {
   const app = new Hono();
-  app.get("/help", (c) => c.text(helpText(new URL(c.req.url).origin)));
+  app.get(
+    "/help",
+    (c) => c.text(helpText(publicOrigin(c.req.raw, options.trustProxy ?? false))),
+  );
   app.get("/version", (c) => c.text(`ringside ${VERSION} (${options.runtime})\n`));
   app.get("/healthz", (c) => tracker.draining ? c.text("draining\n", 503) : c.text("ok\n"));
   app.get("/metrics", (c) => {

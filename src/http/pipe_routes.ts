@@ -6,6 +6,8 @@ import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { LimitError, type Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
+import { publicOrigin } from "./origin.ts";
+import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
 import { errorResponse } from "./respond.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 
@@ -118,6 +120,7 @@ export function pipeRoutes(
     const invalid = nameError(name);
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
     let ahead: ReadAhead | null = null;
+    let watched: WatchedBody | null = null;
     try {
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
       const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
@@ -128,14 +131,19 @@ export function pipeRoutes(
         tracker.findPipe(name)?.checkSend(n);
         ahead = readAhead(body);
       }
+      // Behind a proxy, answer only once the upload is over: see watchEnd.
+      watched = isProxied(c.req.raw)
+        ? watchEnd(ahead?.reader ?? body ?? new Blob().stream())
+        : null;
       const log = tracker.pipe(name, true).send({
-        body: ahead?.reader ?? body,
+        body: watched?.reader ?? ahead?.reader ?? body,
         n,
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
         signal: c.req.raw.signal,
       });
       await ahead?.started;
+      await watched?.ended;
       return new Response(log, {
         headers: {
           "content-type": "text/plain; charset=utf-8",
@@ -143,7 +151,7 @@ export function pipeRoutes(
         },
       });
     } catch (error) {
-      ahead?.reader.cancel(error).catch(() => {});
+      (watched?.reader ?? ahead?.reader)?.cancel(error).catch(() => {});
       return fail(c, error);
     }
   });
@@ -171,6 +179,7 @@ export function pipeRoutes(
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
       attach: () => tracker.spectatePipe(name),
       base: `${new URL(c.req.url).pathname}?progress`,
+      origin: publicOrigin(c.req.raw, config.trustProxy),
       ...(options.dashboard
         ? {
           page: (snapshot: PipeSnapshot, urls: SpectateUrls) =>

@@ -28,6 +28,8 @@ export interface SpectateOptions<S> {
    * from which the page's events and JSON URLs are made. @default the request's path
    */
   base?: string;
+  /** This server's public origin (see `publicOrigin`). @default the request's origin */
+  origin?: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
     return c.html(options.page(options.snapshot(), {
       eventsUrl: `${base}${join}format=sse`,
       jsonUrl: `${base}${join}format=json`,
-      origin: url.origin,
+      origin: options.origin ?? url.origin,
     }));
   }
   const spectator = options.attach();
