@@ -11,6 +11,7 @@ command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian packages)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -27,8 +28,8 @@ for runtime in bun deno; do
   RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts tests/hub_test.ts
 done
 
-echo "== behind nginx and HAProxy (default runtime)"
-deno test -A tests/proxy_test.ts
+echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
+deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts
 
 echo "== the binary"
 deno task build

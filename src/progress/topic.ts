@@ -17,19 +17,32 @@ export class TopicEvent extends Event {
   readonly data: unknown;
   /** A terminal event ends the topic: spectators get it, then their stream closes. */
   readonly terminal: boolean;
+  /** The SSE `id:` (what a reconnecting EventSource sends back as `Last-Event-ID`), or `null`. */
+  readonly id: string | null;
   #frame: Uint8Array | undefined;
 
-  constructor(type: string, data: unknown, terminal = false) {
+  constructor(type: string, data: unknown, terminal = false, id: string | null = null) {
     super(type);
     this.data = data;
     this.terminal = terminal;
+    this.id = id;
   }
 
-  /** `event: TYPE\ndata: JSON\n\n`, UTF-8. */
+  /** `id: ID\nevent: TYPE\ndata: JSON\n\n` (no `id:` line without an id), UTF-8. */
   get frame(): Uint8Array {
-    this.#frame ??= encoder.encode(`event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`);
+    this.#frame ??= encoder.encode(
+      `${this.id === null ? "" : `id: ${this.id}\n`}event: ${this.type}\ndata: ${
+        JSON.stringify(this.data)
+      }\n\n`,
+    );
     return this.#frame;
   }
+}
+
+/** What a new spectator brings to {@linkcode Topic.greeting}. */
+export interface GreetingOptions {
+  /** The `Last-Event-ID` of a reconnecting client, if any. */
+  lastEventId?: string | null | undefined;
 }
 
 /**
@@ -89,17 +102,27 @@ export abstract class Topic extends EventTarget {
 
   /**
    * What a new spectator gets at once: the terminal event after the end, else one `state`
-   * event with the current snapshot.
+   * event with the current snapshot. A kind that can resume (processes) reads
+   * `options.lastEventId`, the reconnecting client's `Last-Event-ID`.
    */
-  greeting(): TopicEvent[] {
+  greeting(_options: GreetingOptions = {}): TopicEvent[] {
     return [this.#end ?? new TopicEvent("state", this.snapshot())];
   }
 
-  /** Dispatches an event to every subscriber. Nothing is emitted after a terminal event. */
-  protected emit(type: string, data: unknown, terminal = false): void {
-    if (this.#end) return;
-    const event = new TopicEvent(type, data, terminal);
+  /**
+   * Dispatches an event to every subscriber and returns it (`null` after the end: nothing is
+   * emitted after a terminal event). `id` is the event's SSE id when the kind numbers its own.
+   */
+  protected emit(
+    type: string,
+    data: unknown,
+    terminal = false,
+    id: string | null = null,
+  ): TopicEvent | null {
+    if (this.#end) return null;
+    const event = new TopicEvent(type, data, terminal, id);
     if (terminal) this.#end = event;
     this.dispatchEvent(event);
+    return event;
   }
 }

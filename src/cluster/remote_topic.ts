@@ -1,0 +1,120 @@
+import { Topic, TopicEvent } from "../progress/topic.ts";
+import type { WireEvent, WireRecord } from "./wire.ts";
+
+/** The event types spectators of each kind subscribe to. */
+const EVENT_TYPES: Record<string, readonly string[]> = {
+  pipe: ["state", "progress", "done", "error"],
+  job: ["progress", "complete", "error", "timeout"],
+  process: ["output", "status", "gap"],
+};
+
+/** Options for {@linkcode RemoteTopic}. */
+export interface RemoteTopicOptions {
+  /** Output lines a process keeps for a new spectator. @default 1000 */
+  historyLines?: number;
+}
+
+function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
+  return new TopicEvent(wire.type, wire.data, wire.terminal, wire.id);
+}
+
+/**
+ * A topic owned by another node, as this node's spectators see it: greeted from the owner's
+ * record in Redis, then fed the owner's events from its channel. It holds what a new
+ * spectator needs (the latest snapshot event of a pipe or job, a process's recent lines and
+ * status), so spectators attach to it exactly as to a local topic.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RemoteTopic } from "./remote_topic.ts";
+ * const topic = new RemoteTopic("pipe", "p", {
+ *   seq: 1, run: "r", node: "a", state: "waiting", ended: false, snapshot: { state: "waiting" },
+ *   greeting: [{ type: "state", data: { state: "waiting" }, id: "r.1", terminal: false }],
+ * });
+ * topic.deliver({ seq: 2, run: "r", type: "done", data: { state: "complete" }, id: "r.2", terminal: true });
+ * assert.equal(topic.ended, true);
+ * assert.deepEqual(topic.greeting().map((e) => e.type), ["done"]);
+ * ```
+ */
+export class RemoteTopic extends Topic {
+  #record: WireRecord;
+  #historyLines: number;
+  #seq: number;
+  /** Pipes and jobs: the newest event, which carries the whole state. */
+  #latest: TopicEvent | null = null;
+  /** Processes: the recent lines and the last status. */
+  #lines: TopicEvent[] = [];
+  #status: TopicEvent | null = null;
+  #end: TopicEvent | null = null;
+
+  constructor(kind: string, name: string, record: WireRecord, options: RemoteTopicOptions = {}) {
+    super(kind, name, EVENT_TYPES[kind] ?? []);
+    this.#record = record;
+    this.#seq = record.seq;
+    this.#historyLines = options.historyLines ?? 1000;
+    for (const wire of record.greeting) {
+      this.#remember(event(wire));
+      // An ended run: mark this topic ended too (nobody listens yet).
+      if (wire.terminal) this.emit(wire.type, wire.data, true, wire.id);
+    }
+  }
+
+  /** The owner's node. */
+  get node(): string {
+    return this.#record.node;
+  }
+
+  get state(): string {
+    return this.#record.state;
+  }
+
+  /** The owner's last snapshot (refreshed with each record read). */
+  snapshot(): unknown {
+    return this.#record.snapshot;
+  }
+
+  /** Takes a newer record of the same run (a JSON answer reads one). */
+  refresh(record: WireRecord): void {
+    if (record.run === this.#record.run && record.seq >= this.#record.seq) this.#record = record;
+  }
+
+  override greeting(): TopicEvent[] {
+    if (this.kind === "process") {
+      const last = this.#end ?? this.#status;
+      return last ? [...this.#lines, last] : [...this.#lines];
+    }
+    const greeting = this.#end ?? this.#latest;
+    return greeting ? [greeting] : [];
+  }
+
+  /**
+   * Takes one message from the owner's channel: messages the record already covers, or from
+   * another run, are dropped; the rest are dispatched to spectators in order.
+   */
+  deliver(wire: WireEvent): void {
+    if (wire.run !== this.#record.run || wire.seq <= this.#seq || this.#end) return;
+    this.#seq = wire.seq;
+    const topicEvent = event(wire);
+    this.#remember(topicEvent);
+    this.emit(wire.type, wire.data, wire.terminal, wire.id);
+  }
+
+  /** Keeps what a new spectator needs. */
+  #remember(topicEvent: TopicEvent): void {
+    if (topicEvent.terminal) {
+      this.#end = topicEvent;
+    } else if (this.kind !== "process") {
+      // Every pipe and job event carries the whole state: the newest one greets, as the
+      // owner's own greeting would (a pipe greets with `state`).
+      this.#latest = this.kind === "pipe" && topicEvent.type !== "state"
+        ? new TopicEvent("state", topicEvent.data, false, topicEvent.id)
+        : topicEvent;
+    } else if (topicEvent.type === "output" || topicEvent.type === "gap") {
+      this.#lines.push(topicEvent);
+      if (this.#lines.length > this.#historyLines) this.#lines.shift();
+    } else {
+      this.#status = topicEvent;
+    }
+  }
+}
