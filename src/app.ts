@@ -10,6 +10,7 @@ import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Hub } from "./hub/hub.ts";
+import { FULL_GRANT } from "./hub/hub_client.ts";
 import { Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -57,7 +58,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
   const hub = new Hub(tracker, {
     private: config.private,
-    checkToken: (token) => Promise.resolve(config.tokens.includes(token) ? () => true : null),
+    checkToken: (token) =>
+      Promise.resolve(config.tokens.includes(token) ? FULL_GRANT : "Invalid token"),
     writeTimeout: config.writeTimeout,
   });
   const app = new Hono();

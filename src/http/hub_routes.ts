@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { WSContext, WSEvents } from "hono/ws";
 import type { Hub } from "../hub/hub.ts";
-import type { HubClient, TokenScope } from "../hub/hub_client.ts";
+import type { HubClient, TokenGrant } from "../hub/hub_client.ts";
 import type { Tracker } from "../tracker.ts";
 import { errorResponse } from "./respond.ts";
 
@@ -63,10 +63,11 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
       return errorResponse(c.req.raw, 426, "Expected a WebSocket upgrade (Upgrade: websocket)");
     }
     const token = c.req.query("token");
-    let scope: TokenScope | null = null;
+    let grant: TokenGrant | null = null;
     if (token !== undefined) {
-      scope = await hub.checkToken(token);
-      if (!scope) return errorResponse(c.req.raw, 401, "Invalid token");
+      const checked = await hub.checkToken(token);
+      if (typeof checked === "string") return errorResponse(c.req.raw, 401, checked);
+      grant = checked;
     }
     let client: HubClient | undefined;
     return await webSocket.upgrade(c, {
@@ -76,7 +77,7 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
           bufferedAmount: () => webSocket.bufferedAmount(ws),
           close: (code, reason) => ws.close(code, reason),
           terminate: () => webSocket.terminate(ws),
-        }, scope);
+        }, grant);
       },
       onMessage: (event) => {
         client?.receive(event.data);
@@ -90,8 +91,14 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
     const topics = tracker.stats();
     const own = hub.stats();
     const token = bearer(c);
-    const scope = token === undefined ? null : await hub.checkToken(token);
-    if (token !== undefined && !scope) return errorResponse(c.req.raw, 401, "Invalid token");
+    const grant = token === undefined ? null : await hub.checkToken(token);
+    if (typeof grant === "string") return errorResponse(c.req.raw, 401, grant);
+    const subscribers = grant === null ? null : Object.fromEntries(
+      Object.entries(own.subscribers).filter(([channel]) => {
+        const colon = channel.indexOf(":");
+        return grant.allows(channel.slice(0, colon), channel.slice(colon + 1));
+      }),
+    );
     return c.json(
       {
         clients: own.clients,
@@ -100,16 +107,7 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
         jobs: topics.topics.job,
         processes: topics.topics.process,
         spectators: topics.spectators,
-        ...(scope
-          ? {
-            subscribers: Object.fromEntries(
-              Object.entries(own.subscribers).filter(([channel]) => {
-                const colon = channel.indexOf(":");
-                return scope(channel.slice(0, colon), channel.slice(colon + 1));
-              }),
-            ),
-          }
-          : {}),
+        ...(subscribers ? { subscribers } : {}),
       },
       200,
       { "cache-control": "no-store" },

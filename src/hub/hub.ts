@@ -1,15 +1,19 @@
 import type { TopicKind, Tracker } from "../tracker.ts";
 import type { Channel } from "./channel.ts";
-import { HubClient, type HubSocket, type Resolved, type TokenScope } from "./hub_client.ts";
+import { HubClient, type HubSocket, type Resolved, type TokenGrant } from "./hub_client.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
   /** Channels other than `watch:` need a token. @default false */
   private?: boolean;
-  /** What a token may watch, or `null` for an invalid token. @default every token is invalid */
-  checkToken?: (token: string) => Promise<TokenScope | null>;
-  /** The topic behind a watch id, or `null` when no topic has it. @default no watch links */
-  resolveWatch?: (watchId: string) => { kind: TopicKind; name: string } | null;
+  /**
+   * What a token allows, or why it is refused (one line). @default every token is invalid
+   */
+  checkToken?: (token: string) => Promise<TokenGrant | string>;
+  /** The topic behind a watch id, or none when no topic has it. @default no watch links */
+  resolveWatch?: (
+    watchId: string,
+  ) => Promise<{ kind: TopicKind; name: string } | null | undefined>;
   /** A client whose send buffer stays full this long is dropped. @default 30000 */
   writeTimeout?: number;
 }
@@ -63,19 +67,19 @@ export class Hub {
     this.#options = options;
   }
 
-  /** What a token may watch, or `null` when it is not valid. */
-  checkToken(token: string): Promise<TokenScope | null> {
-    return this.#options.checkToken?.(token) ?? Promise.resolve(null);
+  /** What a token allows, or why it is refused. */
+  checkToken(token: string): Promise<TokenGrant | string> {
+    return this.#options.checkToken?.(token) ?? Promise.resolve("Invalid token");
   }
 
-  /** A new connection; `scope` is what the token it connected with may watch. */
-  connect(socket: HubSocket, scope: TokenScope | null = null): HubClient {
+  /** A new connection; `grant` is what the token it connected with allows. */
+  connect(socket: HubSocket, grant: TokenGrant | null = null): HubClient {
     const client: HubClient = new HubClient(socket, {
       resolve: (channel) => this.#resolve(channel),
       subscribe: (topic, close) => this.#tracker.subscribe(topic, close),
       private: this.#options.private ?? false,
       checkToken: (token) => this.checkToken(token),
-      scope,
+      grant,
       writeTimeout: this.#options.writeTimeout ?? 30_000,
       onSubscription: (channel, delta) => {
         const count = (this.#subscribers.get(channel) ?? 0) + delta;
@@ -104,9 +108,9 @@ export class Hub {
     for (const client of [...this.#clients]) client.close(1001, "Server is shutting down");
   }
 
-  #resolve(channel: Channel): Resolved {
+  async #resolve(channel: Channel): Promise<Resolved> {
     if (channel.kind === "watch") {
-      const target = this.#options.resolveWatch?.(channel.name);
+      const target = await this.#options.resolveWatch?.(channel.name);
       if (!target) throw new Error(`Unknown watch link '${channel.name}'`);
       return { topic: this.#topic(target.kind, target.name), id: channel.name };
     }

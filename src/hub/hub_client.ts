@@ -21,8 +21,16 @@ export interface Resolved {
   id: string;
 }
 
-/** What a token may watch: `(kind, name) → allowed`. */
-export type TokenScope = (kind: string, name: string) => boolean;
+/** What a valid token allows on the hub. */
+export interface TokenGrant {
+  /** Whether the token may watch `kind:name`. */
+  allows(kind: string, name: string): boolean;
+  /** When the token stops being valid (ms since the epoch; the connection closes then), or `null`. */
+  expiresAt: number | null;
+}
+
+/** A grant for every channel that never expires (a configured `--token`). */
+export const FULL_GRANT: TokenGrant = { allows: () => true, expiresAt: null };
 
 /** What a {@linkcode HubClient} needs from its hub. */
 export interface HubClientOptions {
@@ -30,15 +38,15 @@ export interface HubClientOptions {
    * The topic behind a channel.
    * @throws {Error} with a one-line message (unknown job, too many topics…).
    */
-  resolve(channel: Channel): Resolved;
+  resolve(channel: Channel): Resolved | Promise<Resolved>;
   /** Counts a spectator of a topic (the tracker's limits); returns its release. @throws {Error} */
   subscribe(topic: Topic, close: () => void): () => void;
   /** Whether channels other than `watch:` need a token (`--private`). */
   private: boolean;
-  /** What a token may watch, or `null` for an invalid token. */
-  checkToken(token: string): Promise<TokenScope | null>;
-  /** The scope of the token given when connecting (`?token=`), if any. */
-  scope: TokenScope | null;
+  /** What a token allows, or why it is refused (one line: `Invalid token`, `Token expired`). */
+  checkToken(token: string): Promise<TokenGrant | string>;
+  /** What the token given when connecting (`?token=`) allows, if any. */
+  grant: TokenGrant | null;
   /** Dropped after this many ms with a full send buffer and nothing sent. @default 30000 */
   writeTimeout?: number;
   /** Called when a channel gains or loses this client's subscription. */
@@ -97,8 +105,8 @@ const encoder = new TextEncoder();
  *   resolve: ({ name }) => ({ topic, id: name }),
  *   subscribe: () => () => {},
  *   private: false,
- *   checkToken: () => Promise.resolve(null),
- *   scope: null,
+ *   checkToken: () => Promise.resolve("Invalid token"),
+ *   grant: null,
  * });
  * await client.receive('{"type":"subscribe","data":"pipe:p"}');
  * topic.fail("Sender disconnected");
@@ -110,7 +118,8 @@ const encoder = new TextEncoder();
 export class HubClient {
   #socket: HubSocket;
   #options: HubClientOptions;
-  #scope: TokenScope | null;
+  #grant: TokenGrant | null = null;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
   #subscriptions = new Map<string, Subscription>();
   #queue: Queued[] = [];
   #slots = new Map<string, Queued>();
@@ -123,7 +132,7 @@ export class HubClient {
   constructor(socket: HubSocket, options: HubClientOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#scope = options.scope;
+    this.#grantWith(options.grant);
   }
 
   /** Channels this client is subscribed to now. */
@@ -159,6 +168,7 @@ export class HubClient {
     for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
     clearTimeout(this.#stalled);
     clearTimeout(this.#retry);
+    clearTimeout(this.#expiry);
     this.#queue = [];
     this.#slots.clear();
     this.#queuedBytes = 0;
@@ -178,6 +188,7 @@ export class HubClient {
     for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
     clearTimeout(this.#stalled);
     clearTimeout(this.#retry);
+    clearTimeout(this.#expiry);
     this.#queue = [];
     this.#slots.clear();
     this.#options.onClose?.();
@@ -210,9 +221,9 @@ export class HubClient {
         return type === "subscribe" ? this.#subscribe(argument) : this.#unsubscribe(argument);
       case "auth": {
         if (typeof argument !== "string") return this.#error("'auth' needs the token in data");
-        const scope = await this.#options.checkToken(argument);
-        if (!scope) return this.#error("Invalid token");
-        this.#scope = scope;
+        const grant = await this.#options.checkToken(argument);
+        if (typeof grant === "string") return this.#error(grant);
+        this.#grantWith(grant);
         return;
       }
       default:
@@ -224,7 +235,19 @@ export class HubClient {
     }
   }
 
-  #subscribe(name: string): void {
+  /** Takes a token's grant; the connection closes when the token expires. */
+  #grantWith(grant: TokenGrant | null): void {
+    this.#grant = grant;
+    clearTimeout(this.#expiry);
+    if (grant?.expiresAt != null) {
+      this.#expiry = setTimeout(
+        () => this.close(1008, "Token expired"),
+        Math.max(0, grant.expiresAt - Date.now()),
+      );
+    }
+  }
+
+  async #subscribe(name: string): Promise<void> {
     if (this.#subscriptions.has(name)) return this.#ack("subscribed", name);
     if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) {
       return this.#error(
@@ -237,16 +260,18 @@ export class HubClient {
     try {
       const channel = parseChannel(name);
       if (this.#options.private && channel.kind !== "watch") {
-        if (!this.#scope) {
+        if (!this.#grant) {
           throw new Error(
             `A token is needed to watch '${name}': connect with ?token= or send {"type":"auth","data":TOKEN}`,
           );
         }
-        if (!this.#scope(channel.kind, channel.name)) {
+        if (!this.#grant.allows(channel.kind, channel.name)) {
           throw new Error(`The token may not watch '${name}'`);
         }
       }
-      const resolved = this.#options.resolve(channel);
+      const resolved = await this.#options.resolve(channel);
+      if (this.#closed) return;
+      if (this.#subscriptions.has(name)) return this.#ack("subscribed", name);
       topic = resolved.topic;
       view = { channel: name, id: resolved.id };
       release = this.#options.subscribe(topic, () => this.#end(name, true));

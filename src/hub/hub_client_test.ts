@@ -51,8 +51,8 @@ function client(socket: HubSocket, topic: Topic, extra: Partial<HubClientOptions
     resolve: ({ name }) => ({ topic, id: name }),
     subscribe: () => () => released++,
     private: false,
-    checkToken: () => Promise.resolve(null),
-    scope: null,
+    checkToken: () => Promise.resolve("Invalid token"),
+    grant: null,
     writeTimeout: 50,
     ...extra,
   });
