@@ -1,4 +1,5 @@
 import { createApp } from "./src/app.ts";
+import { Bridge } from "./src/cluster/bridge.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
 import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
 import { createLog } from "./src/log.ts";
@@ -20,6 +21,16 @@ Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
 
 async function serve(runtime: Runtime, config: Config): Promise<void> {
   const log = createLog(config.logFormat);
+  const node = config.node || `node-${crypto.randomUUID().slice(0, 8)}`;
+  const bridge = config.redis
+    ? await Bridge.connect({
+      url: config.redis,
+      node,
+      retention: config.retention,
+      historyLines: config.historyLines,
+      log,
+    })
+    : null;
   const { app, tracker, hub } = createApp(config, {
     log,
     runtime: runtime.name,
@@ -27,6 +38,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     dashboard: dashboardPage,
     frontPage,
   });
+  if (bridge) tracker.onRun((entry) => bridge.share(entry.topic));
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,
     port: config.port,
@@ -35,7 +47,12 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;
   console.log(`listening on ${origin}`);
-  log("started", { runtime: runtime.name, version: VERSION, origin });
+  log("started", {
+    runtime: runtime.name,
+    version: VERSION,
+    origin,
+    ...(bridge ? { node, redis: bridge.connected ? "connected" : "unreachable" } : {}),
+  });
 
   let stopping = false;
   async function stop(signal: string): Promise<void> {
@@ -59,6 +76,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     // writing the last responses (a receiver's final bytes) before the process exits.
     tracker.close();
     hub.close();
+    await bridge?.close();
     await Promise.race([
       server.stop(),
       new Promise((resolve) => setTimeout(resolve, timedOut ? 0 : config.drainTimeout)),

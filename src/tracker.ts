@@ -108,6 +108,7 @@ export class Tracker {
   #ended: Record<string, number> = {};
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
+  #runListeners: ((entry: Entry) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
@@ -118,6 +119,14 @@ export class Tracker {
   /** Whether the server stopped taking new work (SIGTERM). */
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /**
+   * Calls `listener` with each entry whose run starts from now on (a new pipe, job or process,
+   * or a fresh run of one): several nodes share every run through Redis this way.
+   */
+  onRun(listener: (entry: Entry) => void): void {
+    this.#runListeners.push(listener);
   }
 
   /** The limits this registry enforces. */
@@ -311,6 +320,7 @@ export class Tracker {
   #seeRun(entry: Entry): void {
     if (this.#seen.has(entry.topic)) return;
     this.#seen.add(entry.topic);
+    for (const listener of this.#runListeners) listener(entry);
     if (entry.kind !== "pipe") this.#started[entry.kind]++;
   }
 

@@ -229,7 +229,11 @@ export class Bridge {
   /** Disconnects (shutdown). */
   async close(): Promise<void> {
     this.#lost.clear();
-    await Promise.all([this.#pub.quit(), this.#sub.quit()].map((p) => p.catch(() => {})));
+    for (const client of [this.#pub, this.#sub]) {
+      // close() waits for replies to commands in flight, which never come while Redis is gone.
+      if (client.isReady) await client.close().catch(() => {});
+      else if (client.isOpen) client.destroy();
+    }
   }
 
   async #subscribe(kind: string, name: string): Promise<Remote | null> {
