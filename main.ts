@@ -35,6 +35,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     log,
     runtime: runtime.name,
     webSocket: runtime.webSocket,
+    remote: bridge ?? undefined,
     dashboard: dashboardPage,
     frontPage,
   });

@@ -9,7 +9,7 @@ import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
-import { Hub } from "./hub/hub.ts";
+import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { FULL_GRANT } from "./hub/hub_client.ts";
 import { Tracker } from "./tracker.ts";
 
@@ -29,6 +29,8 @@ export interface AppOptions {
   processPage?: PageRenderer<ProcessSnapshot>;
   /** WebSockets on the serving runtime, for the hub `/api/v1/ws`; without it, `501`. */
   webSocket?: WebSocketSupport;
+  /** Topics other nodes own (the Redis bridge), for hub channels. @default one node */
+  remote?: RemoteTopics | undefined;
 }
 
 /** The app and its state. */
@@ -61,6 +63,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     checkToken: (token) =>
       Promise.resolve(config.tokens.includes(token) ? FULL_GRANT : "Invalid token"),
     writeTimeout: config.writeTimeout,
+    remote: options.remote,
   });
   const app = new Hono();
   const corsHeaders = cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 });

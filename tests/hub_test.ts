@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { curl, noise } from "./_curl.ts";
 import { startServer, testRuntime } from "./_server.ts";
-import { openSse } from "./_sse.ts";
+import { startRedis } from "./_redis.ts";
+import { openSse, waitForPipe } from "./_sse.ts";
 import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-hub-test-" });
@@ -281,4 +282,34 @@ Deno.test(`hub: with --private only watch channels are open without a token (${t
   using withQuery = await HubConnection.open(server.origin, "token=sesame");
   withQuery.send({ type: "subscribe", data: "pipe:secret" });
   assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
+});
+
+Deno.test(`hub: a channel another node owns is served through Redis (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  const cluster = ["--redis", redis.url, "--progress-interval", "20ms"];
+  await using owner = await startServer({ args: [...cluster, "--node", "a"] });
+  await using other = await startServer({ args: [...cluster, "--node", "b"] });
+  const url = `${owner.origin}/api/v1/pipe/far`;
+  const receiver = curl("-o", `${tmp}/far.out`, url);
+  await waitForPipe(owner.origin, "far", (s) => s.receivers === 1);
+  using hub = await HubConnection.open(other.origin);
+  // The owner shares its run a moment after it starts: until then, node b has an idle pipe.
+  let first: HubMessage;
+  for (;;) {
+    hub.send({ type: "subscribe", data: "pipe:far" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:far" });
+    first = await hub.next();
+    if (first.data.state === "waiting") break;
+    hub.send({ type: "unsubscribe", data: "pipe:far" });
+    await hub.until((m) => m.type === "unsubscribed");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(first.data.receivers, 1);
+  const sender = curl("-T", BIG, url);
+  const last = await hub.until(isFinal);
+  assert.equal(last.data.state, "complete");
+  assert.equal(last.data.bytes, 32 * 1024 * 1024);
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:far" });
+  assert.equal((await sender.result).code, 0);
+  assert.equal((await receiver.result).code, 0);
 });

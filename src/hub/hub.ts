@@ -1,6 +1,14 @@
+import type { Topic } from "../progress/topic.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import type { Channel } from "./channel.ts";
 import { HubClient, type HubSocket, type Resolved, type TokenGrant } from "./hub_client.ts";
+
+/** Topics other nodes own (the Redis bridge): each `remote` is matched by one `release`. */
+export interface RemoteTopics {
+  /** The topic another node owns, or `null` when no node has it. @throws when unreachable */
+  remote(kind: string, name: string): Promise<Topic | null>;
+  release(topic: Topic): void;
+}
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -16,6 +24,8 @@ export interface HubOptions {
   ) => Promise<{ kind: TopicKind; name: string } | null | undefined>;
   /** A client whose send buffer stays full this long is dropped. @default 30000 */
   writeTimeout?: number;
+  /** Topics other nodes own, for channels this node does not have. @default one node */
+  remote?: RemoteTopics | undefined;
 }
 
 /** What `GET /api/v1/stats` says of the hub. */
@@ -112,16 +122,26 @@ export class Hub {
     if (channel.kind === "watch") {
       const target = await this.#options.resolveWatch?.(channel.name);
       if (!target) throw new Error(`Unknown watch link '${channel.name}'`);
-      return { topic: this.#topic(target.kind, target.name), id: channel.name };
+      return { ...await this.#topic(target.kind, target.name), id: channel.name };
     }
-    return { topic: this.#topic(channel.kind, channel.name), id: channel.name };
+    return { ...await this.#topic(channel.kind, channel.name), id: channel.name };
   }
 
-  #topic(kind: TopicKind, name: string) {
-    // A pipe may be watched before anyone sends: spectators wait on an idle pipe.
-    if (kind === "pipe") return this.#tracker.pipe(name).topic;
+  async #topic(kind: TopicKind, name: string): Promise<Omit<Resolved, "id">> {
     const entry = this.#tracker.find(kind, name);
-    if (!entry) throw new Error(`${NAMES[kind]} '${name}' not found`);
-    return entry.topic;
+    if (entry) return { topic: entry.topic };
+    const remotes = this.#options.remote;
+    if (remotes) {
+      let remote: Topic | null;
+      try {
+        remote = await remotes.remote(kind, name);
+      } catch {
+        throw new Error(`Other nodes cannot be reached: '${kind}:${name}' is not on this one`);
+      }
+      if (remote) return { topic: remote, release: () => remotes.release(remote) };
+    }
+    // A pipe may be watched before anyone sends: spectators wait on an idle pipe.
+    if (kind === "pipe") return { topic: this.#tracker.pipe(name).topic };
+    throw new Error(`${NAMES[kind]} '${name}' not found`);
   }
 }

@@ -19,6 +19,8 @@ export interface Resolved {
   topic: Topic;
   /** The name, or the watch id on a watch channel. */
   id: string;
+  /** Gives the topic back when the subscription ends (a topic another node owns). */
+  release?: (() => void) | undefined;
 }
 
 /** What a valid token allows on the hub. */
@@ -270,11 +272,22 @@ export class HubClient {
         }
       }
       const resolved = await this.#options.resolve(channel);
-      if (this.#closed) return;
-      if (this.#subscriptions.has(name)) return this.#ack("subscribed", name);
+      if (this.#closed || this.#subscriptions.has(name)) {
+        resolved.release?.();
+        return this.#closed ? undefined : this.#ack("subscribed", name);
+      }
       topic = resolved.topic;
       view = { channel: name, id: resolved.id };
-      release = this.#options.subscribe(topic, () => this.#end(name, true));
+      try {
+        const counted = this.#options.subscribe(topic, () => this.#end(name, true));
+        release = () => {
+          counted();
+          resolved.release?.();
+        };
+      } catch (error) {
+        resolved.release?.();
+        throw error;
+      }
     } catch (error) {
       return this.#error((error as Error).message);
     }
