@@ -165,7 +165,24 @@ export class HubClient {
 
   /** Ends the connection: every subscription is released. Safe to call twice. */
   close(code = 1000, reason = ""): void {
-    if (this.#closed) return;
+    if (!this.#release()) return;
+    try {
+      // A client dropped for not reading could not take a close frame: cut it off.
+      if (code === 1000 || code === 1001 || code === 1009) this.#socket.close(code, reason);
+      else this.#socket.terminate();
+    } catch {
+      // already gone
+    }
+  }
+
+  /** The socket went away (the runtime's close event): releases everything, sends nothing. */
+  gone(): void {
+    this.#release();
+  }
+
+  /** Releases every subscription and timer once; `false` when that was done before. */
+  #release(): boolean {
+    if (this.#closed) return false;
     this.#closed = true;
     for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
     clearTimeout(this.#stalled);
@@ -174,26 +191,8 @@ export class HubClient {
     this.#queue = [];
     this.#slots.clear();
     this.#queuedBytes = 0;
-    try {
-      if (code === 1000 || code === 1009 || code === 1001) this.#socket.close(code, reason);
-      else this.#socket.terminate();
-    } catch {
-      // already gone
-    }
     this.#options.onClose?.();
-  }
-
-  /** The socket went away (the runtime's close event): releases everything, sends nothing. */
-  gone(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
-    clearTimeout(this.#stalled);
-    clearTimeout(this.#retry);
-    clearTimeout(this.#expiry);
-    this.#queue = [];
-    this.#slots.clear();
-    this.#options.onClose?.();
+    return true;
   }
 
   async #handle(data: unknown): Promise<void> {
