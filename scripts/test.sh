@@ -25,7 +25,8 @@ deno test -A --doc src/
 
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
-  RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts tests/hub_test.ts
+  RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts \
+    tests/hub_test.ts
 done
 
 echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
@@ -37,7 +38,7 @@ binary_dir=$(mktemp -d)
 trap 'rm -rf "$binary_dir"' EXIT
 cp dist/ringside "$binary_dir/ringside"
 RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/pipe_test.ts \
-  tests/hub_test.ts
+  tests/pipe_abuse_test.ts tests/job_test.ts tests/hub_test.ts
 
 echo "== browser"
 for runtime in bun deno binary; do

@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
+import { jobRoutes } from "./http/job_routes.ts";
 import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
+import { allowedMethods, pathOf } from "./http/methods.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -66,7 +68,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     remote: options.remote,
   });
   const app = new Hono();
-  const corsHeaders = cors({ origin: "*", exposeHeaders: ["*"], maxAge: 86400 });
+  // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a
+  // `Host` of `[bad`); every handler below may rely on `new URL(c.req.url)`.
+  app.use("*", async (c, next) => {
+    if (pathOf(c.req.raw) !== null) return await next();
+    const target = c.req.raw.url.slice(0, 200);
+    return errorResponse(c.req.raw, 400, `Invalid request target '${target}'`);
+  });
+  const corsHeaders = cors({
+    origin: "*",
+    exposeHeaders: ["*"],
+    maxAge: 86400,
+    allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
+  });
   // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
   app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
   app.route(
@@ -84,11 +98,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
+  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
   app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
-  app.notFound((c) => errorResponse(c.req.raw, 404, `Not found: ${new URL(c.req.url).pathname}`));
+  app.notFound((c) => {
+    const path = pathOf(c.req.raw) ?? "";
+    const allowed = allowedMethods(path);
+    if (allowed && !allowed.includes(c.req.method)) {
+      const response = errorResponse(
+        c.req.raw,
+        405,
+        `Method ${c.req.method} is not allowed on ${path} (${allowed.join(", ")})`,
+      );
+      response.headers.set("allow", allowed.join(", "));
+      return response;
+    }
+    return errorResponse(c.req.raw, 404, `Not found: ${path}`);
+  });
   app.onError((error, c) => {
-    options.log?.("request failed", { path: new URL(c.req.url).pathname, error: String(error) });
+    options.log?.("request failed", {
+      path: pathOf(c.req.raw) ?? c.req.raw.url.slice(0, 200),
+      error: String(error),
+    });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
   return { app, tracker, hub };

@@ -1,6 +1,6 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
-import { Pipe, PipeError } from "./pipe/pipe.ts";
+import { Pipe, PipeError, type PipeOptions } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
 
@@ -97,7 +97,16 @@ function perKind(): Record<TopicKind, number> {
 export class Tracker {
   #options: TrackerOptions;
   #entries = new Map<string, Entry>();
-  #retained = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Ended runs kept for latecomers, by `kind:name`, with when they expire. Retention is one
+   * duration, so insertion order is expiry order and one timer serves them all (a timer per
+   * entry would be kept as long as the entry).
+   */
+  #retained = new Map<string, number>();
+  #sweeper: ReturnType<typeof setTimeout> | undefined;
+  /** One callback and one pipe options object for every entry, not one closure per entry. */
+  #changedCallback = (entry: Entry) => this.#changed(entry);
+  #pipeOptions: PipeOptions;
   #seen = new WeakSet<Topic>();
   #counted = new WeakSet<Topic>();
   #transfers = new WeakSet<Topic>();
@@ -114,6 +123,12 @@ export class Tracker {
   constructor(options: TrackerOptions, log: Log = () => {}) {
     this.#options = options;
     this.#log = log;
+    // One options object for every pipe, not one (and one closure) per pipe.
+    this.#pipeOptions = {
+      waitTimeout: options.waitTimeout,
+      progressInterval: options.progressInterval,
+      onChange: this.#changedCallback,
+    };
   }
 
   /** Whether the server stopped taking new work (SIGTERM). */
@@ -160,7 +175,7 @@ export class Tracker {
     if (this.#entries.size >= this.#options.maxTopics) {
       throw new PipeError(503, `Too many topics on this server (${this.#options.maxTopics})`);
     }
-    const entry = create((changed) => this.#changed(changed));
+    const entry = create(this.#changedCallback);
     this.#entries.set(key, entry);
     this.#seeRun(entry);
     return entry;
@@ -172,17 +187,7 @@ export class Tracker {
    * @throws {PipeError} 503 past `maxTopics`, or while draining when `forTransfer`.
    */
   pipe(name: string, forTransfer = false): Pipe {
-    return this.obtain(
-      "pipe",
-      name,
-      (changed) =>
-        new Pipe(name, {
-          waitTimeout: this.#options.waitTimeout,
-          progressInterval: this.#options.progressInterval,
-          onChange: changed,
-        }),
-      forTransfer,
-    );
+    return this.obtain("pipe", name, () => new Pipe(name, this.#pipeOptions), forTransfer);
   }
 
   /** The pipe of that name if it exists. */
@@ -250,8 +255,8 @@ export class Tracker {
    * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
    * {@linkcode Tracker.pipe} do.
    */
-  spectatePipe(name: string): Spectator {
-    return this.spectate(this.pipe(name).topic);
+  spectatePipe(name: string, signal?: AbortSignal): Spectator {
+    return this.spectate(this.pipe(name).topic, signal ? { signal } : {});
   }
 
   /** @throws {LimitError} when one more spectator of `topic` would pass a limit. */
@@ -312,7 +317,8 @@ export class Tracker {
   close(): void {
     for (const close of [...this.#subscribers]) close();
     for (const entry of [...this.#entries.values()]) entry.abort("Server is shutting down");
-    for (const timer of this.#retained.values()) clearTimeout(timer);
+    clearTimeout(this.#sweeper);
+    this.#sweeper = undefined;
     this.#retained.clear();
   }
 
@@ -332,14 +338,10 @@ export class Tracker {
     if (topic.ended && !entry.busy && !this.#counted.has(topic)) {
       this.#counted.add(topic);
       this.#record(entry);
-      clearTimeout(this.#retained.get(key));
-      this.#retained.set(
-        key,
-        setTimeout(() => {
-          this.#retained.delete(key);
-          this.#forgetIfUnused(key);
-        }, this.#options.retention),
-      );
+      // Delete first: a Map keeps a re-set key in its old place, and order is expiry order.
+      this.#retained.delete(key);
+      this.#retained.set(key, Date.now() + this.#options.retention);
+      this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.retention);
     } else if (entry instanceof Pipe && entry.transferring && !this.#transfers.has(topic)) {
       this.#transfers.add(topic);
       this.#started.pipe++;
@@ -351,8 +353,7 @@ export class Tracker {
       });
     }
     if (!topic.ended && this.#retained.has(key)) {
-      // A new run replaced the retained one: the old run's timer must not end the new one.
-      clearTimeout(this.#retained.get(key));
+      // A new run replaced the retained one: the old run's expiry must not end the new one.
       this.#retained.delete(key);
     }
     this.#forgetIfUnused(key);
@@ -378,6 +379,20 @@ export class Tracker {
       });
     } else {
       this.#log(`${entry.kind} ${state}`, { [entry.kind]: entry.name });
+    }
+  }
+
+  /** Forgets the retained runs whose time is up, then waits for the next one. */
+  #sweep(): void {
+    this.#sweeper = undefined;
+    const now = Date.now();
+    for (const [key, expires] of this.#retained) {
+      if (expires > now) {
+        this.#sweeper = setTimeout(() => this.#sweep(), expires - now);
+        return;
+      }
+      this.#retained.delete(key);
+      this.#forgetIfUnused(key);
     }
   }
 

@@ -12,6 +12,8 @@ export function decodeText(stream: ReadableStream<Uint8Array>): ReadableStream<s
 export interface SseEvent {
   type: string;
   data: string;
+  /** The last event ID when it was dispatched (what EventSource sends as `Last-Event-ID`). */
+  id: string;
 }
 
 /** Everything an SSE stream carried, parsed the way EventSource parses it. */
@@ -27,7 +29,8 @@ export interface SseRecord {
  * Parses an SSE byte stream per the HTML standard's event-stream interpretation: lines end in
  * CRLF, LF or CR; `data` lines join with LF; an event is dispatched at a blank line with type
  * `message` unless `event:` said otherwise; an event with no data is not dispatched; a field
- * with no colon has an empty value; one leading space after the colon is dropped.
+ * with no colon has an empty value; one leading space after the colon is dropped; `id:` sets the
+ * last event ID, which stays until another `id:` changes it.
  * `onEvent` returning `true` stops reading (the stream is cancelled).
  */
 export async function readSse(
@@ -38,6 +41,7 @@ export async function readSse(
   let buffer = "";
   let type = "";
   let data: string[] = [];
+  let id = "";
   const reader = decodeText(body).getReader();
   try {
     while (true) {
@@ -50,7 +54,7 @@ export async function readSse(
         buffer = buffer.slice(match.index + match[0].length);
         if (line === "") {
           if (data.length > 0) {
-            const event = { type: type || "message", data: data.join("\n") };
+            const event = { type: type || "message", data: data.join("\n"), id };
             record.events.push(event);
             if (onEvent(event, record) === true) return record;
           }
@@ -68,6 +72,7 @@ export async function readSse(
         if (fieldValue.startsWith(" ")) fieldValue = fieldValue.slice(1);
         if (field === "event") type = fieldValue;
         else if (field === "data") data.push(fieldValue);
+        else if (field === "id" && !fieldValue.includes("\0")) id = fieldValue;
         else if (field === "retry" && /^\d+$/.test(fieldValue)) record.retry = Number(fieldValue);
       }
     }

@@ -35,6 +35,13 @@ Watch (never takes a receiver's slot, never slows the transfer):
   curl -H 'Accept: application/json' "${pipe}?progress"        # one JSON snapshot
 
 Short form: ${origin}/NAME is the same pipe as ${pipe}.
+
+Jobs (any program's progress at a URL; watch them like pipes, without ?progress):
+  curl -d '{"progress":0}' ${origin}/api/v1/jobs/ID                       # start
+  curl -d '{"progress":40,"message":"chunk 4/10"}' ${origin}/api/v1/jobs/ID/progress
+  curl -d '{"ok":true}' ${origin}/api/v1/jobs/ID/finish       # or {"ok":false,"error":"…"}
+  curl -N ${origin}/api/v1/jobs/ID                                         # watch
+
 Names: 1-256 characters of A-Z a-z 0-9 . _ ~ - in segments joined by /.
 `;
 }
@@ -89,6 +96,20 @@ export function metaRoutes(
         stats.transfersFailed,
       ],
       ["ringside_draining", "gauge", "1 after SIGTERM", tracker.draining ? 1 : 0],
+      ["ringside_jobs_running", "gauge", "Jobs running now", stats.active.job],
+      ["ringside_jobs_started_total", "counter", "Job runs started", stats.started.job],
+      [
+        "ringside_jobs_succeeded_total",
+        "counter",
+        "Job runs that succeeded",
+        stats.ended["job:success"] ?? 0,
+      ],
+      [
+        "ringside_jobs_failed_total",
+        "counter",
+        "Job runs that failed",
+        stats.ended["job:failed"] ?? 0,
+      ],
       ...(options.hub
         ? [
           ["ringside_hub_clients", "gauge", "WebSocket hub connections now", hub.clients],

@@ -12,7 +12,7 @@ import { errorResponse } from "./respond.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 
 /** The first path segments a short-form pipe name (`/{name}`) may not take. */
-const RESERVED = new Set([
+export const RESERVED: ReadonlySet<string> = new Set([
   "",
   "help",
   "version",
@@ -164,6 +164,7 @@ export function pipeRoutes(
     try {
       if (c.req.query("progress") !== undefined) return spectate(c, name);
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
+      if (c.req.method === "HEAD") return peek(name, n);
       const { body, headers } = await tracker.pipe(name, true).receive({
         n,
         signal: c.req.raw.signal,
@@ -174,10 +175,23 @@ export function pipeRoutes(
     }
   });
 
+  /**
+   * `HEAD`: what a receiver would learn now, answered at once; never a receiver (it would take
+   * a slot and wedge the pipe, since nobody reads a HEAD's body).
+   */
+  function peek(name: string, n: number | null): Response {
+    const pipe = tracker.findPipe(name);
+    pipe?.checkReceive(n);
+    const headers = pipe?.senderHeaders;
+    if (!headers) throw new PipeError(404, `No sender is waiting on pipe '${name}'`);
+    return new Response(null, { headers });
+  }
+
   function spectate(c: Context, name: string): Response {
     return spectateResponse(c, {
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
-      attach: () => tracker.spectatePipe(name),
+      attach: (signal) => tracker.spectatePipe(name, signal),
+      endSeenBy: (lastEventId) => tracker.findPipe(name)?.topic.endSeenBy(lastEventId) ?? false,
       base: `${new URL(c.req.url).pathname}?progress`,
       origin: publicOrigin(c.req.raw, config.trustProxy),
       ...(options.dashboard

@@ -42,7 +42,7 @@ export function spectateFormat(request: Request): SpectateFormat | null {
  */
 export function errorResponse(request: Request, status: number, message: string): Response {
   const wantsJson = (request.headers.get("accept") ?? "").includes("application/json") ||
-    new URL(request.url).searchParams.get("format") === "json";
+    (URL.canParse(request.url) && new URL(request.url).searchParams.get("format") === "json");
   if (wantsJson) return Response.json({ error: message }, { status });
   return new Response(message + "\n", {
     status,

@@ -19,8 +19,16 @@ export type PageRenderer<S> = (snapshot: S, urls: SpectateUrls) => string;
 export interface SpectateOptions<S> {
   /** The topic's current snapshot, for JSON and the page's first paint. */
   snapshot(): S;
-  /** Attaches an SSE spectator (the tracker's limits apply; it may throw a `LimitError`). */
-  attach(): Spectator;
+  /**
+   * Attaches an SSE spectator that closes when `signal` aborts (the tracker's limits apply; it
+   * may throw a `LimitError`).
+   */
+  attach(signal: AbortSignal): Spectator;
+  /**
+   * Whether a reconnect with this `Last-Event-ID` already got the topic's terminal event: it
+   * is answered `204 No Content`, which makes EventSource stop reconnecting.
+   */
+  endSeenBy?: (lastEventId: string | null) => boolean;
   /** The topic's HTML page; without it, browsers get the SSE stream. */
   page?: PageRenderer<S> | undefined;
   /**
@@ -46,7 +54,8 @@ export interface SpectateOptions<S> {
  * import { spectateResponse } from "./spectate.ts";
  * const topic = new PipeTopic("p");
  * const app = new Hono().get("/p", (c) =>
- *   spectateResponse(c, { snapshot: () => topic.snapshot(), attach: () => new Spectator(topic) }));
+ *   spectateResponse(c, { snapshot: () => topic.snapshot(), attach: () => new Spectator(topic) })
+ * );
  * const res = await app.request("/p", { headers: { accept: "application/json" } });
  * assert.equal((await res.json()).state, "idle");
  * ```
@@ -73,7 +82,10 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
       origin: options.origin ?? url.origin,
     }));
   }
-  const spectator = options.attach();
-  c.req.raw.signal.addEventListener("abort", () => spectator.close("cancel"), { once: true });
+  // The EventSource that got the end already reconnects with its id: 204 makes it stop.
+  if (options.endSeenBy?.(c.req.header("last-event-id") ?? null)) return c.body(null, 204);
+  // A HEAD's body is never read: attaching a spectator would leak it.
+  if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
+  const spectator = options.attach(c.req.raw.signal);
   return new Response(spectator.stream, { headers: SSE_HEADERS });
 }

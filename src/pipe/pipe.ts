@@ -5,8 +5,8 @@ import { SenderLog } from "./sender_log.ts";
 
 /** An HTTP status and the one line that explains it. */
 export class PipeError extends Error {
-  readonly status: 400 | 408 | 409 | 503;
-  constructor(status: 400 | 408 | 409 | 503, message: string) {
+  readonly status: 400 | 404 | 408 | 409 | 503;
+  constructor(status: 400 | 404 | 408 | 409 | 503, message: string) {
     super(message);
     this.status = status;
   }
@@ -18,6 +18,19 @@ export interface PipeOptions {
   waitTimeout?: number;
   /** Passed to the pipe's topics. @default 250 */
   progressInterval?: number;
+  /**
+   * A waiting sender's log gets a `.` this often, in ms: a runtime notices that a connection
+   * closed only when a write to it fails, and a waiting sender's body is not read.
+   * @default 5000
+   */
+  probeInterval?: number;
+  /**
+   * Before a transfer starts on a sender that was waiting, its log gets two probes this many ms
+   * apart, and the transfer starts this long after the second one unless the sender is found
+   * gone: a receiver must never start on a sender that has left.
+   * @default 50
+   */
+  confirmDelay?: number;
   /** Chunks each receiver may hold. @default 2 */
   highWaterMark?: number;
   /** Called when a run starts, ends, or a waiting side leaves; the tracker listens. */
@@ -48,12 +61,16 @@ interface Sender {
   request: SenderRequest;
   log: SenderLog;
   timer: ReturnType<typeof setTimeout>;
+  probe: ReturnType<typeof setInterval>;
+  /** Stops listening to the connection (see `#finish`). */
+  unlisten: () => void;
 }
 
 interface Receiver {
   resolve: (response: ReceiverResponse) => void;
   reject: (error: PipeError) => void;
   timer: ReturnType<typeof setTimeout>;
+  unlisten: () => void;
 }
 
 /**
@@ -91,6 +108,7 @@ export class Pipe {
   #receivers: Receiver[] = [];
   #expected: number | null = null;
   #relay: FanOut | null = null;
+  #confirming = false;
 
   constructor(name: string, options: PipeOptions = {}) {
     this.name = name;
@@ -137,13 +155,12 @@ export class Pipe {
       timer: setTimeout(() => {
         this.#senderLeft(sender, `No receiver came within ${formatDuration(waitTimeout)}`);
       }, waitTimeout),
+      probe: setInterval(() => log.probe(), this.#options.probeInterval ?? 5_000),
+      unlisten: () => request.signal.removeEventListener("abort", onAbort),
     };
+    const onAbort = () => this.#senderLeft(sender, "Sender disconnected");
     this.#sender = sender;
-    request.signal.addEventListener(
-      "abort",
-      () => this.#senderLeft(sender, "Sender disconnected"),
-      { once: true },
-    );
+    request.signal.addEventListener("abort", onAbort, { once: true });
     log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();
@@ -169,13 +186,8 @@ export class Pipe {
    * disagrees, 408 when no sender comes within `waitTimeout`.
    */
   receive(request: { n: number | null; signal: AbortSignal }): Promise<ReceiverResponse> {
-    if (this.#relay) {
-      throw new PipeError(409, `Pipe '${this.name}' is transferring to all its receivers already`);
-    }
-    const n = this.#agreeOnN(request.n);
-    if (this.#receivers.length >= n) {
-      throw new PipeError(409, `Pipe '${this.name}' already has its ${n} receiver(s)`);
-    }
+    const n = this.checkReceive(request.n);
+    this.#agreeOnN(n);
     this.#freshRunIfEnded();
     const waitTimeout = this.#options.waitTimeout ?? 600_000;
     const { promise, resolve, reject } = Promise.withResolvers<ReceiverResponse>();
@@ -188,19 +200,40 @@ export class Pipe {
         }`;
         this.#receiverLeft(receiver, new PipeError(408, message));
       }, waitTimeout),
+      unlisten: () => request.signal.removeEventListener("abort", onAbort),
     };
+    const onAbort = () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected"));
     this.#receivers.push(receiver);
-    request.signal.addEventListener(
-      "abort",
-      () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected")),
-      { once: true },
-    );
+    request.signal.addEventListener("abort", onAbort, { once: true });
     if (this.#sender) {
       this.#sender.log.say(`[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
     }
     this.#update();
-    this.#startIfReady();
+    this.#startIfReady(true);
     return promise;
+  }
+
+  /**
+   * Throws what {@linkcode Pipe.receive} would throw now, without connecting anything; returns
+   * the pipe's `n`.
+   *
+   * @throws {PipeError} 409 when the pipe already has all its receivers, 400 when `n`
+   * disagrees.
+   */
+  checkReceive(n: number | null): number {
+    if (this.#relay) {
+      throw new PipeError(409, `Pipe '${this.name}' is transferring to all its receivers already`);
+    }
+    const agreed = this.#agreedN(n);
+    if (this.#receivers.length >= agreed) {
+      throw new PipeError(409, `Pipe '${this.name}' already has its ${agreed} receiver(s)`);
+    }
+    return agreed;
+  }
+
+  /** The headers a receiver would get from the sender waiting now; `null` when none waits. */
+  get senderHeaders(): Headers | null {
+    return this.#sender ? new Headers(this.#sender.request.headers) : null;
   }
 
   /** Fails a running transfer (shutdown). */
@@ -252,6 +285,8 @@ export class Pipe {
       return;
     }
     clearTimeout(sender.timer);
+    clearInterval(sender.probe);
+    sender.unlisten();
     this.#sender = null;
     sender.request.body?.cancel(reason).catch(() => {});
     sender.log.fail(`[ERROR] ${reason}.`);
@@ -266,6 +301,7 @@ export class Pipe {
       return;
     }
     clearTimeout(receiver.timer);
+    receiver.unlisten();
     this.#receivers.splice(index, 1);
     receiver.reject(error);
     if (this.#sender) {
@@ -274,11 +310,35 @@ export class Pipe {
     this.#update();
   }
 
-  #startIfReady(): void {
+  /**
+   * Starts the transfer once the sender and all receivers are here. `confirm` (the last to come
+   * was a receiver, so the sender has been waiting): first make sure the sender is still there,
+   * since its connection may have closed unnoticed (see `probeInterval`).
+   */
+  #startIfReady(confirm = false): void {
     const sender = this.#sender;
     const n = this.#expected ?? 1;
-    if (!sender || this.#receivers.length < n) return;
+    if (!sender || this.#receivers.length < n || this.#confirming) return;
+    if (sender.request.signal.aborted) {
+      this.#senderLeft(sender, "Sender disconnected");
+      return;
+    }
+    if (confirm) {
+      this.#confirming = true;
+      const delay = this.#options.confirmDelay ?? 50;
+      sender.log.probe();
+      setTimeout(() => {
+        sender.log.probe();
+        setTimeout(() => {
+          this.#confirming = false;
+          // The sender confirmed, or a new one came meanwhile (it has just arrived).
+          this.#startIfReady();
+        }, delay);
+      }, delay);
+      return;
+    }
     clearTimeout(sender.timer);
+    clearInterval(sender.probe);
     for (const receiver of this.#receivers) clearTimeout(receiver.timer);
     const receivers = this.#receivers;
     const topic = this.#topic;
@@ -311,7 +371,14 @@ export class Pipe {
     this.#options.onChange?.(this);
   }
 
+  /**
+   * The run is over: forget its sides, and stop listening to their connections. A runtime may
+   * keep a request's signal alive while it has a listener (Bun does), and the listener reaches
+   * the sender's request and body: an ended run would hold them for as long as it is retained.
+   */
   #finish(): void {
+    this.#sender?.unlisten();
+    for (const receiver of this.#receivers) receiver.unlisten();
     this.#relay = null;
     this.#sender = null;
     this.#receivers = [];

@@ -20,6 +20,10 @@ export interface PipeWaiting {
 /** The event types of a pipe topic. */
 export const PIPE_EVENTS = ["state", "progress", "done", "error"] as const;
 
+function nothing(): number {
+  return 0;
+}
+
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -51,11 +55,11 @@ export class PipeTopic extends Topic {
   #state: PipeState = "idle";
   #now: () => number;
   #interval: number;
-  #rate = new RateEstimator();
+  #rate: RateEstimator | null = new RateEstimator();
   #timer: ReturnType<typeof setInterval> | undefined;
   #waiting: PipeWaiting = { receivers: 0, receiversExpected: 1, hasSender: false };
-  #bytes: () => number = () => 0;
-  #receivers: () => number = () => 0;
+  #bytes: () => number = nothing;
+  #receivers: () => number = nothing;
   #lastBytes = 0;
   #total: number | null = null;
   #startedAt: number | null = null;
@@ -89,15 +93,15 @@ export class PipeTopic extends Topic {
     this.#receivers = relay.receivers;
     this.#total = relay.total;
     this.#startedAt = this.#now();
-    this.#rate.sample(this.#startedAt, 0);
+    this.#rate?.sample(this.#startedAt, 0);
     this.#timer = setInterval(() => this.#sample(), this.#interval);
     this.#transition("streaming");
   }
 
-  /** Every receiver has every byte: emits `done`. */
+  /** Every receiver has every byte: emits `done`. The total is now the byte count. */
   complete(): void {
     if (!this.#stop()) return;
-    this.#total ??= this.#lastBytes;
+    this.#total = this.#lastBytes;
     this.#state = "complete";
     this.emit("done", this.snapshot(), true);
   }
@@ -113,12 +117,14 @@ export class PipeTopic extends Topic {
   snapshot(): PipeSnapshot {
     const streaming = this.#state === "streaming";
     const bytes = streaming ? this.#bytes() : this.#lastBytes;
+    // Bytes past the announced total (a wrong `?size=`): the total is unknown from then on.
+    if (this.#total !== null && bytes > this.#total) this.#total = null;
     const total = this.#total;
     const end = this.#finishedAt ?? this.#now();
     const durationMs = this.#startedAt === null ? 0 : end - this.#startedAt;
     // After the end, the speed is the transfer's average; during it, the smoothed current one.
     const bytesPerSec = this.#finishedAt === null
-      ? this.#rate.bytesPerSec(end)
+      ? this.#rate?.bytesPerSec(end) ?? 0
       : durationMs > 0
       ? Math.round(bytes * 1000 / durationMs)
       : 0;
@@ -162,22 +168,31 @@ export class PipeTopic extends Topic {
   #sample(): void {
     const now = this.#now();
     const bytes = this.#bytes();
-    this.#rate.sample(now, bytes);
+    this.#rate?.sample(now, bytes);
     if (bytes === this.#lastBytes) return;
     this.#lastBytes = bytes;
     this.#updatedAt = now;
     this.emit("progress", this.snapshot());
   }
 
-  /** Stops the sampler and freezes the counters; false when already ended. */
+  /**
+   * Stops the sampler and freezes the counters; false when already ended. An ended run is kept
+   * for latecomers (`--retention`, up to `--max-topics` of them), so it lets go of the relay
+   * (reached through the counters' closures: streams, buffers, the sender's request) and keeps
+   * numbers only.
+   */
   #stop(): boolean {
     if (this.ended) return false;
     clearInterval(this.#timer);
+    this.#timer = undefined;
     const now = this.#now();
     if (this.#state === "streaming") {
       this.#lastBytes = this.#bytes();
       this.#waiting.receivers = this.#receivers();
     }
+    this.#bytes = nothing;
+    this.#receivers = nothing;
+    this.#rate = null;
     this.#startedAt ??= now;
     this.#finishedAt = now;
     this.#updatedAt = now;

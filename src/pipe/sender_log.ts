@@ -1,4 +1,5 @@
 const encoder = new TextEncoder();
+const DOT = encoder.encode(".");
 
 /**
  * The sender's response body: plain-text lines of what happens to its transfer.
@@ -7,6 +8,10 @@ const encoder = new TextEncoder();
  * so the response ends abnormally (curl exits non-zero), but only once the runtime has taken
  * every queued line: erroring at once would throw the explanation away. Cancelling the stream
  * (the sender went away) calls `onCancel`. Every method is safe to call after the end.
+ *
+ * `probe()` writes one `.` on the current line (the next line starts on a new one): the only
+ * way to learn that a waiting sender has gone when its body is not being read, since the
+ * runtime notices a closed connection only when a write to it fails.
  *
  * @example
  * ```ts
@@ -26,6 +31,7 @@ export class SenderLog {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #ended = false;
+  #midLine = false;
   #failure: Error | null = null;
 
   constructor(onCancel: () => void = () => {}) {
@@ -48,7 +54,16 @@ export class SenderLog {
 
   /** Writes one line. */
   say(line: string): void {
-    if (!this.#ended) this.#controller.enqueue(encoder.encode(line + "\n"));
+    if (this.#ended) return;
+    this.#controller.enqueue(encoder.encode((this.#midLine ? "\n" : "") + line + "\n"));
+    this.#midLine = false;
+  }
+
+  /** Writes a `.`: a sign of life to a waiting sender, and a write that fails if it left. */
+  probe(): void {
+    if (this.#ended) return;
+    this.#controller.enqueue(DOT);
+    this.#midLine = true;
   }
 
   /** Ends the log normally. */

@@ -30,10 +30,9 @@ export class TopicEvent extends Event {
 
   /** `id: ID\nevent: TYPE\ndata: JSON\n\n` (no `id:` line without an id), UTF-8. */
   get frame(): Uint8Array {
+    const id = this.id === null ? "" : `id: ${this.id}\n`;
     this.#frame ??= encoder.encode(
-      `${this.id === null ? "" : `id: ${this.id}\n`}event: ${this.type}\ndata: ${
-        JSON.stringify(this.data)
-      }\n\n`,
+      `${id}event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`,
     );
     return this.#frame;
   }
@@ -45,11 +44,19 @@ export interface GreetingOptions {
   lastEventId?: string | null | undefined;
 }
 
+let topicsMade = 0;
+
 /**
  * Something spectators watch: a pipe run, a job, a process. It holds the last state (cache-last,
  * O(1) memory) and dispatches {@linkcode TopicEvent}s; subscribers attach with
  * `addEventListener` for each of {@linkcode Topic.eventTypes}. Dispatching never waits for a
  * subscriber, so a slow one cannot block the publisher.
+ *
+ * Every event has an SSE id, `RUN.SEQ`: `RUN` differs between topics (a pipe's next run is a new
+ * topic), `SEQ` counts the topic's events from 1. A greeting carries the id of the last event
+ * emitted (`RUN.0` before any), so a reconnect names where it was. {@linkcode Topic.endSeenBy}
+ * tells a reconnect that already has the terminal event (answered `204`, which makes
+ * EventSource stop reconnecting).
  *
  * @example
  * ```ts
@@ -81,6 +88,8 @@ export abstract class Topic extends EventTarget {
   /** Spectators attached now (SSE and WebSocket). */
   spectators = 0;
   #end: TopicEvent | null = null;
+  #run = `${Date.now().toString(36)}${(++topicsMade).toString(36)}`;
+  #seq = 0;
 
   constructor(kind: string, name: string, eventTypes: readonly string[]) {
     super();
@@ -106,12 +115,23 @@ export abstract class Topic extends EventTarget {
    * `options.lastEventId`, the reconnecting client's `Last-Event-ID`.
    */
   greeting(_options: GreetingOptions = {}): TopicEvent[] {
-    return [this.#end ?? new TopicEvent("state", this.snapshot())];
+    return [
+      this.#end ?? new TopicEvent("state", this.snapshot(), false, `${this.#run}.${this.#seq}`),
+    ];
+  }
+
+  /**
+   * Whether a reconnect whose `Last-Event-ID` is `lastEventId` already got the terminal event:
+   * then there is nothing more to tell it.
+   */
+  endSeenBy(lastEventId: string | null | undefined): boolean {
+    return this.#end !== null && lastEventId === this.#end.id;
   }
 
   /**
    * Dispatches an event to every subscriber and returns it (`null` after the end: nothing is
-   * emitted after a terminal event). `id` is the event's SSE id when the kind numbers its own.
+   * emitted after a terminal event). Its SSE id is `id` when the kind numbers its own events
+   * (a process's line numbers), else `RUN.SEQ`.
    */
   protected emit(
     type: string,
@@ -120,7 +140,7 @@ export abstract class Topic extends EventTarget {
     id: string | null = null,
   ): TopicEvent | null {
     if (this.#end) return null;
-    const event = new TopicEvent(type, data, terminal, id);
+    const event = new TopicEvent(type, data, terminal, id ?? `${this.#run}.${++this.#seq}`);
     if (terminal) this.#end = event;
     this.dispatchEvent(event);
     return event;

@@ -12,8 +12,19 @@ export interface SpectatorOptions {
   heartbeat?: number;
   /** The connection is closed after this many ms (EventSource reconnects). @default 1800000 */
   ttl?: number;
+  /**
+   * Sent as the last event when `ttl` is reached (a job's `timeout`), after what is already
+   * queued; then the stream closes. @default none: the stream just closes
+   */
+  farewell?: TopicEvent;
   /** Dropped when the socket takes no write for this many ms. @default 30000 */
   writeTimeout?: number;
+  /**
+   * The request's signal: its abort closes the spectator as a cancel does (some runtimes signal
+   * only one of them). The listener is removed on close, since a runtime may keep a signal that
+   * has listeners alive (Bun does), and with it this spectator.
+   */
+  signal?: AbortSignal;
   /** Called once when the spectator is gone, whatever the reason. */
   onClose?: (reason: "end" | "ttl" | "cancel" | "write-timeout") => void;
 }
@@ -37,7 +48,7 @@ export interface SpectatorOptions {
  * const spectator = new Spectator(topic);
  * topic.fail("Sender disconnected");
  * const text = await new Response(spectator.stream).text();
- * assert.match(text, /^retry: 2000\n\nevent: state\n.*\n\nevent: error\n/s);
+ * assert.match(text, /^retry: 2000\n\nid: \S+\.0\nevent: state\n.*\n\nid: \S+\.1\nevent: error\n/s);
  * ```
  */
 export class Spectator {
@@ -57,6 +68,7 @@ export class Spectator {
   #ttl: ReturnType<typeof setTimeout>;
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #listener = (event: Event) => this.#onEvent(event as TopicEvent);
+  #onAbort = () => this.close("cancel");
 
   constructor(topic: Topic, options: SpectatorOptions = {}) {
     this.#topic = topic;
@@ -76,13 +88,18 @@ export class Spectator {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
-    this.#ttl = setTimeout(() => this.close("ttl"), options.ttl ?? 30 * 60_000);
+    this.#ttl = setTimeout(() => {
+      if (options.farewell) this.#onEvent(options.farewell);
+      else this.close("ttl");
+    }, options.ttl ?? 30 * 60_000);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** Ends the stream and unsubscribes. Safe to call twice. */
   close(reason: "end" | "ttl" | "cancel" | "write-timeout" = "end"): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
     for (const type of this.#topic.eventTypes) {
       this.#topic.removeEventListener(type, this.#listener);
     }
@@ -105,7 +122,9 @@ export class Spectator {
   }
 
   #onEvent(event: TopicEvent): void {
-    if (event.terminal) this.#ending = true;
+    // Nothing follows a terminal event or the farewell.
+    if (this.#ending) return;
+    if (event.terminal || event === this.#options.farewell) this.#ending = true;
     this.#offer(event.frame, this.#latestWins.has(event.type));
   }
 

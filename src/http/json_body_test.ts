@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { BodyError, readJsonObject } from "./json_body.ts";
+
+const encoder = new TextEncoder();
+
+/** A body of `chunks` that records how many it handed out and whether it was cancelled. */
+function recordingBody(chunks: string[]) {
+  const record = { pulled: 0, cancelled: false };
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = chunks[record.pulled++];
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(encoder.encode(chunk));
+    },
+    cancel() {
+      record.cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { body, record };
+}
+
+function post(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
+  return new Request("http://h/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+}
+
+async function status(promise: Promise<unknown>): Promise<number> {
+  try {
+    await promise;
+    return 200;
+  } catch (error) {
+    assert.ok(error instanceof BodyError, String(error));
+    return error.status;
+  }
+}
+
+Deno.test("a chunked body is cancelled at the first chunk past the limit", async () => {
+  const { body, record } = recordingBody(['{"a":"', "x".repeat(60), "x".repeat(60), '"}']);
+  assert.equal(await status(readJsonObject(post(body), 100)), 413);
+  assert.equal(record.cancelled, true);
+  assert.equal(record.pulled, 3, "nothing read after the chunk that passed the limit");
+});
+
+Deno.test("a Content-Length over the limit is refused before a byte is read", async () => {
+  const { body, record } = recordingBody(["{}"]);
+  const request = post(body, { "content-length": "101" });
+  assert.equal(await status(readJsonObject(request, 100)), 413);
+  assert.equal(record.pulled, 0);
+});
+
+Deno.test("exactly the limit is accepted; whitespace is an empty body", async () => {
+  const json = JSON.stringify({ pad: "y".repeat(90) });
+  assert.equal(json.length, 100);
+  const { body } = recordingBody([json.slice(0, 50), json.slice(50)]);
+  assert.deepEqual(await readJsonObject(post(body), 100), { pad: "y".repeat(90) });
+  assert.equal(await readJsonObject(post(recordingBody([" \n\t"]).body), 100), null);
+});
+
+Deno.test("invalid UTF-8, invalid JSON and non-objects are 400", async () => {
+  const invalid = new Request("http://h/", {
+    method: "POST",
+    body: new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]),
+  });
+  await assert.rejects(readJsonObject(invalid, 100), /not valid UTF-8/);
+  for (const text of ["{", "nul", "null", "[]", "1", '"s"', "true"]) {
+    assert.equal(await status(readJsonObject(post(recordingBody([text]).body), 100)), 400, text);
+  }
+});

@@ -1,0 +1,179 @@
+import type { JobSnapshot, JobState } from "../progress/snapshot.ts";
+import { Topic, TopicEvent } from "../progress/topic.ts";
+
+/** Options for {@linkcode JobTopic}. */
+export interface JobTopicOptions {
+  /** The first snapshot (a start's body). @default {} */
+  first?: Record<string, unknown> | null;
+  /** At most one `progress` event per this many ms; the newest publish wins. @default 250 */
+  progressInterval?: number;
+  /** The clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** The event types of a job topic (the SSE task-progress convention). */
+export const JOB_EVENTS = ["progress", "complete", "error"] as const;
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/**
+ * One run of a job as spectators see it: `running`, then `success` or `failed`, and the last
+ * published object (cache-last, O(1) memory: one object, whatever the number of publishes).
+ *
+ * Events: `progress` (the published object with `task_id` and `updated_at` added), then exactly
+ * one terminal: `complete` (`{"state":"success",…the finish body}`) or `error`
+ * (`{"error":"…"}`). A publish is emitted at once when the topic has been quiet for
+ * `progressInterval`; publishes that come faster are coalesced, and the newest one goes out at
+ * the end of the interval. So spectators get at most one `progress` per interval however fast
+ * the publisher goes, and the fan-out costs the same for 10 publishes a second or 10,000. A
+ * coalesced publish still pending when the job ends is emitted before the terminal event.
+ *
+ * A new spectator's greeting is the terminal event after the end, else one `progress` with the
+ * cached object (`{}` plus the two fields before the first publish).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TopicEvent } from "../progress/topic.ts";
+ * import { JobTopic } from "./job_topic.ts";
+ * const topic = new JobTopic("ci/build-7", { first: { progress: 0 } });
+ * const seen: string[] = [];
+ * topic.addEventListener("progress", (e) => seen.push(JSON.stringify((e as TopicEvent).data)));
+ * topic.publish({ progress: 40 });
+ * topic.succeed({ ok: true, url: "https://example.com/artifact" });
+ * assert.equal(JSON.parse(seen[0]!).progress, 40);
+ * assert.equal(topic.snapshot().state, "success");
+ * assert.deepEqual(topic.greeting()[0]!.data, {
+ *   state: "success",
+ *   ok: true,
+ *   url: "https://example.com/artifact",
+ * });
+ * ```
+ */
+export class JobTopic extends Topic {
+  #state: JobState = "running";
+  #now: () => number;
+  #interval: number;
+  #data: Record<string, unknown>;
+  #result: Record<string, unknown> | null = null;
+  #error: string | null = null;
+  #startedAt: number;
+  #updatedAt: number;
+  #finishedAt: number | null = null;
+  #throttle: ReturnType<typeof setTimeout> | undefined;
+  #pending = false;
+
+  constructor(id: string, options: JobTopicOptions = {}) {
+    super("job", id, JOB_EVENTS);
+    this.#now = options.now ?? Date.now;
+    this.#interval = options.progressInterval ?? 250;
+    this.#data = options.first ?? {};
+    this.#startedAt = this.#now();
+    this.#updatedAt = this.#startedAt;
+  }
+
+  get state(): JobState {
+    return this.#state;
+  }
+
+  /** When the last publish (or the start) happened, in the clock's ms. */
+  get updatedAt(): number {
+    return this.#updatedAt;
+  }
+
+  /**
+   * Replaces the cached object and sends it to spectators (see the class doc for the cadence).
+   *
+   * @returns false when the job has ended (nothing changes then).
+   */
+  publish(data: Record<string, unknown>): boolean {
+    if (this.ended) return false;
+    this.#data = data;
+    this.#updatedAt = this.#now();
+    if (this.#throttle === undefined) {
+      this.#emitProgress();
+      this.#throttle = setTimeout(() => this.#tick(), this.#interval);
+    } else {
+      this.#pending = true;
+    }
+    return true;
+  }
+
+  /** The job succeeded: `complete` with the finish body. False when it had ended already. */
+  succeed(result: Record<string, unknown>): boolean {
+    if (!this.#stop()) return false;
+    this.#state = "success";
+    this.#result = result;
+    // `state` first, as the convention shows it, and never overwritten by the body's own.
+    this.emit("complete", Object.assign({ state: "success" }, result, { state: "success" }), true);
+    return true;
+  }
+
+  /** The job failed: `error` with the reason. False when it had ended already. */
+  fail(error: string): boolean {
+    if (!this.#stop()) return false;
+    this.#state = "failed";
+    this.#error = error;
+    this.emit("error", { error }, true);
+    return true;
+  }
+
+  override greeting(): TopicEvent[] {
+    if (this.ended) return super.greeting();
+    return [new TopicEvent("progress", this.#progressData())];
+  }
+
+  snapshot(): JobSnapshot {
+    const end = this.#finishedAt ?? this.#now();
+    return {
+      kind: "job",
+      id: this.name,
+      state: this.#state,
+      data: this.#data,
+      result: this.#result,
+      error: this.#error,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      updatedAt: new Date(this.#updatedAt).toISOString(),
+      durationSec: round1((end - this.#startedAt) / 1000),
+      spectators: this.spectators,
+    };
+  }
+
+  #progressData(): Record<string, unknown> {
+    return {
+      ...this.#data,
+      task_id: this.name,
+      updated_at: new Date(this.#updatedAt).toISOString(),
+    };
+  }
+
+  #emitProgress(): void {
+    this.emit("progress", this.#progressData());
+  }
+
+  #tick(): void {
+    if (!this.#pending) {
+      this.#throttle = undefined;
+      return;
+    }
+    this.#pending = false;
+    this.#emitProgress();
+    this.#throttle = setTimeout(() => this.#tick(), this.#interval);
+  }
+
+  /** Flushes a coalesced publish and freezes the clock; false when already ended. */
+  #stop(): boolean {
+    if (this.ended) return false;
+    clearTimeout(this.#throttle);
+    this.#throttle = undefined;
+    if (this.#pending) {
+      this.#pending = false;
+      this.#emitProgress();
+    }
+    this.#finishedAt = this.#now();
+    this.#updatedAt = this.#finishedAt;
+    return true;
+  }
+}

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { TopicEvent } from "../progress/topic.ts";
+import { Spectator } from "../sse/spectator.ts";
+import { JobTopic } from "./job_topic.ts";
+
+function nextEvent(topic: JobTopic, type: string): Promise<TopicEvent> {
+  return new Promise((resolve) =>
+    topic.addEventListener(type, (event) => resolve(event as TopicEvent), { once: true })
+  );
+}
+
+async function readFrame(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const { value, done } = await reader.read();
+  return done ? "<end>" : new TextDecoder().decode(value);
+}
+
+Deno.test("a publish goes out at once; faster ones are coalesced to the newest", async () => {
+  const topic = new JobTopic("j", { progressInterval: 20 });
+  const seen: unknown[] = [];
+  topic.addEventListener("progress", (e) => seen.push((e as TopicEvent).data));
+  topic.publish({ n: 1 });
+  assert.equal(seen.length, 1);
+  const next = nextEvent(topic, "progress");
+  for (let n = 2; n <= 100; n++) topic.publish({ n });
+  assert.equal(seen.length, 1);
+  const event = await next;
+  assert.equal((event.data as { n: number }).n, 100);
+  assert.equal(seen.length, 2);
+  topic.succeed({ ok: true });
+});
+
+Deno.test("a coalesced publish is flushed before the terminal event", () => {
+  const topic = new JobTopic("j", { progressInterval: 10_000 });
+  const types: string[] = [];
+  const data: unknown[] = [];
+  for (const type of ["progress", "complete", "error"]) {
+    topic.addEventListener(type, (e) => {
+      types.push(type);
+      data.push((e as TopicEvent).data);
+    });
+  }
+  topic.publish({ progress: 10 });
+  topic.publish({ progress: 99 });
+  topic.fail("disk full");
+  assert.deepEqual(types, ["progress", "progress", "error"]);
+  assert.equal((data[1] as { progress: number }).progress, 99);
+  assert.deepEqual(data[2], { error: "disk full" });
+});
+
+Deno.test("progress carries task_id and updated_at; the snapshot keeps the object as published", () => {
+  let now = Date.parse("2026-11-29T10:00:00.000Z");
+  const topic = new JobTopic("ci/7", { first: { progress: 0 }, now: () => now });
+  const [greeting] = topic.greeting();
+  assert.equal(greeting!.type, "progress");
+  assert.deepEqual(greeting!.data, {
+    progress: 0,
+    task_id: "ci/7",
+    updated_at: "2026-11-29T10:00:00.000Z",
+  });
+  now += 1500;
+  topic.publish({ progress: 40, task_id: "spoofed" });
+  assert.deepEqual(topic.snapshot().data, { progress: 40, task_id: "spoofed" });
+  assert.equal((topic.greeting()[0]!.data as { task_id: string }).task_id, "ci/7");
+  assert.equal(topic.snapshot().durationSec, 1.5);
+  topic.succeed({ ok: true });
+});
+
+Deno.test("before any publish the greeting is an empty progress", () => {
+  const topic = new JobTopic("j");
+  assert.deepEqual(Object.keys(topic.greeting()[0]!.data as object), ["task_id", "updated_at"]);
+  topic.fail("x");
+});
+
+Deno.test("the first end wins; nothing changes after it", () => {
+  const topic = new JobTopic("j");
+  assert.equal(topic.succeed({ ok: true, state: "not this", n: 1 }), true);
+  assert.equal(topic.fail("late"), false);
+  assert.equal(topic.succeed({ ok: true, n: 2 }), false);
+  assert.equal(topic.publish({ n: 3 }), false);
+  const snapshot = topic.snapshot();
+  assert.equal(snapshot.state, "success");
+  assert.deepEqual(snapshot.result, { ok: true, state: "not this", n: 1 });
+  assert.equal(snapshot.error, null);
+  const [end] = topic.greeting();
+  assert.equal(end!.type, "complete");
+  assert.equal(
+    JSON.stringify(end!.data),
+    '{"state":"success","ok":true,"n":1}',
+  );
+});
+
+Deno.test("a spectator that does not read gets the newest snapshot, not a backlog", async () => {
+  const topic = new JobTopic("j", { progressInterval: 1 });
+  const spectator = new Spectator(topic);
+  const reader = spectator.stream.getReader();
+  let emitted = 0;
+  topic.addEventListener("progress", (e) => emitted = ((e as TopicEvent).data as { n: number }).n);
+  for (let n = 1; n <= 1000; n++) {
+    topic.publish({ n });
+    // Let the cadence emit now and then, so several events go past the spectator unread.
+    if (n % 100 === 0 && emitted !== n) await nextEvent(topic, "progress");
+  }
+  assert.equal(emitted, 1000);
+  assert.equal(await readFrame(reader), "retry: 2000\n\n");
+  const frame = await readFrame(reader);
+  assert.match(frame, /^event: progress\ndata: \{"n":1000,/);
+  topic.succeed({ ok: true });
+  assert.match(await readFrame(reader), /^event: complete\n/);
+  assert.equal(await readFrame(reader), "<end>");
+});
+
+Deno.test("a farewell event ends the stream at the TTL", async () => {
+  const topic = new JobTopic("j");
+  const farewell = new TopicEvent("timeout", { message: "Stream timeout" });
+  const closed = Promise.withResolvers<string>();
+  const spectator = new Spectator(topic, { ttl: 30, farewell, onClose: closed.resolve });
+  const text = await new Response(spectator.stream).text();
+  assert.match(
+    text,
+    /event: progress\n.*\n\nevent: timeout\ndata: \{"message":"Stream timeout"\}\n\n$/s,
+  );
+  assert.equal(await closed.promise, "end");
+  assert.equal(topic.spectators, 0);
+  topic.publish({ after: true }); // nobody listens any more
+  topic.succeed({ ok: true });
+});
