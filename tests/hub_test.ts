@@ -284,6 +284,46 @@ Deno.test(`hub: with --private only watch channels are open without a token (${t
   assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
 });
 
+Deno.test(`hub: a job's progress to its end (${testRuntime})`, async () => {
+  await using server = await startServer();
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "job:encode" });
+  assert.deepEqual(await hub.next(), { type: "error", data: "Job 'encode' not found" });
+  const jobs = `${server.origin}/api/v1/jobs/encode`;
+  const started = await fetch(jobs, { method: "POST", body: JSON.stringify({ progress: 0 }) });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  hub.send({ type: "subscribe", data: "job:encode" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:encode" });
+  const first = await hub.next();
+  assert.equal(first.type, "job_progress");
+  assert.equal(first.channel, "job:encode");
+  assert.equal(first.data.kind, "job");
+  assert.equal(first.data.state, "running");
+  assert.equal(first.data.spectators, 1);
+  for (const progress of [40, 80]) {
+    const published = await fetch(`${jobs}/progress`, {
+      method: "POST",
+      body: JSON.stringify({ progress, message: `at ${progress}` }),
+    });
+    assert.ok(published.ok, String(published.status));
+    await published.body?.cancel();
+    const message = await hub.until((m) =>
+      m.type === "job_progress" && m.data.data.progress === progress
+    );
+    assert.equal(message.data.data.message, `at ${progress}`);
+  }
+  const finished = await fetch(`${jobs}/finish`, {
+    method: "POST",
+    body: JSON.stringify({ ok: true, url: "https://example.com/out.mp4" }),
+  });
+  assert.equal(finished.status, 200);
+  await finished.body?.cancel();
+  const last = await hub.until((m) => m.type === "job_progress" && m.data.state !== "running");
+  assert.equal(last.data.state, "success");
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:encode" });
+});
+
 Deno.test(`hub: a channel another node owns is served through Redis (${testRuntime})`, async () => {
   await using redis = await startRedis();
   const cluster = ["--redis", redis.url, "--progress-interval", "20ms"];
