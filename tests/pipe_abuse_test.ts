@@ -216,9 +216,10 @@ Deno.test(`SSE ids, the end, a wrong size= and Content-Length (${testRuntime})`,
   await t.step("bytes past ?size= make the total unknown; at the end it is the count", async () => {
     const name = "wrong-size";
     const url = `${server.origin}/api/v1/pipe/${name}`;
-    const size = 3 * 1024 * 1024;
+    // More than the socket buffers hold, so that bytes move for a while at the receiver's rate.
+    const size = 24 * 1024 * 1024;
     const watching = readSse((await openSse(`${url}?progress`)).body!);
-    const receiver = curl("--limit-rate", "4M", "-o", "/dev/null", url);
+    const receiver = curl("--limit-rate", "16M", "-o", "/dev/null", url);
     await waitForPipe(server.origin, name, hasReceivers(1));
     const sender = curl("-T", "-", `${url}?size=5`);
     await sender.stdin.write(noise(size, 17));

@@ -1,16 +1,16 @@
 import { RESERVED } from "./pipe_routes.ts";
 
 /** The methods of a pipe URL: receive (`GET`, `HEAD`), send (`PUT`, `POST`), preflight. */
-export const PIPE_METHODS: readonly string[] = ["GET", "HEAD", "PUT", "POST", "OPTIONS"];
+const PIPE_METHODS: readonly string[] = ["GET", "HEAD", "PUT", "POST", "OPTIONS"];
 
 /** The methods of a page (`/`, `/help`, `/metrics`…), a watch link and a static asset. */
-export const PAGE_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
+const PAGE_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
 
 /** The methods of a job URL: spectate (`GET`, `HEAD`), start, publish and finish (`POST`). */
-export const JOB_METHODS: readonly string[] = ["GET", "HEAD", "POST", "OPTIONS"];
+const JOB_METHODS: readonly string[] = ["GET", "HEAD", "POST", "OPTIONS"];
 
 /** The methods of a process URL: spectate, post output or status, stop a named task. */
-export const PROCESS_METHODS: readonly string[] = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
+const PROCESS_METHODS: readonly string[] = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
 
 /** Areas under `/api/v1/` by their first segment, and their methods. */
 const API: Record<string, readonly string[]> = {

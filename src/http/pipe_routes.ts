@@ -11,7 +11,17 @@ import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
 import { errorResponse } from "./respond.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 
-/** The first path segments a short-form pipe name (`/{name}`) may not take. */
+/**
+ * The first path segments a short-form pipe name (`/{name}`) may not take.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RESERVED } from "./pipe_routes.ts";
+ * assert.equal(RESERVED.has("metrics"), true);
+ * assert.equal(RESERVED.has("backup"), false);
+ * ```
+ */
 export const RESERVED: ReadonlySet<string> = new Set([
   "",
   "help",
