@@ -2,7 +2,9 @@ import { createApp } from "./src/app.ts";
 import { Bridge } from "./src/cluster/bridge.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
 import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
+import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
+import { parseTasks } from "./src/process/task.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -10,6 +12,8 @@ const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone c
 
 Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
+  ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
+                             run CMD, streaming its output live to a server
   ringside --help            this text
   ringside --version         the version
 
@@ -38,6 +42,8 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     remote: bridge ?? undefined,
     dashboard: dashboardPage,
     frontPage,
+    spawn: runtime.spawn,
+    env: runtime.env,
   });
   if (bridge) tracker.onRun((entry) => bridge.share(entry.topic));
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
@@ -102,6 +108,21 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
+  if (command === "run") {
+    if (rest[0] === "--help" || rest[0] === "-h") {
+      console.log(RUN_USAGE);
+      return;
+    }
+    let options;
+    try {
+      options = parseRunArgs(rest, runtime.env);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(`ringside run: ${error.message}. See 'ringside run --help'.`);
+      runtime.exit(2);
+    }
+    runtime.exit(await runCommand(runtime, options));
+  }
   const args = command === "serve" ? rest : command === undefined ? [] : runtime.args;
   if (args.includes("--help") || args.includes("-h")) {
     console.log(USAGE);
@@ -110,6 +131,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = parseConfig(args, runtime.env);
+    parseTasks(config.tasks);
   } catch (error) {
     console.error(`ringside: ${(error as Error).message}. See 'ringside --help'.`);
     runtime.exit(2);

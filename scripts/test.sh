@@ -23,10 +23,12 @@ deno task check
 echo "== unit and doc tests"
 deno test -A --doc src/
 
+# The end-to-end suite: real servers on each runtime and the binary.
+e2e=(tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts tests/process_test.ts tests/hub_test.ts)
+
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
-  RINGSIDE_TEST_RUNTIME=$runtime deno test -A tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts \
-    tests/hub_test.ts
+  RINGSIDE_TEST_RUNTIME=$runtime deno test -A "${e2e[@]}"
 done
 
 echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
@@ -37,8 +39,7 @@ deno task build
 binary_dir=$(mktemp -d)
 trap 'rm -rf "$binary_dir"' EXIT
 cp dist/ringside "$binary_dir/ringside"
-RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/pipe_test.ts \
-  tests/pipe_abuse_test.ts tests/job_test.ts tests/hub_test.ts
+RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A "${e2e[@]}"
 
 echo "== browser"
 for runtime in bun deno binary; do

@@ -7,6 +7,7 @@ import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
 import { allowedMethods, pathOf } from "./http/methods.ts";
+import { processRoutes, type ProcessRoutesOptions } from "./http/process_routes.ts";
 import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer } from "./http/spectate.ts";
 import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
@@ -29,6 +30,12 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** Starts a named task's child (the runtime's `spawn`); without it, tasks answer `501`. */
+  spawn?: ProcessRoutesOptions["spawn"];
+  /** The server's environment, for a task's `PATH` and `--task-env` variables. */
+  env?: Record<string, string | undefined>;
+  /** A topic's watch link (`/w/…`), for start answers; without it they carry none. */
+  watchLink?: ProcessRoutesOptions["watchLink"];
   /** WebSockets on the serving runtime, for the hub `/api/v1/ws`; without it, `501`. */
   webSocket?: WebSocketSupport;
   /** Topics other nodes own (the Redis bridge), for hub channels. @default one node */
@@ -99,6 +106,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
   app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
+  app.route(
+    "/api/v1/processes",
+    processRoutes(tracker, {
+      config,
+      page: options.processPage,
+      spawn: options.spawn,
+      env: options.env,
+      watchLink: options.watchLink,
+    }),
+  );
   app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
   app.notFound((c) => {

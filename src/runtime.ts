@@ -1,4 +1,5 @@
-// The one place that touches Deno.* and Bun.*: serving, WebSockets, signals, standard input, exit.
+// The one place that touches Deno.* and Bun.*: serving, WebSockets, signals, standard input and
+// output, child processes, exit.
 
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
@@ -14,6 +15,36 @@ export interface Server {
   readonly port: number;
   /** Stops listening and resolves when the running requests have finished. */
   stop(): Promise<void>;
+}
+
+/** A signal ringside sends to a child. */
+export type Signal = "SIGTERM" | "SIGINT" | "SIGKILL" | "SIGHUP";
+
+/** Options for {@linkcode Runtime.spawn}. */
+export interface SpawnOptions {
+  args?: string[];
+  /** The child's whole environment. @default this process's environment */
+  env?: Record<string, string>;
+  /** @default "null" */
+  stdin?: "inherit" | "null";
+  cwd?: string;
+}
+
+/** How a child ended: its exit code, or the signal (`SIGTERM`…) that killed it. */
+export interface ChildStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A running child process; its stdout and stderr are pipes. */
+export interface ChildProcess {
+  readonly pid: number;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves when the child has ended. */
+  readonly status: Promise<ChildStatus>;
+  /** Sends a signal; does nothing once the child has ended. */
+  kill(signal: Signal): void;
 }
 
 /** What the rest of ringside needs from the runtime it runs on. */
@@ -34,6 +65,14 @@ export interface Runtime {
   onSignal(signal: "SIGTERM" | "SIGINT", listener: () => void): void;
   /** Resolves when standard input reaches its end. */
   stdinClosed(): Promise<void>;
+  /**
+   * Starts `command` (looked up in `PATH`; never through a shell) with piped stdout and stderr.
+   *
+   * @throws {Error} when it cannot start (not found, not executable).
+   */
+  spawn(command: string, options?: SpawnOptions): ChildProcess;
+  /** Writes bytes, unchanged and whole, to this process's standard output or error. */
+  write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
   exit(code: number): never;
   /** WebSocket upgrades for the hub, through Hono's helper for this runtime. */
   readonly webSocket: WebSocketSupport;
@@ -45,11 +84,32 @@ interface BunServer {
   stop(closeActive?: boolean): Promise<void>;
 }
 
+interface BunSubprocess {
+  pid: number;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+  exitCode: number | null;
+  signalCode: string | null;
+  kill(signal?: string): void;
+}
+
 interface BunGlobal {
   version: string;
   argv: string[];
   env: Record<string, string | undefined>;
   stdin: { stream(): ReadableStream<Uint8Array> };
+  stdout: unknown;
+  stderr: unknown;
+  write(destination: unknown, bytes: Uint8Array): Promise<number>;
+  spawn(options: {
+    cmd: string[];
+    env?: Record<string, string>;
+    cwd?: string;
+    stdin: "inherit" | "ignore";
+    stdout: "pipe";
+    stderr: "pipe";
+  }): BunSubprocess;
   serve(options: {
     hostname: string;
     port: number;
@@ -114,6 +174,32 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     },
     onSignal: (signal, listener) => process.on(signal, listener),
     stdinClosed: () => drain(bun.stdin.stream()),
+    spawn(command, options = {}) {
+      const child = bun.spawn({
+        cmd: [command, ...(options.args ?? [])],
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        stdin: options.stdin === "inherit" ? "inherit" : "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      let ended = false;
+      return {
+        pid: child.pid,
+        stdout: child.stdout,
+        stderr: child.stderr,
+        status: child.exited.then(() => {
+          ended = true;
+          return { code: child.signalCode ? null : child.exitCode, signal: child.signalCode };
+        }),
+        kill(signal) {
+          if (!ended) child.kill(signal);
+        },
+      };
+    },
+    async write(stream, bytes) {
+      await bun.write(stream === "stdout" ? bun.stdout : bun.stderr, bytes);
+    },
     exit: (code) => process.exit(code),
     webSocket: {
       upgrade: async (c: Context, events) => (await honoBun).upgradeWebSocket(c, events),
@@ -141,6 +227,40 @@ function denoRuntime(): Runtime {
     },
     onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
     stdinClosed: () => drain(Deno.stdin.readable),
+    spawn(command, options = {}) {
+      const child = new Deno.Command(command, {
+        args: options.args ?? [],
+        ...(options.env ? { env: options.env, clearEnv: true } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        stdin: options.stdin === "inherit" ? "inherit" : "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let ended = false;
+      return {
+        pid: child.pid,
+        stdout: child.stdout,
+        stderr: child.stderr,
+        status: child.status.then((status) => {
+          ended = true;
+          return { code: status.signal ? null : status.code, signal: status.signal };
+        }),
+        kill(signal) {
+          if (ended) return;
+          try {
+            child.kill(signal);
+          } catch {
+            // ended in the meantime
+          }
+        },
+      };
+    },
+    async write(stream, bytes) {
+      const file = stream === "stdout" ? Deno.stdout : Deno.stderr;
+      for (let offset = 0; offset < bytes.length;) {
+        offset += await file.write(bytes.subarray(offset));
+      }
+    },
     exit: (code) => Deno.exit(code),
     webSocket: {
       // Deno cannot refuse a big frame itself: the hub closes with 1009 when one arrives.

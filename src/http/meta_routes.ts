@@ -119,6 +119,17 @@ export function metaRoutes(
     ].map(([name, type, help, value]) =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`
     );
+    lines.push(
+      `# HELP ringside_processes_running Processes running now\n` +
+        `# TYPE ringside_processes_running gauge\nringside_processes_running ${stats.active.process}\n`,
+      `# HELP ringside_processes_ended_total Processes ended, by final status\n` +
+        `# TYPE ringside_processes_ended_total counter\n` +
+        ["exited", "killed", "failed"].map((status) =>
+          `ringside_processes_ended_total{status="${status}"} ${
+            stats.ended[`process:${status}`] ?? 0
+          }\n`
+        ).join(""),
+    );
     lines.push(labelled("ringside_topics", "gauge", "Topics known now, by kind", stats.topics));
     lines.push(
       labelled("ringside_topics_active", "gauge", "Topics busy now, by kind", stats.active),

@@ -103,9 +103,9 @@ Deno.test("a spectator that does not read gets the newest snapshot, not a backlo
   assert.equal(emitted, 1000);
   assert.equal(await readFrame(reader), "retry: 2000\n\n");
   const frame = await readFrame(reader);
-  assert.match(frame, /^event: progress\ndata: \{"n":1000,/);
+  assert.match(frame, /^id: \S+\nevent: progress\ndata: \{"n":1000,/);
   topic.succeed({ ok: true });
-  assert.match(await readFrame(reader), /^event: complete\n/);
+  assert.match(await readFrame(reader), /^id: \S+\nevent: complete\n/);
   assert.equal(await readFrame(reader), "<end>");
 });
 

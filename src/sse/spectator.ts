@@ -3,6 +3,10 @@ import type { Topic, TopicEvent } from "../progress/topic.ts";
 const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
 const KEEPALIVE = encoder.encode(": keepalive\n\n");
+const OVERFLOW = encoder.encode(": too far behind: reconnect with Last-Event-ID\n\n");
+
+/** Why a spectator went away. */
+export type SpectatorCloseReason = "end" | "ttl" | "cancel" | "write-timeout" | "overflow";
 
 /** Options for {@linkcode Spectator}. */
 export interface SpectatorOptions {
@@ -26,7 +30,15 @@ export interface SpectatorOptions {
    */
   signal?: AbortSignal;
   /** Called once when the spectator is gone, whatever the reason. */
-  onClose?: (reason: "end" | "ttl" | "cancel" | "write-timeout") => void;
+  onClose?: (reason: SpectatorCloseReason) => void;
+  /** The reconnecting client's `Last-Event-ID`, handed to the topic's greeting. */
+  lastEventId?: string | null | undefined;
+  /**
+   * Bytes of live events (besides the greeting) that may wait for the socket. Past it the
+   * spectator takes no more events, sends what it holds and a comment, and closes: a client
+   * that reconnects with `Last-Event-ID` resumes from there. @default unbounded
+   */
+  maxQueueBytes?: number;
 }
 
 /**
@@ -38,6 +50,8 @@ export interface SpectatorOptions {
  * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
  * event, after `ttl`, or is errored when the socket takes no write for `writeTimeout`.
  * Cancelling the stream (the client went away) unsubscribes; `close()` is safe to call twice.
+ * With `maxQueueBytes`, queued events are bounded too (for kinds whose every event counts, such
+ * as process output): a spectator that falls that far behind is closed after what it holds.
  *
  * @example
  * ```ts
@@ -58,8 +72,12 @@ export class Spectator {
   #options: SpectatorOptions;
   #latestWins: ReadonlySet<string>;
   #queue: Uint8Array[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #budget = Infinity;
   #latest: Uint8Array | null = null;
   #ending = false;
+  #overflowed = false;
   #closed = false;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #wake: (() => void) | null = null;
@@ -82,7 +100,13 @@ export class Spectator {
       cancel: () => this.close("cancel"),
     }, { highWaterMark: 0 });
     this.#queue.push(RETRY);
-    for (const event of topic.greeting()) this.#onEvent(event);
+    for (const event of topic.greeting({ lastEventId: options.lastEventId })) {
+      this.#onEvent(event);
+    }
+    // The greeting is bounded by the topic (a process's ring); the bound is on what comes after.
+    if (options.maxQueueBytes !== undefined) {
+      this.#budget = this.#queuedBytes + options.maxQueueBytes;
+    }
     for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
     this.#heartbeat = setInterval(() => {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
@@ -96,7 +120,7 @@ export class Spectator {
   }
 
   /** Ends the stream and unsubscribes. Safe to call twice. */
-  close(reason: "end" | "ttl" | "cancel" | "write-timeout" = "end"): void {
+  close(reason: SpectatorCloseReason = "end"): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
@@ -107,6 +131,8 @@ export class Spectator {
     clearTimeout(this.#ttl);
     clearTimeout(this.#writeTimer);
     this.#queue = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
     this.#latest = null;
     try {
       if (reason === "write-timeout") {
@@ -136,6 +162,14 @@ export class Spectator {
       // A full snapshot supersedes an older unsent progress.
       this.#latest = null;
       this.#queue.push(frame);
+      this.#queuedBytes += frame.length;
+      if (this.#queuedBytes > this.#budget) {
+        // Too far behind: take nothing more, send what is held, then end the stream.
+        this.#ending = true;
+        this.#overflowed = true;
+        this.#queue.push(OVERFLOW);
+        this.#queuedBytes += OVERFLOW.length;
+      }
     }
     if (this.#wake) {
       this.#wake();
@@ -147,11 +181,44 @@ export class Spectator {
     }
   }
 
+  /**
+   * The queued frames, up to ~64 KiB joined into one chunk (one write for a burst of lines;
+   * an index instead of `shift()` keeps a long queue linear).
+   */
+  #takeQueued(): Uint8Array | undefined {
+    const queue = this.#queue;
+    if (this.#head >= queue.length) return undefined;
+    const first = queue[this.#head++]!;
+    let size = first.length;
+    let end = this.#head;
+    while (end < queue.length && size + queue[end]!.length <= 65_536) size += queue[end++]!.length;
+    let chunk = first;
+    if (end > this.#head) {
+      chunk = new Uint8Array(size);
+      chunk.set(first);
+      let offset = first.length;
+      for (let i = this.#head; i < end; i++) {
+        chunk.set(queue[i]!, offset);
+        offset += queue[i]!.length;
+      }
+      this.#head = end;
+    }
+    this.#queuedBytes -= size;
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return chunk;
+  }
+
   async #pull(): Promise<void> {
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
     while (!this.#closed) {
-      const frame = this.#queue.shift() ?? this.#latest;
+      const frame = this.#takeQueued() ?? this.#latest;
       if (frame) {
         if (frame === this.#latest) this.#latest = null;
         this.#wroteSinceBeat = true;
@@ -159,7 +226,7 @@ export class Spectator {
         return;
       }
       if (this.#ending) {
-        this.close("end");
+        this.close(this.#overflowed ? "overflow" : "end");
         return;
       }
       await new Promise<void>((resolve) => this.#wake = resolve);

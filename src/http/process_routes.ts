@@ -1,0 +1,307 @@
+import { type Context, Hono } from "hono";
+import type { Config } from "../config.ts";
+import { nameError } from "../names.ts";
+import { PipeError } from "../pipe/pipe.ts";
+import { Process } from "../process/process.ts";
+import { parseLastEventId } from "../process/process_topic.ts";
+import { parseTasks, type Task } from "../process/task.ts";
+import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
+import type { ChildProcess, SpawnOptions } from "../runtime.ts";
+import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
+import { publicOrigin } from "./origin.ts";
+import { errorResponse, spectateFormat } from "./respond.ts";
+import { type PageRenderer, spectateResponse } from "./spectate.ts";
+
+/**
+ * Live events an SSE spectator of a process may hold unsent (besides the greeting, the ring)
+ * before it is closed: ~16,000 short lines. A spectator that keeps up never gets near it; one
+ * that stops reading gets its queue and a comment, then the end of the stream, and resumes with
+ * `Last-Event-ID` (the ring, with a `gap` for what left it).
+ */
+export const PROCESS_SPECTATOR_QUEUE_BYTES = 1024 * 1024;
+
+const STATUSES: ReadonlySet<string> = new Set(["running", "exited", "killed", "failed"]);
+
+/** Options for {@linkcode processRoutes}. */
+export interface ProcessRoutesOptions {
+  config: Config;
+  /** The terminal page; without it, browsers get the SSE stream. */
+  page?: PageRenderer<ProcessSnapshot> | undefined;
+  /** Starts a named task's child; without it, tasks cannot run here (`501`). */
+  spawn?: ((command: string, options: SpawnOptions) => ChildProcess) | undefined;
+  /** This server's environment, from which a task inherits `PATH` and `--task-env` names. */
+  env?: Record<string, string | undefined> | undefined;
+  /** The watch link of a topic (path or URL), when the server makes them. */
+  watchLink?:
+    | ((kind: TopicKind, name: string) => string | null | Promise<string | null>)
+    | undefined;
+}
+
+/** A random suffix for ids nobody chose: 12 characters of `0-9 a-z` (~62 bits). */
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return [...bytes].map((byte) => "0123456789abcdefghijklmnopqrstuvwxyz"[byte % 36]).join("");
+}
+
+/**
+ * The environment of a task's child: `PATH` and the `--task-env` names, nothing else.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { taskEnvironment } from "./process_routes.ts";
+ * const env = taskEnvironment({ PATH: "/bin", SECRET: "s", LANG: "C" }, ["LANG", "MISSING"]);
+ * assert.deepEqual(env, { PATH: "/bin", LANG: "C" });
+ * ```
+ */
+export function taskEnvironment(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of ["PATH", ...names]) {
+    const value = env[name];
+    if (value !== undefined) result[name] = value;
+  }
+  return result;
+}
+
+/**
+ * Process routes under `/api/v1/processes`: `POST /{id}/output[?stream=][&missed=K]` (a
+ * streamed text body, one event per line as it arrives), `POST /{id}/status`,
+ * `POST /?task=NAME[&id=ID]` (run a named task), `DELETE /{id}` (stop a task this server
+ * started), `GET /{id}` (spectate).
+ *
+ * @throws {TypeError} when a `--task` is invalid (at start-up).
+ */
+export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): Hono {
+  const { config } = options;
+  const tasks: Map<string, Task> = parseTasks(config.tasks);
+  const app = new Hono();
+
+  function fail(c: Context, error: unknown): Response {
+    if (error instanceof PipeError || error instanceof LimitError) {
+      return errorResponse(c.req.raw, error.status, error.message);
+    }
+    throw error;
+  }
+
+  /** The process of that id, created when missing (`onCreate` is then called). */
+  function obtain(id: string, onCreate?: () => void): Process {
+    return tracker.obtain(
+      "process",
+      id,
+      (changed) => {
+        onCreate?.();
+        return new Process(id, {
+          historyLines: config.historyLines,
+          idle: config.jobIdle,
+          onChange: changed,
+        });
+      },
+      true,
+    );
+  }
+
+  async function describe(c: Context, id: string): Promise<Record<string, unknown>> {
+    const origin = publicOrigin(c.req.raw, config.trustProxy);
+    const url = `${origin}/api/v1/processes/${id}`;
+    const link = await options.watchLink?.("process", id);
+    return { id, url, ...(link ? { watch: new URL(link, origin).href } : {}) };
+  }
+
+  function ended(c: Context, process: Process): Response {
+    const { status, exitCode } = process.topic.snapshot();
+    const code = exitCode === null ? "" : ` (exit code ${exitCode})`;
+    return errorResponse(c.req.raw, 409, `Process '${process.name}' already ${status}${code}`);
+  }
+
+  app.post("/:id{.+}/output", async (c) => {
+    const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    const stream = c.req.query("stream") ?? "stdout";
+    if (stream !== "stdout" && stream !== "stderr") {
+      return errorResponse(c.req.raw, 400, `Invalid stream '${stream}' (stdout or stderr)`);
+    }
+    const missedText = c.req.query("missed");
+    const missed = missedText === undefined ? 0 : Number(missedText);
+    if (missedText !== undefined && (!/^\d{1,15}$/.test(missedText))) {
+      return errorResponse(c.req.raw, 400, `Invalid missed=${missedText} (a whole number)`);
+    }
+    let process: Process;
+    try {
+      process = obtain(id);
+    } catch (error) {
+      return fail(c, error);
+    }
+    if (process.topic.ended) {
+      await c.req.raw.body?.cancel().catch(() => {});
+      return ended(c, process);
+    }
+    process.touch();
+    process.topic.gap(missed);
+    const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
+    let lines: number | null;
+    try {
+      lines = await process.readOutput(body, stream);
+    } catch {
+      // The publisher went away mid-body: the lines so far stand; nobody reads this answer.
+      return errorResponse(c.req.raw, 400, "Output stream ended early");
+    }
+    if (lines === null) return ended(c, process);
+    return c.json({ id, lines, seq: process.topic.seq });
+  });
+
+  app.post("/:id{.+}/status", async (c) => {
+    const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    const text = await c.req.text();
+    if (new TextEncoder().encode(text).length > config.maxEventBytes) {
+      return errorResponse(c.req.raw, 413, `Status body over ${config.maxEventBytes} bytes`);
+    }
+    const shape = parseStatus(text);
+    if (typeof shape === "string") return errorResponse(c.req.raw, 400, shape);
+    let process: Process;
+    try {
+      process = obtain(id);
+    } catch (error) {
+      return fail(c, error);
+    }
+    process.touch();
+    if (process.topic.ended) return ended(c, process);
+    if (shape.status !== "running") process.finish(shape.status, shape.exitCode);
+    return c.json({ ...await describe(c, id), status: shape.status });
+  });
+
+  app.post("/", async (c) => {
+    const name = c.req.query("task");
+    if (name === undefined) {
+      return errorResponse(c.req.raw, 400, "Missing ?task=NAME (a task named at start-up)");
+    }
+    const task = tasks.get(name);
+    if (!task) {
+      const known = tasks.size === 0 ? "this server names none" : `known: ${[...tasks.keys()]}`;
+      return errorResponse(c.req.raw, 404, `Unknown task '${name}' (${known})`);
+    }
+    if (!options.spawn) {
+      return errorResponse(c.req.raw, 501, "This server cannot start processes");
+    }
+    const id = c.req.query("id") ?? `${name.replaceAll("/", "-")}-${randomSuffix()}`;
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    let process: Process;
+    let fresh = false;
+    try {
+      process = obtain(id, () => fresh = true);
+    } catch (error) {
+      return fail(c, error);
+    }
+    // A new entry has an empty run; a retained one starts a new run; a running one is busy.
+    if (!fresh && !process.renew()) {
+      return errorResponse(c.req.raw, 409, `Process '${id}' is running`);
+    }
+    try {
+      process.runChild(options.spawn(task.command, {
+        args: task.args,
+        env: taskEnvironment(options.env ?? {}, config.taskEnv),
+        stdin: "null",
+      }));
+    } catch (error) {
+      process.topic.output("stderr", `ringside: cannot run '${task.command}': ${error}`);
+      process.finish("failed", null);
+    }
+    return c.json(await describe(c, id), 202);
+  });
+
+  app.delete("/:id{.+}", async (c) => {
+    const id = c.req.param("id");
+    const process = tracker.find<Process>("process", id);
+    if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
+    const topic = process.topic;
+    switch (process.stop()) {
+      case "ended":
+        return ended(c, process);
+      case "not-ours":
+        return errorResponse(
+          c.req.raw,
+          409,
+          `Process '${id}' was not started by this server; stop it where it runs`,
+        );
+    }
+    await new Promise((resolve) => {
+      if (topic.ended) resolve(null);
+      topic.addEventListener("status", resolve, { once: true });
+    });
+    const { status, exitCode } = topic.snapshot();
+    return c.json({ id, status, exitCode });
+  });
+
+  app.get("/:id{.+}", (c) => {
+    const id = c.req.param("id");
+    const process = tracker.find<Process>("process", id);
+    if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
+    const topic = process.topic;
+    const lastEventId = c.req.header("last-event-id") ?? null;
+    if (spectateFormat(c.req.raw) === "sse" && topic.endSeenBy(lastEventId)) {
+      // It has the final status already: 204 tells EventSource to stop reconnecting.
+      return c.body(null, 204);
+    }
+    try {
+      return spectateResponse(c, {
+        snapshot: () => topic.snapshot(),
+        attach: () =>
+          tracker.spectate(topic, {
+            latestWins: [],
+            lastEventId: parseLastEventId(lastEventId) === null ? null : lastEventId,
+            maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES,
+          }),
+        page: options.page,
+        origin: publicOrigin(c.req.raw, config.trustProxy),
+      });
+    } catch (error) {
+      return fail(c, error);
+    }
+  });
+
+  return app;
+}
+
+/**
+ * Checks a status body: `{"status":"running|exited|killed|failed","exitCode":N}`; `exited`
+ * needs an integer `exitCode`, the others may give one or `null`.
+ *
+ * @returns the status, or the one-line reason it is refused.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseStatus } from "./process_routes.ts";
+ * assert.deepEqual(parseStatus('{"status":"exited","exitCode":0}'), { status: "exited", exitCode: 0 });
+ * assert.match(parseStatus('{"status":"done"}') as string, /Invalid status/);
+ * ```
+ */
+export function parseStatus(
+  text: string,
+): { status: ProcessStatus; exitCode: number | null } | string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return 'Status body is not JSON (send {"status":"exited","exitCode":0})';
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return 'Status body must be an object like {"status":"exited","exitCode":0}';
+  }
+  const { status, exitCode } = body as Record<string, unknown>;
+  if (typeof status !== "string" || !STATUSES.has(status)) {
+    return `Invalid status ${JSON.stringify(status)} (running, exited, killed or failed)`;
+  }
+  if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) {
+    return `Invalid exitCode ${JSON.stringify(exitCode)} (a whole number)`;
+  }
+  if (status === "exited" && typeof exitCode !== "number") {
+    return "Status 'exited' needs an integer exitCode";
+  }
+  return { status: status as ProcessStatus, exitCode: (exitCode as number | undefined) ?? null };
+}

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { LineSplitter } from "./line_splitter.ts";
+
+const encoder = new TextEncoder();
+
+function split(chunks: (string | number[])[], maxLineBytes?: number): Promise<string[]> {
+  const bytes = chunks.map((chunk) =>
+    typeof chunk === "string" ? encoder.encode(chunk) : new Uint8Array(chunk)
+  );
+  const options = maxLineBytes === undefined ? {} : { maxLineBytes };
+  return Array.fromAsync(ReadableStream.from(bytes).pipeThrough(new LineSplitter(options)));
+}
+
+Deno.test("lines end at \\n and \\r\\n, in any chunking", async () => {
+  assert.deepEqual(await split(["a\nb\r\nc\n"]), ["a", "b", "c"]);
+  assert.deepEqual(await split(["a", "\r", "\n", "b", "\n"]), ["a", "b"]);
+  assert.deepEqual(await split([..."x\r\ny\n"]), ["x", "y"]);
+});
+
+Deno.test("empty lines count, a lone \\r stays, the last unterminated line is flushed", async () => {
+  assert.deepEqual(await split(["\n\n"]), ["", ""]);
+  assert.deepEqual(await split(["progress 10%\rprogress 20%\n"]), ["progress 10%\rprogress 20%"]);
+  assert.deepEqual(await split(["no newline"]), ["no newline"]);
+  assert.deepEqual(await split([]), []);
+  assert.deepEqual(await split([""]), []);
+});
+
+Deno.test("UTF-8 split across chunks decodes; invalid bytes become U+FFFD", async () => {
+  const euro = [...encoder.encode("€")];
+  assert.deepEqual(await split([[euro[0]!], [euro[1]!, euro[2]!, 0x0a]]), ["€"]);
+  assert.deepEqual(await split([[0x61, 0xff, 0x62, 0x0a]]), ["a\ufffdb"]);
+  assert.deepEqual(await split([[0xe2, 0x82, 0x0a]]), ["\ufffd"]);
+});
+
+Deno.test("a line over the limit is split between characters", async () => {
+  assert.deepEqual(await split(["abcdefghij\n"], 4), ["abcd", "efgh", "ij"]);
+  // Arriving in small chunks: pieces are emitted before the line ends.
+  assert.deepEqual(await split([..."abcdefghij"], 4), ["abcd", "efgh", "ij"]);
+  // "€" is 3 bytes: never cut inside one.
+  const lines = await split(["€€€€\n"], 4);
+  assert.deepEqual(lines, ["€", "€", "€", "€"]);
+  const big = "x".repeat(65_536 * 2 + 5);
+  const parts = await split([big + "\nend\n"]);
+  assert.deepEqual(parts.map((part) => part.length), [65_536, 65_536, 5, 3]);
+});
+
+Deno.test("each line is emitted as soon as its end arrives", async () => {
+  let more!: (chunk: Uint8Array) => void;
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode("first\nsec"));
+      more = (chunk) => controller.enqueue(chunk);
+    },
+  });
+  const reader = source.pipeThrough(new LineSplitter()).getReader();
+  assert.deepEqual(await reader.read(), { done: false, value: "first" });
+  more(encoder.encode("ond\n"));
+  assert.deepEqual(await reader.read(), { done: false, value: "second" });
+  await reader.cancel();
+});
+
+Deno.test("cancelling the lines cancels the source with the reason", async () => {
+  let cancelled: unknown = "not cancelled";
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode("one\ntwo\n"));
+    },
+    cancel(reason) {
+      cancelled = reason;
+    },
+  });
+  const reader = source.pipeThrough(new LineSplitter()).getReader();
+  assert.equal((await reader.read()).value, "one");
+  await reader.cancel("gone");
+  assert.equal(cancelled, "gone");
+});
+
+Deno.test("an error of the source errors the lines", async () => {
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode("one\npart"));
+      controller.error(new Error("connection reset"));
+    },
+  });
+  const reader = source.pipeThrough(new LineSplitter()).getReader();
+  await assert.rejects(async () => {
+    while (!(await reader.read()).done) {
+      // read until the error
+    }
+  }, /connection reset/);
+  assert.throws(() => new LineSplitter({ maxLineBytes: 0 }), RangeError);
+});
