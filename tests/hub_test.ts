@@ -324,6 +324,113 @@ Deno.test(`hub: a job's progress to its end (${testRuntime})`, async () => {
   assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:encode" });
 });
 
+/** `count` lines `line N`, one body. */
+function lines(count: number, from = 1): string {
+  return Array.from({ length: count }, (_, i) => `line ${from + i}\n`).join("");
+}
+
+Deno.test(`hub: a process's output and status (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+  const process = `${server.origin}/api/v1/processes/build-1`;
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "process:build-1" });
+  assert.deepEqual(await hub.next(), { type: "error", data: "Process 'build-1' not found" });
+
+  await t.step("10,000 lines arrive in order with the right processId and channel", async () => {
+    const running = await fetch(`${process}/status`, {
+      method: "POST",
+      body: JSON.stringify({ status: "running" }),
+    });
+    assert.equal(running.status, 200);
+    await running.body?.cancel();
+    hub.send({ type: "subscribe", data: "process:build-1" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "process:build-1" });
+    const posted = await fetch(`${process}/output`, { method: "POST", body: lines(10_000) });
+    assert.equal(posted.status, 200, await posted.text());
+    const received: HubMessage[] = [];
+    while (received.length < 10_000) {
+      const message = await hub.next();
+      if (message.type === "process_output") received.push(message);
+    }
+    assert.deepEqual(
+      received.map((m) => m.data),
+      Array.from({ length: 10_000 }, (_, i) => `line ${i + 1}`),
+    );
+    assert.deepEqual(received.map((m) => m.seq), Array.from({ length: 10_000 }, (_, i) => i + 1));
+    assert.ok(received.every((m) => m.processId === "build-1" && m.channel === "process:build-1"));
+    assert.ok(received.every((m) => m.stream === "stdout"));
+  });
+
+  await t.step("stderr lines are marked; the final status ends the subscription", async () => {
+    const posted = await fetch(`${process}/output?stream=stderr`, {
+      method: "POST",
+      body: "oops\n",
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+    const line = await hub.until((m) => m.type === "process_output");
+    assert.deepEqual([line.stream, line.data, line.seq], ["stderr", "oops", 10_001]);
+    const exited = await fetch(`${process}/status`, {
+      method: "POST",
+      body: JSON.stringify({ status: "exited", exitCode: 3 }),
+    });
+    assert.equal(exited.status, 200);
+    await exited.body?.cancel();
+    assert.deepEqual(await hub.until((m) => m.type === "process_status"), {
+      type: "process_status",
+      channel: "process:build-1",
+      processId: "build-1",
+      data: { status: "exited", exitCode: 3 },
+    });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "process:build-1" });
+  });
+
+  await t.step("a latecomer gets the ring and the status at once", async () => {
+    using late = await HubConnection.open(server.origin);
+    late.send({ type: "subscribe", data: "process:build-1" });
+    assert.equal((await late.next()).type, "subscribed");
+    const history = [];
+    for (let m = await late.next(); m.type !== "unsubscribed"; m = await late.next()) {
+      history.push(m);
+    }
+    const output = history.filter((m) => m.type === "process_output");
+    assert.equal(output.length, 1000);
+    assert.equal(output.at(-1)!.seq, 10_001);
+    assert.equal(output[0]!.seq, 9_002);
+    assert.deepEqual(history.at(-1)!.data, { status: "exited", exitCode: 3 });
+  });
+});
+
+Deno.test(`hub: a reader that never reads is dropped; a process publisher is not slowed (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--write-timeout", "1s"] });
+  const process = `${server.origin}/api/v1/processes/flood`;
+  const running = await fetch(`${process}/status`, {
+    method: "POST",
+    body: JSON.stringify({ status: "running" }),
+  });
+  await running.body?.cancel();
+  using watcher = await HubConnection.open(server.origin);
+  watcher.send({ type: "subscribe", data: "process:flood" });
+  await watcher.until((m) => m.type === "process_status");
+  using stalled = await rawWebSocket(server.origin);
+  await stalled.send(JSON.stringify({ type: "subscribe", data: "process:flood" }));
+  await waitForStats(server.origin, (s) => s.spectators === 2);
+  const count = 200_000;
+  const body = Array.from({ length: count }, (_, i) => `${"x".repeat(40)} ${i + 1}\n`).join("");
+  const posted = await fetch(`${process}/output`, { method: "POST", body });
+  assert.equal(posted.status, 200, await posted.text());
+  await waitForStats(server.origin, (s) => s.clients === 1);
+  const { closeCode } = await stalled.drain();
+  assert.ok(closeCode === null || closeCode === 1008, String(closeCode));
+  // The reading subscriber got every line, in order.
+  let seq = 0;
+  while (seq < count) {
+    const message = await watcher.next();
+    if (message.type !== "process_output") continue;
+    assert.equal(message.seq, ++seq);
+  }
+});
+
 Deno.test(`hub: a channel another node owns is served through Redis (${testRuntime})`, async () => {
   await using redis = await startRedis();
   const cluster = ["--redis", redis.url, "--progress-interval", "20ms"];
