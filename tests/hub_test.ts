@@ -2,7 +2,7 @@
 // binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
 import assert from "node:assert/strict";
 import { curl, noise } from "./_curl.ts";
-import { startServer, testRuntime } from "./_server.ts";
+import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
 import { openSse, waitForPipe } from "./_sse.ts";
 import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
@@ -459,4 +459,54 @@ Deno.test(`hub: a channel another node owns is served through Redis (${testRunti
   assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:far" });
   assert.equal((await sender.result).code, 0);
   assert.equal((await receiver.result).code, 0);
+});
+
+Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const flag = `${tmp}/go-${crypto.randomUUID()}`;
+  const [command, ...prefix] = ringsideCommand();
+  // The command waits for the subscriber before printing, so that it sees every line live.
+  const child = new Deno.Command(command!, {
+    args: [
+      ...prefix,
+      "run",
+      "--server",
+      server.origin,
+      "--id",
+      "run-1",
+      "--",
+      "sh",
+      "-c",
+      `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 10000`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  using hub = await HubConnection.open(server.origin);
+  for (;;) {
+    hub.send({ type: "subscribe", data: "process:run-1" });
+    const answer = await hub.next();
+    if (answer.type === "subscribed") break;
+    assert.equal(answer.data, "Process 'run-1' not found");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await Deno.writeTextFile(flag, "");
+  const lines: HubMessage[] = [];
+  let status: HubMessage | undefined;
+  while (!status) {
+    const message = await hub.next();
+    if (message.type === "process_output") lines.push(message);
+    if (message.type === "process_status" && message.data.status !== "running") status = message;
+  }
+  assert.deepEqual(
+    lines.map((m) => m.data),
+    Array.from({ length: 10_000 }, (_, i) => String(i + 1)),
+  );
+  assert.ok(lines.every((m) => m.channel === "process:run-1" && m.processId === "run-1"));
+  assert.deepEqual(status.data, { status: "exited", exitCode: 0 });
+  assert.equal((await child.status).code, 0, await stderr);
+  assert.equal((await stdout).split("\n").length, 10_001);
 });
