@@ -1,7 +1,12 @@
 import { createApp } from "./src/app.ts";
 import { Bridge } from "./src/cluster/bridge.ts";
 import { type Config, flagHelp, formatDuration, parseConfig } from "./src/config.ts";
-import { dashboardPage, frontPage } from "./src/dashboard/pages.ts";
+import {
+  dashboardPage,
+  frontPage,
+  jobDashboardPage,
+  processDashboardPage,
+} from "./src/dashboard/pages.ts";
 import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
@@ -41,6 +46,8 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     webSocket: runtime.webSocket,
     remote: bridge ?? undefined,
     dashboard: dashboardPage,
+    jobPage: (snapshot, urls) => jobDashboardPage({ snapshot, ...urls }),
+    processPage: (snapshot, urls) => processDashboardPage({ snapshot, ...urls }),
     frontPage,
     spawn: runtime.spawn,
     env: runtime.env,

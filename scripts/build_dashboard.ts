@@ -35,7 +35,7 @@ const client = new URL("../src/dashboard/client/", import.meta.url).pathname;
 const target = new URL("../src/dashboard/_bundle.generated.ts", import.meta.url).pathname;
 
 /** The pages and their entry points in `client/`. */
-const pages = ["dashboard", "front"] as const;
+const pages = ["dashboard", "job", "process", "front"] as const;
 
 interface Assets {
   script: string;

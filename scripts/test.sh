@@ -43,6 +43,7 @@ RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A
 
 echo "== browser"
 for runtime in bun deno binary; do
-  RINGSIDE_TEST_RUNTIME=$runtime RINGSIDE_BINARY="$binary_dir/ringside" deno test -A tests/browser_test.ts
+  RINGSIDE_TEST_RUNTIME=$runtime RINGSIDE_BINARY="$binary_dir/ringside" deno test -A \
+    tests/browser_test.ts tests/job_browser_test.ts tests/process_browser_test.ts
 done
 echo "all tests passed"

@@ -1,16 +1,25 @@
 /**
- * The two HTML pages ringside serves to browsers: the live dashboard of a pipe and the front
- * page. Each is one self-contained document: the Preact client and its styles are inlined
+ * The HTML pages ringside serves to browsers: the live dashboards of a pipe, a job and a
+ * process, and the front page. Each is one self-contained document: the Preact client and its styles are inlined
  * from `_bundle.generated.ts` (built by `scripts/build_dashboard.ts`), and a
  * Content-Security-Policy pins them by hash and lets the page talk to its own origin only.
  *
  * @module
  */
 
-import type { PipeSnapshot } from "../progress/snapshot.ts";
-import { dashboardAssets, frontAssets, type PageAssets } from "./_bundle.generated.ts";
+import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
+import {
+  dashboardAssets,
+  frontAssets,
+  jobAssets,
+  type PageAssets,
+  processAssets,
+} from "./_bundle.generated.ts";
+import { parseAnsi } from "./client/ansi.ts";
 import { pipeCommands, spectatorCommands } from "./client/commands.ts";
+import { describeJob, initialJobModel } from "./client/job_view.ts";
 import { describePipe, initialModel } from "./client/pipe_view.ts";
+import { describeProcess, initialProcessModel } from "./client/process_view.ts";
 
 /** Options for {@linkcode dashboardPage}. */
 export interface DashboardPageOptions {
@@ -60,6 +69,114 @@ ${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}
   return htmlDocument({
     title: view.title,
     assets: dashboardAssets,
+    data: { snapshot, eventsUrl, jsonUrl },
+    fallback,
+  });
+}
+
+/** Options for {@linkcode jobDashboardPage}. */
+export interface JobDashboardPageOptions {
+  /** The job's current state; the page paints it before its event stream connects. */
+  snapshot: JobSnapshot;
+  /** The job's SSE URL (`progress`, `complete`, `error`, `timeout` events). */
+  eventsUrl: string;
+  /** The job's JSON snapshot URL; the page polls it for the watcher count. */
+  jsonUrl: string;
+  /** This server as the request reached it, for the no-script curl lines. */
+  origin: string;
+}
+
+/**
+ * The live dashboard of a job: a complete HTML document that shows `snapshot` at first paint
+ * and then follows `eventsUrl` until the job ends.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jobDashboardPage } from "./pages.ts";
+ * import { exampleJob } from "./client/_example_snapshot.ts";
+ * const page = jobDashboardPage({
+ *   snapshot: exampleJob({ id: "transcode-42" }),
+ *   eventsUrl: "/api/v1/jobs/transcode-42?format=sse",
+ *   jsonUrl: "/api/v1/jobs/transcode-42?format=json",
+ *   origin: "http://127.0.0.1:8080",
+ * });
+ * assert.match(page, /<title>40% · transcode-42<\/title>/);
+ * ```
+ */
+export function jobDashboardPage(options: JobDashboardPageOptions): string {
+  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const view = describeJob(initialJobModel(snapshot, 0), 0);
+  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
+  const result = view.result === null
+    ? ""
+    : `<dl>${
+      view.result.map((e) => `<dt>${escapeHtml(e.key)}</dt><dd>${escapeHtml(e.value)}</dd>`).join(
+        "",
+      )
+    }</dl>`;
+  const fallback = `<noscript><main class="page">
+<h1>${escapeHtml(snapshot.id)}</h1>
+<p>${
+    escapeHtml(`${view.label}: ${view.big}${view.message === null ? "" : ` · ${view.message}`}`)
+  }</p>
+${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}${result}
+<p>This page updates itself with JavaScript. Without it, follow the job with:</p>
+<pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
+</main></noscript>`;
+  return htmlDocument({
+    title: view.title,
+    assets: jobAssets,
+    data: { snapshot, eventsUrl, jsonUrl },
+    fallback,
+  });
+}
+
+/** Options for {@linkcode processDashboardPage}. */
+export interface ProcessDashboardPageOptions {
+  /** The process's current state and last lines; the page paints them at once. */
+  snapshot: ProcessSnapshot;
+  /** The process's SSE URL (`output`, `status`, `gap` events). */
+  eventsUrl: string;
+  /** The process's JSON snapshot URL; the page polls it for the watcher count. */
+  jsonUrl: string;
+  /** This server as the request reached it, for the no-script curl lines. */
+  origin: string;
+}
+
+/**
+ * The live terminal view of a process: a complete HTML document that shows the snapshot's
+ * tail at first paint and then follows `eventsUrl` until a final status.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { processDashboardPage } from "./pages.ts";
+ * import { exampleProcess } from "./client/_example_snapshot.ts";
+ * const page = processDashboardPage({
+ *   snapshot: exampleProcess({ status: "exited", exitCode: 7 }),
+ *   eventsUrl: "/api/v1/processes/build-1?format=sse",
+ *   jsonUrl: "/api/v1/processes/build-1?format=json",
+ *   origin: "http://127.0.0.1:8080",
+ * });
+ * assert.match(page, /<title>✗ exited 7 · build-1<\/title>/);
+ * ```
+ */
+export function processDashboardPage(options: ProcessDashboardPageOptions): string {
+  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const view = describeProcess(initialProcessModel(snapshot, 0), 0);
+  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
+  const tail = snapshot.tail.map((l) => parseAnsi(l.line).spans.map((s) => s.text).join(""));
+  const fallback = `<noscript><main class="page">
+<h1>${escapeHtml(snapshot.id)}</h1>
+<p>${escapeHtml(`${view.badge} · ${view.linesText} lines · ${view.elapsedText}`)}</p>
+<pre>${escapeHtml(tail.join("\n"))}</pre>
+<p>This page updates itself with JavaScript. Without it, follow the process with:</p>
+<pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
+</main></noscript>`;
+  return htmlDocument({
+    title: view.title,
+    assets: processAssets,
     data: { snapshot, eventsUrl, jsonUrl },
     fallback,
   });

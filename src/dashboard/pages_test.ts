@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
-import { dashboardPage, type DashboardPageOptions, frontPage } from "./pages.ts";
-import { exampleSnapshot } from "./client/_example_snapshot.ts";
-import type { PipeSnapshot } from "../progress/snapshot.ts";
+import {
+  dashboardPage,
+  type DashboardPageOptions,
+  frontPage,
+  jobDashboardPage,
+  type JobDashboardPageOptions,
+  processDashboardPage,
+  type ProcessDashboardPageOptions,
+} from "./pages.ts";
+import { exampleJob, exampleProcess, exampleSnapshot } from "./client/_example_snapshot.ts";
+import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 
 function options(snapshot: Partial<PipeSnapshot> = {}): DashboardPageOptions {
   return {
@@ -9,6 +17,34 @@ function options(snapshot: Partial<PipeSnapshot> = {}): DashboardPageOptions {
     eventsUrl: "/api/v1/pipe/migration?progress&format=sse",
     jsonUrl: "/api/v1/pipe/migration?progress&format=json",
     origin: "http://127.0.0.1:8080",
+  };
+}
+
+function jobOptions(snapshot: Partial<JobSnapshot> = {}): JobDashboardPageOptions {
+  return {
+    snapshot: exampleJob(snapshot),
+    eventsUrl: "/api/v1/jobs/transcode-42?format=sse",
+    jsonUrl: "/api/v1/jobs/transcode-42?format=json",
+    origin: "http://127.0.0.1:8080",
+  };
+}
+
+function processOptions(snapshot: Partial<ProcessSnapshot> = {}): ProcessDashboardPageOptions {
+  return {
+    snapshot: exampleProcess(snapshot),
+    eventsUrl: "/api/v1/processes/build-1?format=sse",
+    jsonUrl: "/api/v1/processes/build-1?format=json",
+    origin: "http://127.0.0.1:8080",
+  };
+}
+
+/** Every page, in a typical state. */
+function allPages(): Record<string, string> {
+  return {
+    dashboard: dashboardPage(options()),
+    job: jobDashboardPage(jobOptions()),
+    process: processDashboardPage(processOptions()),
+    front: frontPage({ origin: "http://127.0.0.1:8080" }),
   };
 }
 
@@ -80,7 +116,7 @@ Deno.test("dashboardPage() escapes what it puts into HTML and its data script", 
 });
 
 Deno.test("the pages pin their inline script and styles by hash, and talk to their origin only", async () => {
-  for (const page of [dashboardPage(options()), frontPage({ origin: "http://127.0.0.1:8080" })]) {
+  for (const page of Object.values(allPages())) {
     const { script, style, policy } = parts(page);
     const directives = new Map(
       policy.split(";").map((d) => d.trim().split(/\s+/)).map((
@@ -96,7 +132,7 @@ Deno.test("the pages pin their inline script and styles by hash, and talk to the
 });
 
 Deno.test("the pages make no request to another host", () => {
-  for (const page of [dashboardPage(options()), frontPage({ origin: "http://127.0.0.1:8080" })]) {
+  for (const page of Object.values(allPages())) {
     const markup = page.replace(
       /<noscript>[\s\S]*?<\/noscript>|<script[^>]*>[\s\S]*?<\/script>/g,
       "",
@@ -111,11 +147,7 @@ Deno.test("the pages make no request to another host", () => {
 });
 
 Deno.test("each page is under 40 KB gzipped", async () => {
-  const pages = {
-    dashboard: dashboardPage(options()),
-    front: frontPage({ origin: "http://127.0.0.1:8080" }),
-  };
-  for (const [name, page] of Object.entries(pages)) {
+  for (const [name, page] of Object.entries(allPages())) {
     const size = await gzippedSize(page);
     assert.ok(size < 40_000, `${name} page is ${size} bytes gzipped`);
   }
@@ -139,4 +171,120 @@ Deno.test("frontPage() fills in this server's address and escapes it", () => {
   const odd = frontPage({ origin: `http://x"><script>alert(1)</script>` });
   assert.equal(odd.includes("<script>alert(1)"), false);
   assert.deepEqual(JSON.parse(parts(page).data), {});
+});
+
+Deno.test("jobDashboardPage() embeds the snapshot and URLs, titled with the percent", () => {
+  const page = jobDashboardPage(jobOptions());
+  assert.deepEqual(JSON.parse(parts(page).data), {
+    snapshot: exampleJob({}),
+    eventsUrl: "/api/v1/jobs/transcode-42?format=sse",
+    jsonUrl: "/api/v1/jobs/transcode-42?format=json",
+  });
+  assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+  assert.match(page, /<title>40% · transcode-42<\/title>/);
+  assert.match(page, /<div id="app"><\/div>/);
+});
+
+Deno.test("jobDashboardPage() titles each state so a background tab is useful", () => {
+  const titles = [
+    jobOptions(),
+    jobOptions({ data: { state: "queued" } }),
+    jobOptions({ state: "success", result: { ok: true } }),
+    jobOptions({ state: "failed", error: "boom" }),
+  ].map((o) => /<title>(.*)<\/title>/.exec(jobDashboardPage(o))?.[1]);
+  assert.deepEqual(titles, [
+    "40% · transcode-42",
+    "queued · transcode-42",
+    "✓ success · transcode-42",
+    "✗ failed · transcode-42",
+  ]);
+});
+
+Deno.test("jobDashboardPage() escapes what it puts into HTML and its data script", () => {
+  const hostile = `</script><script>alert(1)</script><!--"'&`;
+  const page = jobDashboardPage(jobOptions({
+    id: `a"b<c>`,
+    state: "failed",
+    error: hostile,
+    data: { message: hostile, state: hostile, [hostile]: hostile },
+  }));
+  assert.equal(page.includes("alert(1)</script>"), false);
+  assert.equal(page.includes(`a"b<c>`), false);
+  const { data } = parts(page);
+  assert.equal(data.includes("<"), false);
+  assert.equal(JSON.parse(data).snapshot.error, hostile);
+  assert.match(page, /<title>✗ failed · a&quot;b&lt;c&gt;<\/title>/);
+  assert.equal(page.match(/<script[\s>]/g)?.length, 2);
+  const result = jobDashboardPage(jobOptions({ state: "success", result: { [hostile]: hostile } }));
+  assert.equal(result.includes("alert(1)</script>"), false);
+});
+
+Deno.test("jobDashboardPage() has a no-script summary: state, message, error or result, curl lines", () => {
+  const fallback = (page: string) => /<noscript>([\s\S]*?)<\/noscript>/.exec(page)?.[1] ?? "";
+  const running = fallback(jobDashboardPage(jobOptions()));
+  assert.match(running, /transcribing: 40% · chunk 4\/10/);
+  assert.match(
+    running,
+    /curl -N &#39;http:\/\/127\.0\.0\.1:8080\/api\/v1\/jobs\/transcode-42\?format=sse&#39;/,
+  );
+  const failed = fallback(jobDashboardPage(jobOptions({ state: "failed", error: "disk full" })));
+  assert.match(failed, /<p class="alert">disk full<\/p>/);
+  const done = fallback(
+    jobDashboardPage(jobOptions({ state: "success", result: { ok: true, url: "s3://x" } })),
+  );
+  assert.match(done, /<dt>url<\/dt><dd>s3:\/\/x<\/dd>/);
+});
+
+Deno.test("processDashboardPage() embeds the tail and URLs, titled with the status", () => {
+  const page = processDashboardPage(processOptions());
+  assert.deepEqual(JSON.parse(parts(page).data), {
+    snapshot: exampleProcess({}),
+    eventsUrl: "/api/v1/processes/build-1?format=sse",
+    jsonUrl: "/api/v1/processes/build-1?format=json",
+  });
+  const titles = [
+    processOptions(),
+    processOptions({ status: "exited", exitCode: 0 }),
+    processOptions({ status: "exited", exitCode: 7 }),
+    processOptions({ status: "killed" }),
+  ].map((o) => /<title>(.*)<\/title>/.exec(processDashboardPage(o))?.[1]);
+  assert.deepEqual(titles, [
+    "● running · build-1",
+    "✓ exited 0 · build-1",
+    "✗ exited 7 · build-1",
+    "✗ killed · build-1",
+  ]);
+});
+
+Deno.test("processDashboardPage() escapes lines and shows them without escape codes when scripts are off", () => {
+  const hostile = `</script><script>alert(1)</script>\u001b[31m<b>red</b>\u001b]0;t\u0007`;
+  const page = processDashboardPage(processOptions({
+    id: `x<y>`,
+    tail: [{ seq: 1, stream: "stderr", line: hostile }],
+  }));
+  assert.equal(page.includes("alert(1)</script>"), false);
+  assert.equal(page.includes("<b>red</b>"), false);
+  assert.equal(page.match(/<script[\s>]/g)?.length, 2);
+  const { data } = parts(page);
+  assert.equal(data.includes("<"), false);
+  assert.equal(JSON.parse(data).snapshot.tail[0].line, hostile);
+  const fallback = /<noscript>([\s\S]*?)<\/noscript>/.exec(page)?.[1] ?? "";
+  assert.match(
+    fallback,
+    /<pre>&lt;\/script&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;&lt;b&gt;red&lt;\/b&gt;<\/pre>/,
+  );
+  assert.match(fallback, /running · 3 lines · 9 s/);
+  assert.match(page, /<title>● running · x&lt;y&gt;<\/title>/);
+});
+
+Deno.test("the process page stays under 40 KB gzipped with a full 100-line tail", async () => {
+  const tail = Array.from({ length: 100 }, (_, i) => ({
+    seq: i + 1,
+    stream: "stdout" as const,
+    line: `\u001b[32m${"x".repeat(200)}\u001b[0m`,
+  }));
+  const process = processDashboardPage(processOptions({ tail, lines: 100 }));
+  // The tail is data the page must carry; what is measured is everything else staying small.
+  const size = await gzippedSize(process);
+  assert.ok(size < 40_000, `process page with a full tail is ${size} bytes gzipped`);
 });

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { VNode } from "preact";
 import { clampPercent } from "./format.ts";
 import { html } from "./_html.ts";
+import type { Connection } from "./pipe_view.ts";
 
 /** Props of {@linkcode ProgressBar}. */
 export interface ProgressBarProps {
@@ -75,5 +76,31 @@ export function CopyLine(props: { label: string; command: string; testId?: strin
         </button>
       </div>
     </div>
+  `;
+}
+
+/** One figure in the dashboard's grid of stats. */
+export function Stat(props: { term: string; value: string; testId: string }): VNode {
+  return html`
+    <div>
+      <dt>${props.term}</dt>
+      <dd data-testid="${props.testId}">${props.value}</dd>
+    </div>
+  `;
+}
+
+const connectionWords: Record<Connection, string> = {
+  connecting: "connecting…",
+  live: "live",
+  reconnecting: "reconnecting…",
+  ended: "final",
+};
+
+/** The page's link to the server, in a word. */
+export function ConnectionBadge(props: { connection: Connection }): VNode {
+  return html`
+    <span class="${`conn ${props.connection}`}" role="status" data-testid="connection">
+      ${connectionWords[props.connection]}
+    </span>
   `;
 }

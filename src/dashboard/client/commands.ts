@@ -21,6 +21,23 @@ export function pipePath(name: string): string {
 }
 
 /**
+ * The spectator path of a job (`kind` `job`) or a process (`process`), segments encoded as for
+ * {@linkcode pipePath}. A browser asking for it gets the dashboard.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { topicPath } from "./commands.ts";
+ * assert.equal(topicPath("job", "ci/build-7"), "/api/v1/jobs/ci/build-7");
+ * assert.equal(topicPath("process", "deploy"), "/api/v1/processes/deploy");
+ * ```
+ */
+export function topicPath(kind: "job" | "process", name: string): string {
+  const encoded = name.split("/").map(encodeURIComponent).join("/");
+  return `/api/v1/${kind === "job" ? "jobs" : "processes"}/${encoded}`;
+}
+
+/**
  * Quotes a word for a POSIX shell, only when it needs it.
  *
  * @example

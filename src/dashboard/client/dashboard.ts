@@ -11,7 +11,6 @@ import type { PipeSnapshot } from "../../progress/snapshot.ts";
 import { spectatorCommands } from "./commands.ts";
 import { formatSpeed } from "./format.ts";
 import {
-  type Connection,
   describePipe,
   initialModel,
   type PipeEvent,
@@ -19,7 +18,7 @@ import {
   reducePipeModel,
 } from "./pipe_view.ts";
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
-import { CopyLine, ProgressBar } from "./_components.ts";
+import { ConnectionBadge, CopyLine, ProgressBar, Stat } from "./_components.ts";
 import { html, readPageData } from "./_html.ts";
 import { formatDuration } from "./format.ts";
 
@@ -98,31 +97,7 @@ function Dashboard(props: DashboardData): VNode {
   `;
 }
 
-function Stat(props: { term: string; value: string; testId: string }): VNode {
-  return html`
-    <div>
-      <dt>${props.term}</dt>
-      <dd data-testid="${props.testId}">${props.value}</dd>
-    </div>
-  `;
-}
-
 const stateIcons = { idle: "○", waiting: "◌", streaming: "●", complete: "✓", failed: "✗" } as const;
-
-const connectionWords: Record<Connection, string> = {
-  connecting: "connecting…",
-  live: "live",
-  reconnecting: "reconnecting…",
-  ended: "final",
-};
-
-function ConnectionBadge(props: { connection: Connection }): VNode {
-  return html`
-    <span class="${`conn ${props.connection}`}" role="status" data-testid="connection">
-      ${connectionWords[props.connection]}
-    </span>
-  `;
-}
 
 const chartWidth = 300;
 const chartHeight = 56;

@@ -1,13 +1,14 @@
 /**
- * The front page (browser entry): what ringside is, the curl lines for this server, and
- * forms to send to, receive from and watch a pipe.
+ * The front page (browser entry): what ringside is, the curl lines for this server, forms to
+ * send to, receive from and watch a pipe, and boxes that open a job's or a process's dashboard.
  *
  * @module
  */
 
 import { render, type VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { pipeCommands, pipePath, randomPipeName } from "./commands.ts";
+import { nameError } from "../../names.ts";
+import { pipeCommands, pipePath, randomPipeName, topicPath } from "./commands.ts";
 import { formatBytes, formatDuration, formatPercent, formatSpeed } from "./format.ts";
 import { receiveFromPipe, sendToPipe } from "./transfer.ts";
 import { CopyLine, ProgressBar } from "./_components.ts";
@@ -26,6 +27,7 @@ function Front(): VNode {
         <p>Send bytes between machines through this server with plain HTTP: curl on both sides.</p>
         <p>Nothing is stored: bytes flow from the sender to the receivers as they arrive.</p>
         <p>Anyone can watch a transfer live by adding <code>?progress</code> to its URL.</p>
+        <p>Jobs that publish progress and commands whose output streams here have a live page too.</p>
       </header>
 
       <section class="card">
@@ -57,7 +59,9 @@ function Front(): VNode {
 
       <${SendPanel} name="${name}" />
       <${ReceivePanel} name="${name}" />
-      <${WatchPanel} name="${name}" />
+      <${WatchPanel} kind="pipe" fallback="${name}" />
+      <${WatchPanel} kind="job" />
+      <${WatchPanel} kind="process" />
     </main>
   `;
 }
@@ -361,28 +365,89 @@ function ReceivePanel(props: { name: string }): VNode {
   `;
 }
 
-function WatchPanel(props: { name: string }): VNode {
+/** What a watch box opens. */
+interface WatchKind {
+  title: string;
+  /** The input's accessible name. */
+  label: string;
+  button: string;
+  placeholder: string;
+  testId: string;
+  path(name: string): string;
+}
+
+const watchKinds: Record<"pipe" | "job" | "process", WatchKind> = {
+  pipe: {
+    title: "Watch a pipe",
+    label: "Pipe name to watch",
+    button: "Open dashboard",
+    placeholder: "pipe name",
+    testId: "watch-form",
+    path: (name) => `${pipePath(name)}?progress`,
+  },
+  job: {
+    title: "Watch a job",
+    label: "Job id to watch",
+    button: "Watch job",
+    placeholder: "job id, e.g. ci/build-7",
+    testId: "watch-job-form",
+    path: (name) => topicPath("job", name),
+  },
+  process: {
+    title: "Watch a process",
+    label: "Process id to watch",
+    button: "Watch process",
+    placeholder: "process id, e.g. deploy",
+    testId: "watch-process-form",
+    path: (name) => topicPath("process", name),
+  },
+};
+
+/**
+ * A box that opens the dashboard of a pipe, job or process by name. The name is checked with
+ * the server's own rule first, so a typo gets its reason here instead of an error page.
+ */
+function WatchPanel(props: { kind: keyof typeof watchKinds; fallback?: string }): VNode {
+  const kind = watchKinds[props.kind];
   const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
   function open(event: Event) {
     event.preventDefault();
-    const target = name.trim() || props.name;
-    if (target !== "") location.assign(`${pipePath(target)}?progress`);
+    const target = name.trim() || (props.fallback ?? "");
+    const invalid = nameError(target);
+    if (invalid !== null) {
+      setError(
+        target === "" ? `Type ${props.kind === "pipe" ? "a name" : "an id"} first.` : invalid,
+      );
+      return;
+    }
+    location.assign(kind.path(target));
   }
-  const onInput = (e: Event) => setName((e.currentTarget as HTMLInputElement).value);
+  function onInput(e: Event) {
+    setName((e.currentTarget as HTMLInputElement).value);
+    setError(null);
+  }
+  const errorId = `${kind.testId}-error`;
   return html`
     <section class="card">
-      <h2>Watch a pipe</h2>
-      <form class="row" onSubmit="${open}" data-testid="watch-form">
+      <h2>${kind.title}</h2>
+      <form class="row" onSubmit="${open}" data-testid="${kind.testId}" novalidate>
         <input
-          aria-label="Pipe name to watch"
-          placeholder="${props.name || "pipe name"}"
+          aria-label="${kind.label}"
+          aria-invalid="${error === null ? undefined : "true"}"
+          aria-describedby="${error === null ? undefined : errorId}"
+          placeholder="${props.fallback || kind.placeholder}"
           value="${name}"
           onInput="${onInput}"
           autocomplete="off"
           autocapitalize="off"
+          spellcheck="false"
         />
-        <button type="submit">Open dashboard</button>
+        <button type="submit">${kind.button}</button>
       </form>
+      ${error === null ? null : html`
+        <p class="alert" role="alert" id="${errorId}">${error}</p>
+      `}
     </section>
   `;
 }
