@@ -7,6 +7,7 @@ import {
   jobDashboardPage,
   processDashboardPage,
 } from "./src/dashboard/pages.ts";
+import { watch } from "./src/cli/watch.ts";
 import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
@@ -17,6 +18,8 @@ const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone c
 
 Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
+  ringside watch URL         follow a pipe, job, process or watch link in the terminal
+                             (ringside watch --help)
   ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
                              run CMD, streaming its output live to a server
   ringside --help            this text
@@ -40,7 +43,9 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       log,
     })
     : null;
-  const { app, tracker, hub } = createApp(config, {
+  // Watch links work on every node when all share one secret: --secret, else Redis's.
+  const secret = config.secret || (await bridge?.sharedSecret()) || "";
+  const { app, tracker, hub, watchLinks } = createApp({ ...config, secret }, {
     log,
     runtime: runtime.name,
     webSocket: runtime.webSocket,
@@ -49,10 +54,15 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     jobPage: (snapshot, urls) => jobDashboardPage({ snapshot, ...urls }),
     processPage: (snapshot, urls) => processDashboardPage({ snapshot, ...urls }),
     frontPage,
+    ...(bridge ? { watchRemote: bridge } : {}),
     spawn: runtime.spawn,
     env: runtime.env,
   });
-  if (bridge) tracker.onRun((entry) => bridge.share(entry.topic));
+  if (bridge) {
+    tracker.onRun(async (entry) =>
+      bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
+    );
+  }
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,
     port: config.port,
@@ -115,6 +125,7 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
+  if (command === "watch") runtime.exit(await watch(runtime, rest));
   if (command === "run") {
     if (rest[0] === "--help" || rest[0] === "-h") {
       console.log(RUN_USAGE);

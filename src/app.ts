@@ -1,19 +1,27 @@
 import { Hono } from "hono";
+import { Access } from "./access/access.ts";
+import { accessGuard } from "./access/guard.ts";
+import { WatchLinks } from "./access/watch_links.ts";
+import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
 import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
-import { jobRoutes } from "./http/job_routes.ts";
-import { type DashboardRenderer, pipeRoutes } from "./http/pipe_routes.ts";
+import { jobRoutes, jobSpectatorOptions } from "./http/job_routes.ts";
+import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
 import { allowedMethods, pathOf } from "./http/methods.ts";
-import { processRoutes, type ProcessRoutesOptions } from "./http/process_routes.ts";
+import {
+  PROCESS_SPECTATOR_QUEUE_BYTES,
+  processRoutes,
+  type ProcessRoutesOptions,
+} from "./http/process_routes.ts";
 import { errorResponse } from "./http/respond.ts";
-import type { PageRenderer } from "./http/spectate.ts";
-import type { JobSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
+import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
+import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
-import { FULL_GRANT } from "./hub/hub_client.ts";
+import { scopeAllows } from "./access/scope.ts";
 import { Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -30,6 +38,8 @@ export interface AppOptions {
   jobPage?: PageRenderer<JobSnapshot>;
   /** A process's page (terminal view); without it, browsers get the SSE stream. */
   processPage?: PageRenderer<ProcessSnapshot>;
+  /** Other nodes (the Redis bridge): watch links of topics they own work here too. */
+  watchRemote?: RemoteWatch;
   /** Starts a named task's child (the runtime's `spawn`); without it, tasks answer `501`. */
   spawn?: ProcessRoutesOptions["spawn"];
   /** The server's environment, for a task's `PATH` and `--task-env` variables. */
@@ -49,6 +59,12 @@ export interface App {
   readonly tracker: Tracker;
   /** The WebSocket hub. */
   readonly hub: Hub;
+  /** Who may do what (`--token`, `--jwt-secret`, `--private`), for routes outside the app. */
+  readonly access: Access;
+  /** The watch link (`ORIGIN/w/ID`) of a topic; job start answers and `ringside run` print it. */
+  readonly watchUrl: WatchUrl;
+  /** Watch ids both ways and the name-hiding map, for the hub's `watch:{id}` channels. */
+  readonly watchLinks: WatchLinks;
 }
 
 /**
@@ -67,10 +83,22 @@ export interface App {
  */
 export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
+  const access = new Access(config);
+  const links = new WatchLinks(config.secret);
+  tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  const watchUrl: WatchUrl = async (kind, name, origin) =>
+    `${origin}/w/${await links.id(kind, name)}`;
   const hub = new Hub(tracker, {
     private: config.private,
-    checkToken: (token) =>
-      Promise.resolve(config.tokens.includes(token) ? FULL_GRANT : "Invalid token"),
+    checkToken: async (token) => {
+      const grant = await access.verify(token);
+      if (typeof grant === "string") return grant;
+      return {
+        allows: (kind, name) => scopeAllows(grant.scope, `${kind}:${name}`),
+        expiresAt: grant.expiresAt,
+      };
+    },
+    resolveWatch: (watchId) => links.resolve(watchId),
     writeTimeout: config.writeTimeout,
     remote: options.remote,
   });
@@ -90,6 +118,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
   app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
+  if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
   app.route(
     "/",
     metaRoutes(tracker, {
@@ -104,8 +133,22 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     return c.redirect("/help");
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
-  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, ...dashboard }));
-  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage }));
+  const pipePage = options.dashboard &&
+    ((snapshot: PipeSnapshot, urls: SpectateUrls) => options.dashboard!({ snapshot, ...urls }));
+  app.route(
+    "/",
+    watchRoutes(tracker, links, {
+      pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
+      trustProxy: config.trustProxy,
+      remote: options.watchRemote,
+      spectators: {
+        job: jobSpectatorOptions(config),
+        process: { latestWins: [], maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES },
+      },
+    }),
+  );
+  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
+  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage, watchUrl }));
   app.route(
     "/api/v1/processes",
     processRoutes(tracker, {
@@ -113,11 +156,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       page: options.processPage,
       spawn: options.spawn,
       env: options.env,
-      watchLink: options.watchLink,
+      watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
     }),
   );
   app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
-  app.route("/", pipeRoutes(tracker, { config, shortForm: true, ...dashboard }));
+  app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";
     const allowed = allowedMethods(path);
@@ -139,5 +182,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker, hub };
+  return { app, tracker, hub, access, watchUrl, watchLinks: links };
 }

@@ -280,6 +280,7 @@ function envName(flag: string): string {
  * const tokens = parseConfig(["--token", "a", "--token=b"], { RINGSIDE_TOKEN: "x,y" }).tokens;
  * assert.deepEqual(tokens, ["a", "b"]);
  * assert.deepEqual(parseConfig([], { RINGSIDE_TOKEN: "x, y" }).tokens, ["x", "y"]);
+ * assert.throws(() => parseConfig(["--private"], {}), /needs --token/);
  * ```
  */
 export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
@@ -314,6 +315,10 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     }
   }
   if (config.port > 65535) throw new RangeError(`Invalid port ${config.port}`);
+  if (config.tokens.some((token) => token.trim() === "")) throw new TypeError("Empty --token");
+  if (config.private && config.tokens.length === 0 && config.jwtSecret === "") {
+    throw new TypeError("--private needs --token or --jwt-secret (nobody could watch)");
+  }
   return config;
 }
 

@@ -76,6 +76,8 @@ export interface Runtime {
   exit(code: number): never;
   /** WebSocket upgrades for the hub, through Hono's helper for this runtime. */
   readonly webSocket: WebSocketSupport;
+  /** Whether standard output or standard error is a terminal (not a pipe or a file). */
+  isTerminal(stream: "stdout" | "stderr"): boolean;
 }
 
 interface BunServer {
@@ -125,9 +127,15 @@ interface BunGlobal {
   }): BunServer;
 }
 
+interface NodeWritable {
+  isTTY?: boolean;
+}
+
 interface NodeProcess {
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
+  stdout: NodeWritable;
+  stderr: NodeWritable;
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -206,6 +214,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       bufferedAmount: (ws: WSContext) => bunSocket(ws).getBufferedAmount(),
       terminate: (ws: WSContext) => bunSocket(ws).terminate(),
     },
+    isTerminal: (stream) => process[stream].isTTY === true,
   };
 }
 
@@ -270,6 +279,7 @@ function denoRuntime(): Runtime {
       // No way to drop a Deno WebSocket without its close frame: close it.
       terminate: (ws: WSContext) => (ws.raw as WebSocket).close(1008, "Dropped"),
     },
+    isTerminal: (stream) => Deno[stream].isTerminal(),
   };
 }
 

@@ -118,6 +118,7 @@ export class Tracker {
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
   #runListeners: ((entry: Entry) => void)[] = [];
+  #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
@@ -149,6 +150,14 @@ export class Tracker {
     return this.#options;
   }
 
+  /**
+   * Calls `listener` when an entry comes (`present`: true) and when it is forgotten (false);
+   * watch links keep their id map by it.
+   */
+  onEntry(listener: (entry: Entry, present: boolean) => void): void {
+    this.#entryListeners.push(listener);
+  }
+
   /** The entry under `kind:name`, if any. */
   find<T extends Entry = Entry>(kind: TopicKind, name: string): T | undefined {
     return this.#entries.get(`${kind}:${name}`) as T | undefined;
@@ -177,6 +186,7 @@ export class Tracker {
     }
     const entry = create(this.#changedCallback);
     this.#entries.set(key, entry);
+    for (const listener of this.#entryListeners) listener(entry, true);
     this.#seeRun(entry);
     return entry;
   }
@@ -255,8 +265,8 @@ export class Tracker {
    * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
    * {@linkcode Tracker.pipe} do.
    */
-  spectatePipe(name: string, signal?: AbortSignal): Spectator {
-    return this.spectate(this.pipe(name).topic, signal ? { signal } : {});
+  spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
+    return this.spectate(this.pipe(name).topic, signal ? { ...extra, signal } : extra);
   }
 
   /** @throws {LimitError} when one more spectator of `topic` would pass a limit. */
@@ -403,5 +413,6 @@ export class Tracker {
     // the run is then still to be counted and retained.
     if (entry.topic.ended && !this.#counted.has(entry.topic)) return;
     this.#entries.delete(key);
+    for (const listener of this.#entryListeners) listener(entry, false);
   }
 }

@@ -5,6 +5,7 @@ import { nameError } from "../names.ts";
 import { PipeError } from "../pipe/pipe.ts";
 import type { JobSnapshot } from "../progress/snapshot.ts";
 import { TopicEvent } from "../progress/topic.ts";
+import type { SpectatorOptions } from "../sse/spectator.ts";
 import { LimitError, type Tracker } from "../tracker.ts";
 import { BodyError, readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
@@ -19,6 +20,16 @@ const ACTIONS = new Set(["progress", "finish"]);
 
 /** The event a job's SSE stream ends with when it outlives `--stream-timeout`. */
 const STREAM_TIMEOUT = new TopicEvent("timeout", { message: "Stream timeout" });
+
+/** How a job's SSE spectators are attached: here, and through a watch link. */
+export function jobSpectatorOptions(config: Pick<Config, "streamTimeout">): SpectatorOptions {
+  return {
+    latestWins: ["progress"],
+    // A job stream's lifetime is --stream-timeout, and it ends with `timeout`.
+    ttl: config.streamTimeout,
+    farewell: STREAM_TIMEOUT,
+  };
+}
 
 /** Options for {@linkcode jobRoutes}. */
 export interface JobRoutesOptions {
@@ -159,13 +170,8 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
       }
       return spectateResponse(c, {
         snapshot: () => job.topic.snapshot(),
-        attach: () =>
-          tracker.spectate(job.topic, {
-            latestWins: ["progress"],
-            // A job stream's lifetime is --stream-timeout, and it ends with `timeout`.
-            ttl: config.streamTimeout,
-            farewell: STREAM_TIMEOUT,
-          }),
+        attach: (signal, extra) =>
+          tracker.spectate(job.topic, { ...jobSpectatorOptions(config), signal, ...extra }),
         page: options.page,
         base: new URL(c.req.url).pathname,
         origin: publicOrigin(c.req.raw, config.trustProxy),

@@ -4,7 +4,7 @@ import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { nameError } from "../names.ts";
 import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
-import { LimitError, type Tracker } from "../tracker.ts";
+import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { publicOrigin } from "./origin.ts";
 import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
@@ -96,7 +96,12 @@ export interface PipeRoutesOptions {
   shortForm?: boolean;
   /** The HTML dashboard; without it, browsers get the SSE stream. */
   dashboard?: DashboardRenderer;
+  /** A topic's watch link, for the sender's log; without it, the log has none. */
+  watchUrl?: WatchUrl | undefined;
 }
+
+/** The watch link (`ORIGIN/w/ID`) of topic `kind:name` on the server at `origin`. */
+export type WatchUrl = (kind: TopicKind, name: string, origin: string) => Promise<string>;
 
 /**
  * Pipe routes relative to where they are mounted: `PUT|POST /{name}` sends, `GET /{name}`
@@ -131,6 +136,11 @@ export function pipeRoutes(
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
     let ahead: ReadAhead | null = null;
     let watched: WatchedBody | null = null;
+    const watch = await options.watchUrl?.(
+      "pipe",
+      name,
+      publicOrigin(c.req.raw, config.trustProxy),
+    );
     try {
       const n = wholeNumber(c, "n", 1, config.maxReceivers);
       const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
@@ -151,6 +161,7 @@ export function pipeRoutes(
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
         signal: c.req.raw.signal,
+        watch,
       });
       await ahead?.started;
       await watched?.ended;
@@ -200,7 +211,7 @@ export function pipeRoutes(
   function spectate(c: Context, name: string): Response {
     return spectateResponse(c, {
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
-      attach: (signal) => tracker.spectatePipe(name, signal),
+      attach: (signal, extra) => tracker.spectatePipe(name, signal, extra),
       endSeenBy: (lastEventId) => tracker.findPipe(name)?.topic.endSeenBy(lastEventId) ?? false,
       base: `${new URL(c.req.url).pathname}?progress`,
       origin: publicOrigin(c.req.raw, config.trustProxy),

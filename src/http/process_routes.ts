@@ -251,11 +251,13 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     try {
       return spectateResponse(c, {
         snapshot: () => topic.snapshot(),
-        attach: () =>
+        attach: (signal, extra) =>
           tracker.spectate(topic, {
             latestWins: [],
             lastEventId: parseLastEventId(lastEventId) === null ? null : lastEventId,
             maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES,
+            signal,
+            ...extra,
           }),
         page: options.page,
         origin: publicOrigin(c.req.raw, config.trustProxy),

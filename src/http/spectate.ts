@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { Spectator } from "../sse/spectator.ts";
+import { tokenExpiry } from "../access/guard.ts";
+import type { Spectator, SpectatorOptions } from "../sse/spectator.ts";
 import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
 
 /** Where a topic's page finds its event stream and snapshot, and this server's origin. */
@@ -21,9 +22,10 @@ export interface SpectateOptions<S> {
   snapshot(): S;
   /**
    * Attaches an SSE spectator that closes when `signal` aborts (the tracker's limits apply; it
-   * may throw a `LimitError`).
+   * may throw a `LimitError`), with `extra` options on top of its own (the deadline of the
+   * token that opened the stream).
    */
-  attach(signal: AbortSignal): Spectator;
+  attach(signal: AbortSignal, extra: SpectatorOptions): Spectator;
   /**
    * Whether a reconnect with this `Last-Event-ID` already got the topic's terminal event: it
    * is answered `204 No Content`, which makes EventSource stop reconnecting.
@@ -74,7 +76,12 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
   }
   if (format === "html" && options.page) {
     const url = new URL(c.req.url);
-    const base = options.base ?? url.pathname;
+    let base = options.base ?? url.pathname;
+    // With --private the page's own requests need the token its address carried.
+    const token = url.searchParams.get("token");
+    if (token !== null) {
+      base += `${base.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+    }
     const join = base.includes("?") ? "&" : "?";
     return c.html(options.page(options.snapshot(), {
       eventsUrl: `${base}${join}format=sse`,
@@ -86,6 +93,7 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
   if (options.endSeenBy?.(c.req.header("last-event-id") ?? null)) return c.body(null, 204);
   // A HEAD's body is never read: attaching a spectator would leak it.
   if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
-  const spectator = options.attach(c.req.raw.signal);
+  const deadline = tokenExpiry(c.req.raw);
+  const spectator = options.attach(c.req.raw.signal, deadline === undefined ? {} : { deadline });
   return new Response(spectator.stream, { headers: SSE_HEADERS });
 }

@@ -49,6 +49,8 @@ export interface SenderRequest {
   headers: Headers;
   /** Aborts when the sender's connection goes away. */
   signal: AbortSignal;
+  /** The pipe's watch link, printed first in the sender's log. */
+  watch?: string | undefined;
 }
 
 /** What a receiver gets once the transfer starts. */
@@ -161,7 +163,9 @@ export class Pipe {
     const onAbort = () => this.#senderLeft(sender, "Sender disconnected");
     this.#sender = sender;
     request.signal.addEventListener("abort", onAbort, { once: true });
-    log.say(`[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
+    // One chunk: Bun, answering after an await, sometimes lost the first of two queued ones.
+    const watch = request.watch ? `[INFO] Watch: ${request.watch}\n` : "";
+    log.say(`${watch}[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
     this.#startIfReady();
     return log.stream;

@@ -20,6 +20,7 @@ export class TopicEvent extends Event {
   /** The SSE `id:` (what a reconnecting EventSource sends back as `Last-Event-ID`), or `null`. */
   readonly id: string | null;
   #frame: Uint8Array | undefined;
+  #mapped: [(data: unknown) => unknown, Uint8Array] | undefined;
 
   constructor(type: string, data: unknown, terminal = false, id: string | null = null) {
     super(type);
@@ -30,11 +31,25 @@ export class TopicEvent extends Event {
 
   /** `id: ID\nevent: TYPE\ndata: JSON\n\n` (no `id:` line without an id), UTF-8. */
   get frame(): Uint8Array {
-    const id = this.id === null ? "" : `id: ${this.id}\n`;
-    this.#frame ??= encoder.encode(
-      `${id}event: ${this.type}\ndata: ${JSON.stringify(this.data)}\n\n`,
-    );
+    this.#frame ??= this.#encode(this.data);
     return this.#frame;
+  }
+
+  /**
+   * The frame with `map(data)` as its data (a watch link hides the name). The last map's frame
+   * is kept, so spectators that share one map function share one encoding.
+   */
+  frameWith(map: (data: unknown) => unknown): Uint8Array {
+    if (this.#mapped?.[0] !== map) this.#mapped = [map, this.#encode(map(this.data))];
+    return this.#mapped[1];
+  }
+
+  #encode(data: unknown): Uint8Array {
+    return encoder.encode(
+      `${this.id === null ? "" : `id: ${this.id}\n`}event: ${this.type}\ndata: ${
+        JSON.stringify(data)
+      }\n\n`,
+    );
   }
 }
 

@@ -6,7 +6,13 @@ const KEEPALIVE = encoder.encode(": keepalive\n\n");
 const OVERFLOW = encoder.encode(": too far behind: reconnect with Last-Event-ID\n\n");
 
 /** Why a spectator went away. */
-export type SpectatorCloseReason = "end" | "ttl" | "cancel" | "write-timeout" | "overflow";
+export type SpectatorCloseReason =
+  | "end"
+  | "ttl"
+  | "deadline"
+  | "cancel"
+  | "write-timeout"
+  | "overflow";
 
 /** Options for {@linkcode Spectator}. */
 export interface SpectatorOptions {
@@ -23,6 +29,10 @@ export interface SpectatorOptions {
   farewell?: TopicEvent;
   /** Dropped when the socket takes no write for this many ms. @default 30000 */
   writeTimeout?: number;
+  /** The stream closes at this time (ms since the epoch): the token that opened it expires. */
+  deadline?: number | undefined;
+  /** Rewrites each event's data before it is sent (a watch link hides the topic's name). */
+  mapData?: ((data: unknown) => unknown) | undefined;
   /**
    * The request's signal: its abort closes the spectator as a cancel does (some runtimes signal
    * only one of them). The listener is removed on close, since a runtime may keep a signal that
@@ -48,7 +58,9 @@ export interface SpectatorOptions {
  * at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a newer
  * one overwrites; every other event (state, done, error) is queued and never dropped. The
  * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
- * event, after `ttl`, or is errored when the socket takes no write for `writeTimeout`.
+ * event, after `ttl` or at the `deadline` (the expiry of the token that opened it), or is
+ * errored when the socket takes no write for `writeTimeout`. With `mapData`, each event's data
+ * is rewritten before it is encoded (a watch link's spectators never see the name).
  * Cancelling the stream (the client went away) unsubscribes; `close()` is safe to call twice.
  * With `maxQueueBytes`, queued events are bounded too (for kinds whose every event counts, such
  * as process output): a spectator that falls that far behind is closed after what it holds.
@@ -112,10 +124,14 @@ export class Spectator {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
-    this.#ttl = setTimeout(() => {
-      if (options.farewell) this.#onEvent(options.farewell);
-      else this.close("ttl");
-    }, options.ttl ?? 30 * 60_000);
+    const ttl = options.ttl ?? 30 * 60_000;
+    const untilDeadline = (options.deadline ?? Infinity) - Date.now();
+    this.#ttl = untilDeadline < ttl
+      ? setTimeout(() => this.close("deadline"), Math.max(0, untilDeadline))
+      : setTimeout(() => {
+        if (options.farewell) this.#onEvent(options.farewell);
+        else this.close("ttl");
+      }, ttl);
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
@@ -151,7 +167,8 @@ export class Spectator {
     // Nothing follows a terminal event or the farewell.
     if (this.#ending) return;
     if (event.terminal || event === this.#options.farewell) this.#ending = true;
-    this.#offer(event.frame, this.#latestWins.has(event.type));
+    const map = this.#options.mapData;
+    this.#offer(map ? event.frameWith(map) : event.frame, this.#latestWins.has(event.type));
   }
 
   #offer(frame: Uint8Array, latestWins: boolean): void {

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { StatusLine } from "./status_line.ts";
+
+function recorder(tty: boolean) {
+  const writes: string[] = [];
+  let now = 0;
+  const line = new StatusLine({
+    tty,
+    write: (text) => {
+      writes.push(text);
+      return Promise.resolve();
+    },
+    now: () => now,
+  });
+  return { line, writes, setNow: (ms: number) => now = ms };
+}
+
+Deno.test("StatusLine on a TTY redraws in place at every update and ends with a newline", async () => {
+  const { line, writes } = recorder(true);
+  await line.update("1%");
+  await line.update("2%");
+  await line.finish("100%");
+  assert.deepEqual(writes, ["\r1%\x1b[K", "\r2%\x1b[K", "\r100%\x1b[K\n"]);
+});
+
+Deno.test("StatusLine on a TTY: finish without a line only ends the drawn one", async () => {
+  const { line, writes } = recorder(true);
+  await line.finish();
+  assert.deepEqual(writes, []);
+  await line.update("50%");
+  await line.finish();
+  assert.deepEqual(writes, ["\r50%\x1b[K", "\n"]);
+});
+
+Deno.test("StatusLine off a TTY prints a pending line when its second is up", async () => {
+  const { line, writes, setNow } = recorder(false);
+  await line.update("10%");
+  setNow(100);
+  await line.update("20%");
+  assert.deepEqual(writes, ["10%\n"]);
+  // The timer is real: wait for the pending line itself, not for a fixed time.
+  while (writes.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(writes, ["10%\n", "20%\n"]);
+  await line.finish("20%"); // already printed: not repeated
+  assert.deepEqual(writes, ["10%\n", "20%\n"]);
+});
+
+Deno.test("StatusLine off a TTY: finish drops the pending line for the final one", async () => {
+  const { line, writes, setNow } = recorder(false);
+  await line.update("10%");
+  setNow(10);
+  await line.update("11%");
+  await line.finish("100%");
+  assert.deepEqual(writes, ["10%\n", "100%\n"]);
+});

@@ -1,0 +1,636 @@
+/**
+ * A runtime-neutral client for ringside: start or join a job, publish, finish, post a process's
+ * output and status, and follow any topic (pipe, job, process, watch link) as an async iterator
+ * of events, reconnecting with `Last-Event-ID` the way `EventSource` does.
+ *
+ * It needs nothing but `fetch`, `TextEncoder`/`TextDecoder` and Web Streams, so it runs unchanged
+ * on Deno, Bun, Node 20+ and in browsers, and it imports nothing: copy this one file into a
+ * project, or bundle it (`bun build src/client.ts --outfile client.js`) for plain JavaScript.
+ *
+ * @module
+ */
+
+/** One field-complete event of an SSE stream, as the HTML standard's parser dispatches it. */
+export interface ServerSentEvent {
+  /** The `event:` field, `message` when there was none. */
+  type: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The last `id:` seen on the stream so far (it carries over to later events), or `""`. */
+  id: string;
+}
+
+/**
+ * An incremental parser for `text/event-stream`, following the HTML standard's interpretation
+ * rules: lines end in CRLF, LF or CR (a CRLF split across two chunks counts once); `data:` lines
+ * join with `\n`; an event is dispatched at a blank line, and only when it has data; `event:`
+ * sets the type; `id:` sets the last event id (ignored when it contains NUL) and persists;
+ * `retry:` with only digits sets {@linkcode SseParser.retry}; lines starting with `:` are
+ * comments; a field without a colon has an empty value; one space after the colon is dropped; a
+ * leading byte-order mark is dropped. An event not ended by a blank line is never dispatched.
+ *
+ * Feed it text with {@linkcode SseParser.push} (decode bytes with a streaming `TextDecoder`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SseParser } from "./client.ts";
+ * const parser = new SseParser();
+ * const events = [
+ *   ...parser.push("retry: 2000\n\n: keepalive\n\nevent: progress\nid: 7\ndata: {\"a\""),
+ *   ...parser.push(":1}\r\ndata: second line\r\n\r"),
+ *   ...parser.push("\ndata: x\n\n"),
+ * ];
+ * assert.deepEqual(events, [
+ *   { type: "progress", data: '{"a":1}\nsecond line', id: "7" },
+ *   { type: "message", data: "x", id: "7" },
+ * ]);
+ * assert.equal(parser.retry, 2000);
+ * assert.equal(parser.comments, 1);
+ * ```
+ */
+export class SseParser {
+  /** The last valid `retry:` value in milliseconds, or `null` while none came. */
+  retry: number | null = null;
+  /** The last event id, carried from event to event (the `Last-Event-ID` to resume from). */
+  lastEventId = "";
+  /** Comment lines seen (`: keepalive`), counted. */
+  comments = 0;
+  #buffer = "";
+  #type = "";
+  #data: string[] = [];
+  #id = "";
+  #started = false;
+  #skipLf = false;
+
+  /** Parses the next piece of text; returns the events it completed. */
+  push(text: string): ServerSentEvent[] {
+    if (!this.#started && text.length > 0) {
+      this.#started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.#skipLf && text.length > 0) {
+      // The previous chunk ended in CR: an LF right after it belongs to the same line end.
+      this.#skipLf = false;
+      if (text[0] === "\n") text = text.slice(1);
+    }
+    this.#buffer += text;
+    const events: ServerSentEvent[] = [];
+    let start = 0;
+    const buffer = this.#buffer;
+    for (let i = 0; i < buffer.length; i++) {
+      const char = buffer[i];
+      if (char !== "\n" && char !== "\r") continue;
+      const event = this.#line(buffer.slice(start, i));
+      if (event) events.push(event);
+      if (char === "\r") {
+        if (i + 1 === buffer.length) this.#skipLf = true;
+        else if (buffer[i + 1] === "\n") i++;
+      }
+      start = i + 1;
+    }
+    this.#buffer = buffer.slice(start);
+    return events;
+  }
+
+  #line(line: string): ServerSentEvent | null {
+    if (line === "") return this.#dispatch();
+    if (line[0] === ":") {
+      this.comments++;
+      return null;
+    }
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value[0] === " ") value = value.slice(1);
+    switch (field) {
+      case "event":
+        this.#type = value;
+        break;
+      case "data":
+        this.#data.push(value);
+        break;
+      case "id":
+        if (!value.includes("\0")) this.#id = value;
+        break;
+      case "retry":
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+    }
+    return null;
+  }
+
+  #dispatch(): ServerSentEvent | null {
+    this.lastEventId = this.#id;
+    const type = this.#type || "message";
+    const data = this.#data;
+    this.#type = "";
+    this.#data = [];
+    if (data.length === 0) return null;
+    return { type, data: data.join("\n"), id: this.lastEventId };
+  }
+}
+
+/** An event of a ringside topic, its `data` parsed from JSON (the raw text if it is not JSON). */
+export interface RingsideEvent {
+  /** `state`, `progress`, `done`, `error` (pipes); `progress`, `complete`, `error`, `timeout` (jobs); `output`, `status`, `gap` (processes). */
+  type: string;
+  data: unknown;
+  /** The SSE `id:` (a process line's `seq`), `null` when the stream sent none. */
+  id: string | null;
+}
+
+/**
+ * An answer other than 2xx: `message` is the server's one-line reason, `status` the HTTP status.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RingsideError } from "./client.ts";
+ * const error = new RingsideError(404, "Task not found");
+ * assert.equal(error.message, "Task not found");
+ * assert.equal(error.status, 404);
+ * assert.ok(error instanceof Error);
+ * ```
+ */
+export class RingsideError extends Error {
+  /** The HTTP status, or 0 when the server could not be reached. */
+  readonly status: number;
+
+  constructor(status: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RingsideError";
+    this.status = status;
+  }
+}
+
+/** Options for {@linkcode RingsideClient}. */
+export interface RingsideClientOptions {
+  /** The server's origin, e.g. `http://127.0.0.1:8080`. */
+  server: string | URL;
+  /** Sent as `Authorization: Bearer TOKEN` on every request. */
+  token?: string;
+  /** The `fetch` to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** What starting or joining a job answers. */
+export interface JobStart {
+  id: string;
+  /** The spectator URL (dashboard, SSE, JSON). */
+  url: string;
+  /** The watch link, when the server makes them. */
+  watch?: string;
+  /** `true` when a running (or, with `join`, retained) job was joined instead of created. */
+  joined: boolean;
+}
+
+/** A job's end: a result (`ok` defaults to `true`) or a failure with its reason. */
+export type JobFinish = { ok?: true; [key: string]: unknown } | { ok: false; error: string };
+
+/** A process status as `POST …/status` takes it. */
+export interface ProcessStatusBody {
+  status: "running" | "exited" | "killed" | "failed";
+  /** The exit code (`exited`), or 128+N for signal N (`killed`). */
+  exitCode?: number | null;
+}
+
+/** Options for {@linkcode RingsideClient.subscribe}. */
+export interface SubscribeOptions {
+  /** Ends the iteration (quietly) and the connection. */
+  signal?: AbortSignal;
+  /** Resume after this event id (`Last-Event-ID` on the first request too). */
+  lastEventId?: string;
+  /**
+   * Connection attempts in a row that may fail (network error, 429, 5xx) before the iterator
+   * throws; a stream that opens resets the count. The first connection is never retried.
+   * @default 10
+   */
+  reconnects?: number;
+  /** Called each time a stream opens: `attempt` 0 is the first connection. */
+  onOpen?: (info: { attempt: number; lastEventId: string | null }) => void;
+}
+
+/** Options for {@linkcode RingsideClient.postOutput}. */
+export interface PostOutputOptions {
+  /** Which of the process's streams the lines belong to. @default "stdout" */
+  stream?: "stdout" | "stderr";
+  /** Lines the publisher dropped before these (the server emits a `gap` event). */
+  missed?: number;
+  signal?: AbortSignal;
+}
+
+/** The first path segments that are not a short-form pipe name (`/{name}`). */
+const RESERVED = new Set([
+  "",
+  "help",
+  "version",
+  "healthz",
+  "metrics",
+  "api",
+  "w",
+  "static",
+  "favicon.ico",
+  "robots.txt",
+]);
+
+const FINAL_STATUSES = new Set(["exited", "killed", "failed"]);
+
+/**
+ * Whether an event ends its topic, whatever the kind: a pipe's `done` or `error`, a job's
+ * `complete` or `error`, a process's final `status` (`exited`, `killed`, `failed`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isFinalEvent } from "./client.ts";
+ * assert.equal(isFinalEvent({ type: "done", data: {}, id: null }), true);
+ * assert.equal(isFinalEvent({ type: "status", data: { status: "running" }, id: null }), false);
+ * assert.equal(isFinalEvent({ type: "status", data: { status: "exited", exitCode: 0 }, id: null }), true);
+ * ```
+ */
+export function isFinalEvent(event: RingsideEvent): boolean {
+  switch (event.type) {
+    case "done":
+    case "complete":
+    case "error":
+      return true;
+    case "status":
+      return FINAL_STATUSES.has(String((event.data as { status?: unknown } | null)?.status));
+    default:
+      return false;
+  }
+}
+
+/**
+ * The spectator URL of a topic: a URL or path as given (a pipe's gains `?progress`), or a
+ * channel name as the WebSocket hub spells it (`pipe:NAME`, `job:ID`, `process:ID`,
+ * `watch:WATCHID`), resolved against `server`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { spectatorUrl } from "./client.ts";
+ * const server = "http://h:8080";
+ * assert.equal(spectatorUrl(server, "pipe:backup"), "http://h:8080/api/v1/pipe/backup?progress");
+ * assert.equal(spectatorUrl(server, "http://h:8080/backup"), "http://h:8080/backup?progress");
+ * assert.equal(spectatorUrl(server, "job:ci/7"), "http://h:8080/api/v1/jobs/ci/7");
+ * assert.equal(spectatorUrl(server, "/w/abc"), "http://h:8080/w/abc");
+ * ```
+ */
+export function spectatorUrl(server: string | URL, topic: string): string {
+  const channel = /^(pipe|job|process|watch):(.+)$/.exec(topic);
+  if (channel && !topic.startsWith("//")) {
+    const [, kind, name] = channel;
+    const path = kind === "pipe"
+      ? "api/v1/pipe/"
+      : kind === "job"
+      ? "api/v1/jobs/"
+      : kind === "process"
+      ? "api/v1/processes/"
+      : "w/";
+    topic = path + encodePath(name!);
+  }
+  const url = new URL(topic, withSlash(server));
+  if (isPipePath(url.pathname) && !url.searchParams.has("progress")) {
+    url.search = url.search ? `${url.search}&progress` : "?progress";
+  }
+  return url.href;
+}
+
+function isPipePath(pathname: string): boolean {
+  if (pathname.startsWith("/api/v1/pipe/")) return true;
+  const first = pathname.split("/")[1] ?? "";
+  return !RESERVED.has(first);
+}
+
+function withSlash(server: string | URL): string {
+  const text = String(server);
+  return text.endsWith("/") ? text : `${text}/`;
+}
+
+function encodePath(name: string): string {
+  return name.split("/").map(encodeURIComponent).join("/");
+}
+
+/**
+ * A ringside client over `fetch`. Every method throws a {@linkcode RingsideError} for an answer
+ * other than 2xx (its message is the server's one line) and for an unreachable server
+ * (`status` 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RingsideClient } from "./client.ts";
+ * const client = new RingsideClient({ server: "http://127.0.0.1:8080", token: "t" });
+ * assert.equal(client.url("job:nightly"), "http://127.0.0.1:8080/api/v1/jobs/nightly");
+ * ```
+ */
+export class RingsideClient {
+  readonly server: string;
+  #token: string | undefined;
+  #fetch: typeof fetch;
+
+  constructor(options: RingsideClientOptions) {
+    this.server = withSlash(options.server);
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** The spectator URL of a topic; see {@linkcode spectatorUrl}. */
+  url(topic: string): string {
+    return spectatorUrl(this.server, topic);
+  }
+
+  /**
+   * Starts job `id`, with `first` as its first snapshot. A running job is joined; a finished one
+   * is replaced by a fresh run. With `join`, a retained (finished) job is joined instead.
+   */
+  async startJob(
+    id: string,
+    first?: Record<string, unknown>,
+    options: { join?: boolean; signal?: AbortSignal } = {},
+  ): Promise<JobStart> {
+    const path = `api/v1/jobs/${encodePath(id)}${options.join ? "?join" : ""}`;
+    const response = await this.#request("POST", path, {
+      ...(first === undefined ? {} : { json: first }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return await response.json() as JobStart;
+  }
+
+  /** Publishes a snapshot of job `id` (latest wins for spectators). */
+  async publish(
+    id: string,
+    data: Record<string, unknown>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const response = await this.#request("POST", `api/v1/jobs/${encodePath(id)}/progress`, {
+      json: data,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await response.body?.cancel();
+  }
+
+  /**
+   * Finishes job `id` once: `{ ok: false, error }` fails it; anything else succeeds with that
+   * result (`ok: true` is added). Finishing again answers the first recorded result.
+   * @returns the server's answer.
+   */
+  async finish(id: string, result: JobFinish = {}): Promise<unknown> {
+    const body = "ok" in result ? result : { ok: true, ...result };
+    const response = await this.#request("POST", `api/v1/jobs/${encodePath(id)}/finish`, {
+      json: body,
+    });
+    return await jsonOrNull(response);
+  }
+
+  /**
+   * Posts output lines of process `id`. An array is sent as lines; a string as it is; a stream
+   * or async iterable is streamed, so the server turns each line into an event as it arrives
+   * (streaming request bodies need `fetch` with `duplex: "half"`: Deno, Bun, Node 20+,
+   * Chromium over HTTP/2).
+   * @returns the server's answer (`{ id, lines, seq }`: lines taken, the process's last seq).
+   */
+  async postOutput(
+    id: string,
+    lines:
+      | string
+      | readonly string[]
+      | ReadableStream<Uint8Array>
+      | AsyncIterable<string | Uint8Array>,
+    options: PostOutputOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const stream = options.stream ?? "stdout";
+    const body = typeof lines === "string"
+      ? lines
+      : Array.isArray(lines)
+      ? lines.map((line) => `${line}\n`).join("")
+      : lines instanceof ReadableStream
+      ? lines
+      : iterableStream(lines as AsyncIterable<string | Uint8Array>);
+    const missed = options.missed ? `&missed=${options.missed}` : "";
+    const response = await this.#request(
+      "POST",
+      `api/v1/processes/${encodePath(id)}/output?stream=${stream}${missed}`,
+      {
+        body,
+        contentType: "text/plain; charset=utf-8",
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    return await jsonObject(response);
+  }
+
+  /**
+   * Posts the status of process `id`: `running` first, then one final status.
+   * @returns the server's answer (`{ id, url, watch?, status }`).
+   */
+  async postStatus(
+    id: string,
+    status: ProcessStatusBody | ProcessStatusBody["status"],
+  ): Promise<Record<string, unknown>> {
+    const body = typeof status === "string" ? { status } : status;
+    const response = await this.#request("POST", `api/v1/processes/${encodePath(id)}/status`, {
+      json: body,
+    });
+    return await jsonObject(response);
+  }
+
+  /**
+   * Follows a topic (a URL, a path, or `pipe:`/`job:`/`process:`/`watch:` + name) as an async
+   * iterator of its events, `data` parsed from JSON. When the server closes the stream before a
+   * final event (a spectator's lifetime ended, a node restarted), it reconnects after the
+   * server's `retry:` delay with `Last-Event-ID`, as `EventSource` does. The iteration ends after
+   * a final event (see {@linkcode isFinalEvent}), on `204 No Content`, or when `signal` aborts;
+   * breaking out of the loop closes the connection. A first answer other than `200
+   * text/event-stream` throws a {@linkcode RingsideError}.
+   */
+  async *subscribe(
+    urlOrTopic: string,
+    options: SubscribeOptions = {},
+  ): AsyncGenerator<RingsideEvent, void, undefined> {
+    const url = this.url(urlOrTopic);
+    const { signal } = options;
+    const reconnects = options.reconnects ?? 10;
+    let lastEventId: string | null = options.lastEventId ?? null;
+    let retry = 2000;
+    let failures = 0;
+    for (let attempt = 0;; attempt++) {
+      if (signal?.aborted) return;
+      const headers: Record<string, string> = { accept: "text/event-stream" };
+      if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+      if (lastEventId !== null) headers["last-event-id"] = lastEventId;
+      let response: Response;
+      try {
+        response = await this.#fetch(url, { headers, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (attempt === 0 || ++failures > reconnects) throw unreachable(url, error);
+        await delay(retry, signal);
+        continue;
+      }
+      if (response.status === 204) {
+        await response.body?.cancel();
+        return;
+      }
+      if (response.status !== 200) {
+        const error = await answerError(response);
+        const transient = response.status === 429 || response.status >= 500;
+        if (attempt === 0 || !transient || ++failures > reconnects) throw error;
+        await delay(retry, signal);
+        continue;
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (!type.startsWith("text/event-stream")) {
+        await response.body?.cancel();
+        throw new RingsideError(
+          response.status,
+          `Not an event stream: ${url} answered ${type || "no content type"}`,
+        );
+      }
+      failures = 0;
+      options.onOpen?.({ attempt, lastEventId });
+      const parser = new SseParser();
+      if (lastEventId !== null) parser.lastEventId = lastEventId;
+      const decoder = new TextDecoder();
+      const reader = response.body!.getReader();
+      let ended = false;
+      try {
+        while (!ended) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch {
+            break; // the connection broke: reconnect below
+          }
+          if (chunk.done) break;
+          for (const sse of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+            const event: RingsideEvent = {
+              type: sse.type,
+              data: parseData(sse.data),
+              id: sse.id === "" ? null : sse.id,
+            };
+            yield event;
+            if (isFinalEvent(event)) {
+              ended = true;
+              break;
+            }
+          }
+          if (parser.retry !== null) retry = parser.retry;
+          if (parser.lastEventId !== "") lastEventId = parser.lastEventId;
+        }
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+      if (ended || signal?.aborted) return;
+      await delay(retry, signal);
+    }
+  }
+
+  async #request(
+    method: string,
+    path: string,
+    options: {
+      json?: unknown;
+      body?: string | ReadableStream<Uint8Array>;
+      contentType?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<Response> {
+    const url = new URL(path, this.server).href;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let body: string | ReadableStream<Uint8Array> | undefined = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["content-type"] = "application/json";
+    } else if (options.contentType) {
+      headers["content-type"] = options.contentType;
+    }
+    const init: RequestInit & { duplex?: "half" } = { method, headers };
+    if (body !== undefined) init.body = body;
+    if (body instanceof ReadableStream) init.duplex = "half";
+    if (options.signal) init.signal = options.signal;
+    let response: Response;
+    try {
+      response = await this.#fetch(url, init);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw unreachable(url, error);
+    }
+    if (!response.ok) throw await answerError(response);
+    return response;
+  }
+}
+
+/** The `data` of an event: JSON when it parses, else the text. */
+function parseData(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function jsonOrNull(response: Response): Promise<unknown> {
+  const text = await response.text();
+  return text === "" ? null : parseData(text);
+}
+
+async function jsonObject(response: Response): Promise<Record<string, unknown>> {
+  const body = await jsonOrNull(response);
+  return typeof body === "object" && body !== null ? body as Record<string, unknown> : {};
+}
+
+/** A `RingsideError` from a non-2xx answer: `{"error": …}` or the first line of text. */
+async function answerError(response: Response): Promise<RingsideError> {
+  const text = await response.text().catch(() => "");
+  let message = text.trim().split(/\r?\n/)[0] ?? "";
+  try {
+    const body = JSON.parse(text);
+    if (typeof body?.error === "string") message = body.error;
+  } catch {
+    // not JSON: the text's first line
+  }
+  return new RingsideError(
+    response.status,
+    message || `${response.status} ${response.statusText}`.trim(),
+  );
+}
+
+function unreachable(url: string, error: unknown): RingsideError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new RingsideError(0, `Cannot reach ${new URL(url).origin}: ${reason}`, { cause: error });
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+/** An async iterable as a byte stream, pulled as the request body is sent. */
+function iterableStream(
+  iterable: AsyncIterable<string | Uint8Array>,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = iterable[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(typeof value === "string" ? encoder.encode(value) : value);
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}
