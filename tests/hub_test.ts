@@ -510,3 +510,43 @@ Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRunt
   assert.equal((await child.status).code, 0, await stderr);
   assert.equal((await stdout).split("\n").length, 10_001);
 });
+
+Deno.test(`hub: a watch channel needs no token and never shows the name (${testRuntime})`, async () => {
+  const secret = "hub-watch-secret";
+  await using server = await startServer({
+    args: ["--private", "--token", "sesame", "--secret", secret],
+  });
+  const name = "hidden-name-7f3";
+  const started = await fetch(`${server.origin}/api/v1/jobs/${name}`, {
+    method: "POST",
+    headers: { authorization: "Bearer sesame" },
+    body: JSON.stringify({ progress: 5 }),
+  });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  // The watch id is the base64url HMAC-SHA-256 of kind:name under the secret, cut to 22.
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`job:${name}`)),
+  );
+  const id = btoa(String.fromCharCode(...mac)).replaceAll("+", "-").replaceAll("/", "_")
+    .slice(0, 22);
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: `job:${name}` });
+  assert.match((await hub.next()).data, /^A token is needed/);
+  hub.send({ type: "subscribe", data: `watch:${id}` });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: `watch:${id}` });
+  const first = await hub.next();
+  assert.equal(first.type, "job_progress");
+  assert.equal(first.channel, `watch:${id}`);
+  assert.equal(first.data.id, id);
+  assert.equal(first.data.data.progress, 5);
+  // Only the refused subscribe (which named it) says the name.
+  assert.ok(!JSON.stringify(hub.messages.slice(1)).includes(name));
+});

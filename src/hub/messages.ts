@@ -1,3 +1,4 @@
+import { hideName } from "../access/watch_links.ts";
 import type { Topic, TopicEvent } from "../progress/topic.ts";
 
 /** One message for a hub client, serialized once for every subscriber of its channel. */
@@ -110,9 +111,5 @@ function snapshotAt(topic: Topic, event: TopicEvent): unknown {
 
 /** A watch channel's snapshot carries the watch id where it would carry the name. */
 function renamed(snapshot: unknown, topic: Topic, view: ChannelView): unknown {
-  if (view.id === topic.name || typeof snapshot !== "object" || snapshot === null) return snapshot;
-  const copy: Record<string, unknown> = { ...snapshot };
-  if ("name" in copy) copy.name = view.id;
-  if ("id" in copy) copy.id = view.id;
-  return copy;
+  return view.id === topic.name ? snapshot : hideName(snapshot, topic.name, view.id);
 }
