@@ -45,9 +45,11 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     : null;
   // Watch links work on every node when all share one secret: --secret, else Redis's.
   const secret = config.secret || (await bridge?.sharedSecret()) || "";
-  const { app, tracker, watchLinks } = createApp({ ...config, secret }, {
+  const { app, tracker, hub, watchLinks } = createApp({ ...config, secret }, {
     log,
     runtime: runtime.name,
+    webSocket: runtime.webSocket,
+    remote: bridge ?? undefined,
     dashboard: dashboardPage,
     jobPage: (snapshot, urls) => jobDashboardPage({ snapshot, ...urls }),
     processPage: (snapshot, urls) => processDashboardPage({ snapshot, ...urls }),
@@ -61,7 +63,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
     );
   }
-  const server = await runtime.serve((request) => app.fetch(request), {
+  const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,
     port: config.port,
   });
@@ -97,6 +99,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     // Spectators would hold a graceful stop open; once they are gone, let the runtime finish
     // writing the last responses (a receiver's final bytes) before the process exits.
     tracker.close();
+    hub.close();
     await bridge?.close();
     await Promise.race([
       server.stop(),

@@ -25,7 +25,7 @@ deno test -A --doc src/
 
 # The end-to-end suite: real servers on each runtime and the binary.
 e2e=(tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts tests/process_test.ts
-  tests/access_test.ts tests/client_test.ts tests/static_test.ts)
+  tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts)
 
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"

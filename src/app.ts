@@ -5,6 +5,7 @@ import { WatchLinks } from "./access/watch_links.ts";
 import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
 import type { Config } from "./config.ts";
+import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
 import { jobRoutes, jobSpectatorOptions } from "./http/job_routes.ts";
 import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
 import { metaRoutes } from "./http/meta_routes.ts";
@@ -20,6 +21,8 @@ import { errorResponse } from "./http/respond.ts";
 import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
+import { Hub, type RemoteTopics } from "./hub/hub.ts";
+import { scopeAllows } from "./access/scope.ts";
 import { Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -42,6 +45,12 @@ export interface AppOptions {
   spawn?: ProcessRoutesOptions["spawn"];
   /** The server's environment, for a task's `PATH` and `--task-env` variables. */
   env?: Record<string, string | undefined>;
+  /** A topic's watch link (`/w/…`), for start answers; without it they carry none. */
+  watchLink?: ProcessRoutesOptions["watchLink"];
+  /** WebSockets on the serving runtime, for the hub `/api/v1/ws`; without it, `501`. */
+  webSocket?: WebSocketSupport;
+  /** Topics other nodes own (the Redis bridge), for hub channels. @default one node */
+  remote?: RemoteTopics | undefined;
 }
 
 /** The app and its state. */
@@ -49,6 +58,8 @@ export interface App {
   /** A runtime-neutral `Request → Response` handler. */
   readonly app: Hono;
   readonly tracker: Tracker;
+  /** The WebSocket hub. */
+  readonly hub: Hub;
   /** Who may do what (`--token`, `--jwt-secret`, `--private`), for routes outside the app. */
   readonly access: Access;
   /** The watch link (`ORIGIN/w/ID`) of a topic; job start answers and `ringside run` print it. */
@@ -78,6 +89,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
   const watchUrl: WatchUrl = async (kind, name, origin) =>
     `${origin}/w/${await links.id(kind, name)}`;
+  const hub = new Hub(tracker, {
+    private: config.private,
+    checkToken: async (token) => {
+      const grant = await access.verify(token);
+      if (typeof grant === "string") return grant;
+      return {
+        allows: (kind, name) => scopeAllows(grant.scope, `${kind}:${name}`),
+        expiresAt: grant.expiresAt,
+      };
+    },
+    resolveWatch: (watchId) => links.resolve(watchId),
+    writeTimeout: config.writeTimeout,
+    remote: options.remote,
+  });
   const app = new Hono();
   // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a
   // `Host` of `[bad`); every handler below may rely on `new URL(c.req.url)`.
@@ -86,21 +111,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     const target = c.req.raw.url.slice(0, 200);
     return errorResponse(c.req.raw, 400, `Invalid request target '${target}'`);
   });
-  app.use(
-    "*",
-    cors({
-      origin: "*",
-      exposeHeaders: ["*"],
-      maxAge: 86400,
-      allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
-    }),
-  );
+  const corsHeaders = cors({
+    origin: "*",
+    exposeHeaders: ["*"],
+    maxAge: 86400,
+    allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
+  });
+  // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
+  app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
   if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
   app.route(
     "/",
     metaRoutes(tracker, {
       runtime: options.runtime ?? "unknown",
       trustProxy: config.trustProxy,
+      hub,
     }),
   );
   app.route("/", staticRoutes());
@@ -136,6 +161,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
     }),
   );
+  app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";
@@ -158,5 +184,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker, access, watchUrl, watchLinks: links };
+  return { app, tracker, hub, access, watchUrl, watchLinks: links };
 }

@@ -110,7 +110,8 @@ export class Tracker {
   #seen = new WeakSet<Topic>();
   #counted = new WeakSet<Topic>();
   #transfers = new WeakSet<Topic>();
-  #spectators = new Set<Spectator>();
+  /** Every spectator's way to end it at shutdown (SSE streams and hub subscriptions). */
+  #subscribers = new Set<() => void>();
   #draining = false;
   #started = perKind();
   #ended: Record<string, number> = {};
@@ -205,27 +206,55 @@ export class Tracker {
   }
 
   /**
-   * Attaches an SSE spectator to a topic. `options` adds to the server's heartbeat, TTL and
-   * write timeout (a kind's latest-wins events, a shorter TTL…).
+   * Counts one more spectator of `topic` (an SSE stream, a hub subscription) against the
+   * per-topic and server-wide limits: `topic.spectators` and the server's count include it
+   * until the returned function releases it (safe to call twice). `close` ends the spectator
+   * at shutdown ({@linkcode Tracker.close}).
+   *
+   * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
+   * `maxTotalSpectators` on the server. An idle pipe nobody else uses is forgotten then.
+   */
+  subscribe(topic: Topic, close: () => void): () => void {
+    const key = `${topic.kind}:${topic.name}`;
+    try {
+      this.#checkSpectatorRoom(topic);
+    } catch (error) {
+      this.#forgetIfUnused(key);
+      throw error;
+    }
+    const end = () => close();
+    this.#subscribers.add(end);
+    topic.spectators++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#subscribers.delete(end);
+      topic.spectators--;
+      this.#forgetIfUnused(key);
+    };
+  }
+
+  /**
+   * Attaches an SSE spectator to a topic, counted through {@linkcode Tracker.subscribe}.
+   * `options` adds to the server's heartbeat, TTL and write timeout (a kind's latest-wins
+   * events, a shorter TTL…).
    *
    * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
    * `maxTotalSpectators` on the server.
    */
   spectate(topic: Topic, options: SpectatorOptions = {}): Spectator {
-    this.#checkSpectatorRoom(topic);
-    const key = `${topic.kind}:${topic.name}`;
-    const spectator = new Spectator(topic, {
+    const release = this.subscribe(topic, () => spectator.close());
+    const spectator: Spectator = new Spectator(topic, {
       heartbeat: this.#options.heartbeat,
       ttl: this.#options.spectatorTtl,
       writeTimeout: this.#options.writeTimeout,
       ...options,
       onClose: (reason) => {
-        this.#spectators.delete(spectator);
-        this.#forgetIfUnused(key);
+        release();
         options.onClose?.(reason);
       },
     });
-    this.#spectators.add(spectator);
     return spectator;
   }
 
@@ -237,13 +266,7 @@ export class Tracker {
    * {@linkcode Tracker.pipe} do.
    */
   spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
-    const pipe = this.pipe(name);
-    try {
-      return this.spectate(pipe.topic, signal ? { ...extra, signal } : extra);
-    } catch (error) {
-      this.#forgetIfUnused(`pipe:${name}`);
-      throw error;
-    }
+    return this.spectate(this.pipe(name).topic, signal ? { ...extra, signal } : extra);
   }
 
   /** @throws {LimitError} when one more spectator of `topic` would pass a limit. */
@@ -254,7 +277,7 @@ export class Tracker {
         `Too many spectators on '${topic.name}' (at most ${this.#options.maxSpectators})`,
       );
     }
-    if (this.#spectators.size >= this.#options.maxTotalSpectators) {
+    if (this.#subscribers.size >= this.#options.maxTotalSpectators) {
       throw new LimitError(
         503,
         `Too many spectators on this server (at most ${this.#options.maxTotalSpectators})`,
@@ -283,7 +306,7 @@ export class Tracker {
       ended: { ...this.#ended },
       pipes: topics.pipe,
       transfers,
-      spectators: this.#spectators.size,
+      spectators: this.#subscribers.size,
       bytesRelayed: this.#bytesEnded + bytesLive,
       transfersComplete: this.#ended["pipe:complete"] ?? 0,
       transfersFailed: this.#ended["pipe:failed"] ?? 0,
@@ -302,7 +325,7 @@ export class Tracker {
 
   /** Closes every spectator, aborts every entry and forgets every timer (shutdown, tests). */
   close(): void {
-    for (const spectator of [...this.#spectators]) spectator.close();
+    for (const close of [...this.#subscribers]) close();
     for (const entry of [...this.#entries.values()]) entry.abort("Server is shutting down");
     clearTimeout(this.#sweeper);
     this.#sweeper = undefined;
@@ -386,6 +409,9 @@ export class Tracker {
   #forgetIfUnused(key: string): void {
     const entry = this.#entries.get(key);
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
+    // A spectator may leave while the end is dispatched, before the entry says it changed:
+    // the run is then still to be counted and retained.
+    if (entry.topic.ended && !this.#counted.has(entry.topic)) return;
     this.#entries.delete(key);
     for (const listener of this.#entryListeners) listener(entry, false);
   }

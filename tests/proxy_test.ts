@@ -6,6 +6,7 @@ import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxy, startNginx, type TestProxy } from "./_proxy.ts";
 import { startServer } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
+import { HubConnection } from "./_ws.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-proxy-test-" });
 // Well past the ~4 MB of socket buffers at which nginx stalled a sender answered early.
@@ -121,6 +122,24 @@ for (const [proxyName, startProxy] of PROXIES) {
       assert.notEqual(received.code, 0, "the receiver's curl must see a truncated stream");
       const failed = await (await fetch(`${via(name)}?progress&format=json`)).json();
       assert.equal(failed.state, "failed");
+    });
+
+    await t.step("the WebSocket hub passes the proxy", async () => {
+      const name = `${proxyName}-hub`;
+      using hub = await HubConnection.open(proxy.origin);
+      hub.send({ type: "ping" });
+      assert.deepEqual(await hub.next(), { type: "pong" });
+      hub.send({ type: "subscribe", data: `pipe:${name}` });
+      assert.deepEqual(await hub.next(), { type: "subscribed", data: `pipe:${name}` });
+      assert.equal((await hub.next()).data.state, "idle");
+      const receiver = curl("-o", "/dev/null", via(name));
+      const sender = curl("--data-binary", "through the proxy", via(name));
+      const last = await hub.until((m) =>
+        m.type === "pipe_progress" && m.data.state === "complete"
+      );
+      assert.equal(last.data.bytes, "through the proxy".length);
+      assert.equal((await sender.result).code, 0);
+      assert.equal((await receiver.result).code, 0);
     });
 
     await t.step("the dashboard and the help use the public address", async () => {

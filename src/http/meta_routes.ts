@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Hub } from "../hub/hub.ts";
 import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
 import { publicOrigin } from "./origin.ts";
@@ -59,7 +60,7 @@ function labelled(
 /** `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaRoutes(
   tracker: Tracker,
-  options: { runtime: string; trustProxy?: boolean },
+  options: { runtime: string; trustProxy?: boolean; hub?: Hub },
 ): Hono {
   const app = new Hono();
   app.get(
@@ -70,10 +71,17 @@ export function metaRoutes(
   app.get("/healthz", (c) => tracker.draining ? c.text("draining\n", 503) : c.text("ok\n"));
   app.get("/metrics", (c) => {
     const stats = tracker.stats();
+    const { clients, subscriptions } = options.hub?.stats() ?? { clients: 0, subscriptions: 0 };
+    const hub = { clients, subs: subscriptions };
     const lines = [
       ["ringside_pipes", "gauge", "Pipes known now, retained ones included", stats.pipes],
       ["ringside_transfers_active", "gauge", "Transfers moving bytes now", stats.transfers],
-      ["ringside_spectators", "gauge", "SSE spectators connected now", stats.spectators],
+      [
+        "ringside_spectators",
+        "gauge",
+        "Spectators now: SSE streams and WebSocket subscriptions",
+        stats.spectators,
+      ],
       ["ringside_relayed_bytes_total", "counter", "Bytes relayed to receivers", stats.bytesRelayed],
       [
         "ringside_transfers_complete_total",
@@ -102,6 +110,12 @@ export function metaRoutes(
         "Job runs that failed",
         stats.ended["job:failed"] ?? 0,
       ],
+      ...(options.hub
+        ? [
+          ["ringside_hub_clients", "gauge", "WebSocket hub connections now", hub.clients],
+          ["ringside_hub_subscriptions", "gauge", "WebSocket hub subscriptions now", hub.subs],
+        ]
+        : []),
     ].map(([name, type, help, value]) =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`
     );

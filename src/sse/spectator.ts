@@ -112,7 +112,6 @@ export class Spectator {
       cancel: () => this.close("cancel"),
     }, { highWaterMark: 0 });
     this.#queue.push(RETRY);
-    topic.spectators++;
     for (const event of topic.greeting({ lastEventId: options.lastEventId })) {
       this.#onEvent(event);
     }
@@ -144,7 +143,6 @@ export class Spectator {
     for (const type of this.#topic.eventTypes) {
       this.#topic.removeEventListener(type, this.#listener);
     }
-    this.#topic.spectators--;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#ttl);
     clearTimeout(this.#writeTimer);

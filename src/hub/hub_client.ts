@@ -1,0 +1,403 @@
+import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { type Channel, parseChannel } from "./channel.ts";
+import { type ChannelView, type HubMessage, hubMessages } from "./messages.ts";
+
+/** The socket of one hub connection, as the runtime's WebSocket gives it. */
+export interface HubSocket {
+  /** Sends one text frame; never blocks (the runtime buffers it). */
+  send(text: string): void;
+  /** Bytes handed to `send` and not yet written to the network. */
+  bufferedAmount(): number;
+  /** Closes with a close frame. */
+  close(code: number, reason: string): void;
+  /** Drops the connection at once (a client that does not read cannot take a close frame). */
+  terminate(): void;
+}
+
+/** What a channel resolves to: the topic and the id its messages carry. */
+export interface Resolved {
+  topic: Topic;
+  /** The name, or the watch id on a watch channel. */
+  id: string;
+  /** Gives the topic back when the subscription ends (a topic another node owns). */
+  release?: (() => void) | undefined;
+}
+
+/** What a valid token allows on the hub. */
+export interface TokenGrant {
+  /** Whether the token may watch `kind:name`. */
+  allows(kind: string, name: string): boolean;
+  /** When the token stops being valid (ms since the epoch; the connection closes then), or `null`. */
+  expiresAt: number | null;
+}
+
+/** A grant for every channel that never expires (a configured `--token`). */
+export const FULL_GRANT: TokenGrant = { allows: () => true, expiresAt: null };
+
+/** What a {@linkcode HubClient} needs from its hub. */
+export interface HubClientOptions {
+  /**
+   * The topic behind a channel.
+   * @throws {Error} with a one-line message (unknown job, too many topics…).
+   */
+  resolve(channel: Channel): Resolved | Promise<Resolved>;
+  /** Counts a spectator of a topic (the tracker's limits); returns its release. @throws {Error} */
+  subscribe(topic: Topic, close: () => void): () => void;
+  /** Whether channels other than `watch:` need a token (`--private`). */
+  private: boolean;
+  /** What a token allows, or why it is refused (one line: `Invalid token`, `Token expired`). */
+  checkToken(token: string): Promise<TokenGrant | string>;
+  /** What the token given when connecting (`?token=`) allows, if any. */
+  grant: TokenGrant | null;
+  /** Dropped after this many ms with a full send buffer and nothing sent. @default 30000 */
+  writeTimeout?: number;
+  /** Called when a channel gains or loses this client's subscription. */
+  onSubscription?(channel: string, delta: 1 | -1): void;
+  /** Called once when the client is gone. */
+  onClose?(): void;
+}
+
+/** An inbound frame over this many bytes closes the connection (1009). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** More subscriptions than this on one connection is an `error` message. */
+export const MAX_SUBSCRIPTIONS = 128;
+/** While the runtime buffers more than this for the socket, messages wait in the client. */
+const HIGH_WATER = 1024 * 1024;
+/** Messages waiting in the client past this many bytes: the client is too far behind. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** How often a backpressured client is looked at again (no runtime has a portable drain event). */
+const RETRY_MS = 25;
+
+interface Queued {
+  text: string;
+  /** Set while the entry is its channel's latest-wins slot. */
+  channel?: string;
+}
+
+interface Subscription {
+  topic: Topic;
+  view: ChannelView;
+  listener: (event: Event) => void;
+  release: () => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One WebSocket connection to the hub: its subscriptions and its send queue.
+ *
+ * Inbound messages are handled one at a time in arrival order (`auth` may wait for a token
+ * check). Topic events never wait for the socket: while the runtime buffers more than 1 MiB for
+ * it, messages wait here — a channel's progress snapshots in one latest-wins slot (a newer one
+ * replaces it in place), process lines and every other message in order. A client whose buffer
+ * stays full for `writeTimeout` with nothing sent, or that falls more than 8 MiB behind, is
+ * dropped (the connection is terminated, not closed politely: it does not read). `close()` and
+ * the socket going away release every subscription; both are safe to call twice.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PipeTopic } from "../pipe/pipe_topic.ts";
+ * import { HubClient } from "./hub_client.ts";
+ * const sent: string[] = [];
+ * const topic = new PipeTopic("p");
+ * const client = new HubClient({
+ *   send: (text) => sent.push(text), bufferedAmount: () => 0, close() {}, terminate() {},
+ * }, {
+ *   resolve: ({ name }) => ({ topic, id: name }),
+ *   subscribe: () => () => {},
+ *   private: false,
+ *   checkToken: () => Promise.resolve("Invalid token"),
+ *   grant: null,
+ * });
+ * await client.receive('{"type":"subscribe","data":"pipe:p"}');
+ * topic.fail("Sender disconnected");
+ * assert.deepEqual(sent.map((text) => JSON.parse(text).type),
+ *   ["subscribed", "pipe_progress", "pipe_progress", "unsubscribed"]);
+ * client.close();
+ * ```
+ */
+export class HubClient {
+  #socket: HubSocket;
+  #options: HubClientOptions;
+  #grant: TokenGrant | null = null;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
+  #subscriptions = new Map<string, Subscription>();
+  #queue: Queued[] = [];
+  #slots = new Map<string, Queued>();
+  #queuedBytes = 0;
+  #inbox: Promise<void> = Promise.resolve();
+  #stalled: ReturnType<typeof setTimeout> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(socket: HubSocket, options: HubClientOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#grantWith(options.grant);
+  }
+
+  /** Channels this client is subscribed to now. */
+  get subscriptions(): number {
+    return this.#subscriptions.size;
+  }
+
+  /**
+   * Handles one inbound frame. Resolves when it (and every frame before it) was handled. A
+   * frame over 64 KiB closes the connection with 1009.
+   */
+  receive(data: unknown): Promise<void> {
+    if (this.#closed) return this.#inbox;
+    const size = typeof data === "string"
+      ? (data.length * 3 <= MAX_FRAME_BYTES ? 0 : encoder.encode(data).length)
+      : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data instanceof Blob
+      ? data.size
+      : 0;
+    if (size > MAX_FRAME_BYTES) {
+      this.close(1009, `Frame over ${MAX_FRAME_BYTES} bytes`);
+      return this.#inbox;
+    }
+    this.#inbox = this.#inbox.then(() => this.#handle(data));
+    return this.#inbox;
+  }
+
+  /** Ends the connection: every subscription is released. Safe to call twice. */
+  close(code = 1000, reason = ""): void {
+    if (!this.#release()) return;
+    try {
+      // A client dropped for not reading could not take a close frame: cut it off.
+      if (code === 1000 || code === 1001 || code === 1009) this.#socket.close(code, reason);
+      else this.#socket.terminate();
+    } catch {
+      // already gone
+    }
+  }
+
+  /** The socket went away (the runtime's close event): releases everything, sends nothing. */
+  gone(): void {
+    this.#release();
+  }
+
+  /** Releases every subscription and timer once; `false` when that was done before. */
+  #release(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
+    clearTimeout(this.#stalled);
+    clearTimeout(this.#retry);
+    clearTimeout(this.#expiry);
+    this.#queue = [];
+    this.#slots.clear();
+    this.#queuedBytes = 0;
+    this.#options.onClose?.();
+    return true;
+  }
+
+  async #handle(data: unknown): Promise<void> {
+    if (this.#closed) return;
+    if (typeof data !== "string") {
+      return this.#error('Binary frames are not understood: send JSON text like {"type":"ping"}');
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return this.#error("Malformed JSON: each message must be one JSON object");
+    }
+    const { type, data: argument } =
+      (typeof message === "object" && message !== null ? message : {}) as {
+        type?: unknown;
+        data?: unknown;
+      };
+    switch (type) {
+      case "ping":
+        return this.#send(JSON.stringify({ type: "pong" }));
+      case "subscribe":
+      case "unsubscribe":
+        if (typeof argument !== "string") {
+          return this.#error(`'${type}' needs a channel in data, like "pipe:NAME"`);
+        }
+        return type === "subscribe" ? this.#subscribe(argument) : this.#unsubscribe(argument);
+      case "auth": {
+        if (typeof argument !== "string") return this.#error("'auth' needs the token in data");
+        const grant = await this.#options.checkToken(argument);
+        if (typeof grant === "string") return this.#error(grant);
+        this.#grantWith(grant);
+        return;
+      }
+      default:
+        return this.#error(
+          typeof type === "string"
+            ? `Unknown message type '${type.slice(0, 100)}' (subscribe, unsubscribe, ping, auth)`
+            : 'Invalid message: expected {"type":"subscribe","data":"pipe:NAME"} or {"type":"ping"}',
+        );
+    }
+  }
+
+  /** Takes a token's grant; the connection closes when the token expires. */
+  #grantWith(grant: TokenGrant | null): void {
+    this.#grant = grant;
+    clearTimeout(this.#expiry);
+    if (grant?.expiresAt != null) {
+      this.#expiry = setTimeout(
+        () => this.close(1008, "Token expired"),
+        Math.max(0, grant.expiresAt - Date.now()),
+      );
+    }
+  }
+
+  async #subscribe(name: string): Promise<void> {
+    if (this.#subscriptions.has(name)) return this.#ack("subscribed", name);
+    if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      return this.#error(
+        `Too many subscriptions on this connection (at most ${MAX_SUBSCRIPTIONS})`,
+      );
+    }
+    let topic: Topic;
+    let view: ChannelView;
+    let release: () => void;
+    try {
+      const channel = parseChannel(name);
+      if (this.#options.private && channel.kind !== "watch") {
+        if (!this.#grant) {
+          throw new Error(
+            `A token is needed to watch '${name}': connect with ?token= or send {"type":"auth","data":TOKEN}`,
+          );
+        }
+        if (!this.#grant.allows(channel.kind, channel.name)) {
+          throw new Error(`The token may not watch '${name}'`);
+        }
+      }
+      const resolved = await this.#options.resolve(channel);
+      if (this.#closed || this.#subscriptions.has(name)) {
+        resolved.release?.();
+        return this.#closed ? undefined : this.#ack("subscribed", name);
+      }
+      topic = resolved.topic;
+      view = { channel: name, id: resolved.id };
+      try {
+        const counted = this.#options.subscribe(topic, () => this.#end(name, true));
+        release = () => {
+          counted();
+          resolved.release?.();
+        };
+      } catch (error) {
+        resolved.release?.();
+        throw error;
+      }
+    } catch (error) {
+      return this.#error((error as Error).message);
+    }
+    const listener = (event: Event) => this.#deliver(name, event as TopicEvent);
+    this.#subscriptions.set(name, { topic, view, listener, release });
+    this.#options.onSubscription?.(name, 1);
+    this.#ack("subscribed", name);
+    for (const event of topic.greeting()) {
+      this.#deliver(name, event);
+      if (!this.#subscriptions.has(name)) return;
+    }
+    for (const type of topic.eventTypes) topic.addEventListener(type, listener);
+  }
+
+  #unsubscribe(name: string): void {
+    if (!this.#subscriptions.has(name)) {
+      return this.#error(`Not subscribed to '${name.slice(0, 300)}'`);
+    }
+    this.#end(name, true);
+  }
+
+  /** Ends one subscription; `tell` sends `unsubscribed`. */
+  #end(name: string, tell: boolean): void {
+    const subscription = this.#subscriptions.get(name);
+    if (!subscription) return;
+    this.#subscriptions.delete(name);
+    for (const type of subscription.topic.eventTypes) {
+      subscription.topic.removeEventListener(type, subscription.listener);
+    }
+    subscription.release();
+    this.#options.onSubscription?.(name, -1);
+    if (tell) this.#ack("unsubscribed", name);
+  }
+
+  #deliver(name: string, event: TopicEvent): void {
+    const subscription = this.#subscriptions.get(name);
+    if (!subscription) return;
+    for (const message of hubMessages(subscription.topic, event, subscription.view)) {
+      this.#offer(name, message);
+      if (message.final) return this.#end(name, true);
+    }
+  }
+
+  #ack(type: "subscribed" | "unsubscribed", channel: string): void {
+    this.#send(JSON.stringify({ type, data: channel }));
+  }
+
+  #error(message: string): void {
+    this.#send(JSON.stringify({ type: "error", data: message }));
+  }
+
+  #send(text: string): void {
+    this.#offer(null, { text, latestWins: false, final: false });
+  }
+
+  /** Queues a message (in its channel's slot when latest-wins) and sends what the socket takes. */
+  #offer(channel: string | null, message: HubMessage): void {
+    if (this.#closed) return;
+    const slot = channel === null ? undefined : this.#slots.get(channel);
+    if (slot) {
+      // A newer snapshot replaces the unsent one where it stands; a final one stays there.
+      this.#queuedBytes += message.text.length - slot.text.length;
+      slot.text = message.text;
+      if (!message.latestWins) {
+        delete slot.channel;
+        this.#slots.delete(channel!);
+      }
+    } else {
+      const entry: Queued = { text: message.text };
+      if (message.latestWins && channel !== null) {
+        entry.channel = channel;
+        this.#slots.set(channel, entry);
+      }
+      this.#queue.push(entry);
+      this.#queuedBytes += message.text.length;
+    }
+    if (this.#queuedBytes > MAX_QUEUED_BYTES) {
+      return this.close(1008, `Too far behind: over ${MAX_QUEUED_BYTES} bytes waiting`);
+    }
+    if (this.#retry === undefined) this.#flush();
+  }
+
+  #flush(): void {
+    let sent = false;
+    while (this.#queue.length > 0 && !this.#closed) {
+      if (this.#socket.bufferedAmount() >= HIGH_WATER) {
+        if (sent) {
+          clearTimeout(this.#stalled);
+          this.#stalled = undefined;
+        }
+        this.#stalled ??= setTimeout(
+          () => this.close(1008, "Send buffer full for too long"),
+          this.#options.writeTimeout ?? 30_000,
+        );
+        this.#retry ??= setTimeout(() => {
+          this.#retry = undefined;
+          this.#flush();
+        }, RETRY_MS);
+        return;
+      }
+      const entry = this.#queue.shift()!;
+      if (entry.channel !== undefined) this.#slots.delete(entry.channel);
+      this.#queuedBytes -= entry.text.length;
+      sent = true;
+      try {
+        this.#socket.send(entry.text);
+      } catch {
+        return this.gone();
+      }
+    }
+    clearTimeout(this.#stalled);
+    this.#stalled = undefined;
+  }
+}

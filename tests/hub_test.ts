@@ -1,0 +1,552 @@
+// End-to-end: the WebSocket hub /api/v1/ws and /api/v1/stats on a real server (bun, deno or the
+// binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
+import assert from "node:assert/strict";
+import { curl, noise } from "./_curl.ts";
+import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { startRedis } from "./_redis.ts";
+import { openSse, waitForPipe } from "./_sse.ts";
+import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "ringside-hub-test-" });
+const BIG = `${tmp}/big.bin`;
+await Deno.writeFile(BIG, noise(32 * 1024 * 1024, 5));
+
+function isFinal(message: HubMessage): boolean {
+  return message.type === "pipe_progress" &&
+    (message.data.state === "complete" || message.data.state === "failed");
+}
+
+/** Polls `/api/v1/stats` until `predicate` holds (the hub has no event for a dropped client). */
+async function waitForStats(
+  origin: string,
+  predicate: (stats: HubMessage) => boolean,
+  headers: HeadersInit = {},
+): Promise<HubMessage> {
+  for (;;) {
+    const stats = await (await fetch(`${origin}/api/v1/stats`, { headers })).json();
+    if (predicate(stats)) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test(`hub: a pipe's progress through a real transfer (${testRuntime})`, async (t) => {
+  await using server = await startServer({ args: ["--progress-interval", "20ms"] });
+
+  await t.step("a subscriber waits on an idle pipe and follows it to the end", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:movie" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:movie" });
+    const first = await hub.next();
+    assert.equal(first.type, "pipe_progress");
+    assert.equal(first.channel, "pipe:movie");
+    assert.equal(first.data.state, "idle");
+    assert.equal(first.data.spectators, 1);
+
+    const url = `${server.origin}/api/v1/pipe/movie`;
+    const receiver = curl("-o", `${tmp}/movie.out`, url);
+    const sender = curl("-T", BIG, url);
+    const last = await hub.until(isFinal);
+    assert.equal((await sender.result).code, 0);
+    assert.equal((await receiver.result).code, 0);
+    assert.equal(last.data.state, "complete");
+    assert.equal(last.data.bytes, 32 * 1024 * 1024);
+    assert.equal(last.data.percent, 100);
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:movie" });
+    const states = hub.messages.filter((m) => m.type === "pipe_progress").map((m) => m.data.state);
+    assert.ok(states.includes("waiting") || states.includes("streaming"), states.join());
+    // Every snapshot is whole and in order: bytes never go back.
+    const bytes = hub.messages.filter((m) => m.type === "pipe_progress").map((m) => m.data.bytes);
+    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b));
+  });
+
+  await t.step("a latecomer gets the final snapshot at once, then unsubscribed", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:movie" });
+    assert.equal((await hub.next()).type, "subscribed");
+    const last = await hub.next();
+    assert.equal(last.data.state, "complete");
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:movie" });
+  });
+
+  await t.step("a failed transfer ends with a failed snapshot", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "subscribe", data: "pipe:broken" });
+    await hub.until((m) => m.type === "pipe_progress" && m.data.state === "idle");
+    const url = `${server.origin}/api/v1/pipe/broken`;
+    const receiver = curl(url);
+    const sender = curl("-T", "-", url);
+    await sender.stdin.write(new TextEncoder().encode("half of it"));
+    await hub.until((m) => m.type === "pipe_progress" && m.data.state === "streaming");
+    sender.kill();
+    const last = await hub.until(isFinal);
+    assert.equal(last.data.state, "failed");
+    assert.ok(last.data.error);
+    await sender.result;
+    assert.notEqual((await receiver.result).code, 0);
+  });
+});
+
+Deno.test(`hub: protocol answers and limits (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+
+  await t.step("ping, subscribe, unsubscribe", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send({ type: "ping" });
+    assert.deepEqual(await hub.next(), { type: "pong" });
+    hub.send({ type: "subscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    assert.equal((await hub.next()).type, "pipe_progress");
+    hub.send({ type: "subscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    hub.send({ type: "unsubscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:a/b" });
+    hub.send({ type: "unsubscribe", data: "pipe:a/b" });
+    assert.deepEqual(await hub.next(), { type: "error", data: "Not subscribed to 'pipe:a/b'" });
+  });
+
+  await t.step("bad messages get one-line errors and the connection stays", async () => {
+    using hub = await HubConnection.open(server.origin);
+    const cases: [unknown, RegExp][] = [
+      ["{not json", /^Malformed JSON/],
+      ["[1,2]", /^Invalid message/],
+      [{ type: "dance" }, /^Unknown message type 'dance'/],
+      [{ type: "subscribe" }, /needs a channel/],
+      [{ type: "subscribe", data: "movie" }, /^Invalid channel 'movie'/],
+      [{ type: "subscribe", data: "pipe:a/../b" }, /'\.' and '\.\.' segments/],
+      [{ type: "subscribe", data: "job:nope" }, /^Job 'nope' not found$/],
+      [{ type: "subscribe", data: "process:nope" }, /^Process 'nope' not found$/],
+      [{ type: "subscribe", data: "watch:abc" }, /^Unknown watch link 'abc'$/],
+    ];
+    for (const [message, expected] of cases) {
+      hub.send(message);
+      const answer = await hub.next();
+      assert.equal(answer.type, "error", JSON.stringify(message));
+      assert.match(answer.data, expected);
+      assert.ok(!answer.data.includes("\n"));
+    }
+    assert.deepEqual(await hub.roundTrip(), []);
+  });
+
+  await t.step("a 64 KiB frame is read; one byte more closes the connection (1009)", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send(`"${"x".repeat(64 * 1024 - 2)}"`);
+    assert.equal((await hub.next()).type, "error");
+    hub.send("x".repeat(64 * 1024 + 1));
+    const closed = await hub.closed;
+    assert.equal(closed.code, 1009);
+  });
+
+  await t.step("the 129th subscription is an error; the 128 stay", async () => {
+    using hub = await HubConnection.open(server.origin);
+    for (let i = 0; i < 129; i++) hub.send({ type: "subscribe", data: `pipe:many-${i}` });
+    const answers = await hub.roundTrip();
+    const subscribed = answers.filter((m) => m.type === "subscribed");
+    assert.equal(subscribed.length, 128);
+    const errors = answers.filter((m) => m.type === "error");
+    assert.deepEqual(errors.map((m) => m.data), [
+      "Too many subscriptions on this connection (at most 128)",
+    ]);
+    const stats = await (await fetch(`${server.origin}/api/v1/stats`)).json();
+    assert.equal(stats.spectators, 128);
+    assert.equal(stats.channels, 128);
+    await hub.close();
+    await waitForStats(server.origin, (s) => s.spectators === 0 && s.pipes === 0);
+  });
+
+  await t.step("without an upgrade, /api/v1/ws is 426", async () => {
+    const response = await fetch(`${server.origin}/api/v1/ws`);
+    assert.equal(response.status, 426);
+    assert.match(await response.text(), /Expected a WebSocket upgrade/);
+  });
+});
+
+Deno.test(`hub: subscriptions are spectators (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--max-spectators", "2"] });
+  const url = `${server.origin}/api/v1/pipe/crowded?progress`;
+  using first = await HubConnection.open(server.origin);
+  first.send({ type: "subscribe", data: "pipe:crowded" });
+  await first.until((m) => m.type === "pipe_progress");
+  const sse = await openSse(url);
+  // One hub subscription and one SSE stream: the topic is full for both.
+  const refused = await fetch(url);
+  assert.equal(refused.status, 429);
+  await refused.body?.cancel();
+  using second = await HubConnection.open(server.origin);
+  second.send({ type: "subscribe", data: "pipe:crowded" });
+  assert.deepEqual(await second.next(), {
+    type: "error",
+    data: "Too many spectators on 'crowded' (at most 2)",
+  });
+  first.send({ type: "unsubscribe", data: "pipe:crowded" });
+  await first.until((m) => m.type === "unsubscribed");
+  second.send({ type: "subscribe", data: "pipe:crowded" });
+  assert.equal((await second.next()).type, "subscribed");
+  assert.equal((await second.next()).data.spectators, 2);
+  await sse.body?.cancel();
+});
+
+Deno.test(`hub: a client that never reads is dropped; the transfer is not slowed (${testRuntime})`, async () => {
+  await using server = await startServer({
+    args: ["--write-timeout", "1s", "--progress-interval", "20ms"],
+  });
+  using watcher = await HubConnection.open(server.origin);
+  watcher.send({ type: "subscribe", data: "pipe:busy" });
+  await watcher.until((m) => m.type === "pipe_progress");
+  using stalled = await rawWebSocket(server.origin);
+  await stalled.send(JSON.stringify({ type: "subscribe", data: "pipe:busy" }));
+  await waitForStats(server.origin, (s) => s.clients === 2 && s.spectators === 2);
+
+  const url = `${server.origin}/api/v1/pipe/busy`;
+  const receiver = curl("-o", `${tmp}/busy.out`, url);
+  const sender = curl("-T", BIG, url);
+  // The stalled client asks for far more than its socket holds and reads none of it.
+  const flood: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    flood.push(JSON.stringify({ type: "subscribe", data: `pipe:flood-${i % 100}` }));
+    flood.push(JSON.stringify({ type: "unsubscribe", data: `pipe:flood-${i % 100}` }));
+  }
+  const sending = (async () => {
+    for (let round = 0; round < 20; round++) await stalled.send(...flood);
+  })().catch(() => {});
+  const [sent, received] = await Promise.all([sender.result, receiver.result]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(received.code, 0, received.stderr);
+  const last = await watcher.until(isFinal);
+  assert.equal(last.data.state, "complete");
+  await waitForStats(server.origin, (s) => s.clients === 1);
+  await sending;
+  // The server ended the connection: what it had buffered ends with a close frame (Deno) or
+  // the end of the connection (Bun terminates it).
+  const { bytes, closeCode } = await stalled.drain();
+  assert.ok(bytes > 0);
+  assert.ok(closeCode === null || closeCode === 1008, String(closeCode));
+  assert.deepEqual(await watcher.roundTrip(), [{ type: "unsubscribed", data: "pipe:busy" }]);
+});
+
+Deno.test(`hub: stats and metrics (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--token", "sesame"] });
+  using a = await HubConnection.open(server.origin);
+  using b = await HubConnection.open(server.origin, "token=sesame");
+  for (const hub of [a, b]) {
+    hub.send({ type: "subscribe", data: "pipe:counted" });
+    await hub.until((m) => m.type === "pipe_progress");
+  }
+  b.send({ type: "subscribe", data: "pipe:other" });
+  await b.until((m) => m.type === "pipe_progress");
+  const sse = await openSse(`${server.origin}/api/v1/pipe/counted?progress`);
+
+  const open = await (await fetch(`${server.origin}/api/v1/stats`)).json();
+  assert.deepEqual(open, {
+    clients: 2,
+    channels: 2,
+    pipes: 2,
+    jobs: 0,
+    processes: 0,
+    spectators: 4,
+  });
+  const withToken = await (await fetch(`${server.origin}/api/v1/stats`, {
+    headers: { authorization: "Bearer sesame" },
+  })).json();
+  assert.deepEqual(withToken.subscribers, { "pipe:counted": 2, "pipe:other": 1 });
+  const refused = await fetch(`${server.origin}/api/v1/stats?token=wrong`);
+  assert.equal(refused.status, 401);
+  assert.equal(await refused.text(), "Invalid token\n");
+  const badWs = await fetch(`${server.origin}/api/v1/ws?token=wrong`, {
+    headers: { upgrade: "websocket" },
+  });
+  assert.equal(badWs.status, 401);
+  await badWs.body?.cancel();
+
+  const metrics = await (await fetch(`${server.origin}/metrics`)).text();
+  assert.match(metrics, /^ringside_hub_clients 2$/m);
+  assert.match(metrics, /^ringside_hub_subscriptions 3$/m);
+  assert.match(metrics, /^ringside_spectators 4$/m);
+  await sse.body?.cancel();
+  await a.close();
+  await waitForStats(server.origin, (s) => s.clients === 1 && s.spectators === 2);
+});
+
+Deno.test(`hub: with --private only watch channels are open without a token (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--private", "--token", "sesame"] });
+  using anonymous = await HubConnection.open(server.origin);
+  anonymous.send({ type: "subscribe", data: "pipe:secret" });
+  const refused = await anonymous.next();
+  assert.equal(refused.type, "error");
+  assert.match(refused.data, /^A token is needed to watch 'pipe:secret'/);
+  anonymous.send({ type: "auth", data: "wrong" });
+  assert.deepEqual(await anonymous.next(), { type: "error", data: "Invalid token" });
+  anonymous.send({ type: "auth", data: "sesame" });
+  anonymous.send({ type: "subscribe", data: "pipe:secret" });
+  assert.deepEqual(await anonymous.next(), { type: "subscribed", data: "pipe:secret" });
+
+  using withQuery = await HubConnection.open(server.origin, "token=sesame");
+  withQuery.send({ type: "subscribe", data: "pipe:secret" });
+  assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
+});
+
+Deno.test(`hub: a job's progress to its end (${testRuntime})`, async () => {
+  await using server = await startServer();
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "job:encode" });
+  assert.deepEqual(await hub.next(), { type: "error", data: "Job 'encode' not found" });
+  const jobs = `${server.origin}/api/v1/jobs/encode`;
+  const started = await fetch(jobs, { method: "POST", body: JSON.stringify({ progress: 0 }) });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  hub.send({ type: "subscribe", data: "job:encode" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:encode" });
+  const first = await hub.next();
+  assert.equal(first.type, "job_progress");
+  assert.equal(first.channel, "job:encode");
+  assert.equal(first.data.kind, "job");
+  assert.equal(first.data.state, "running");
+  assert.equal(first.data.spectators, 1);
+  for (const progress of [40, 80]) {
+    const published = await fetch(`${jobs}/progress`, {
+      method: "POST",
+      body: JSON.stringify({ progress, message: `at ${progress}` }),
+    });
+    assert.ok(published.ok, String(published.status));
+    await published.body?.cancel();
+    const message = await hub.until((m) =>
+      m.type === "job_progress" && m.data.data.progress === progress
+    );
+    assert.equal(message.data.data.message, `at ${progress}`);
+  }
+  const finished = await fetch(`${jobs}/finish`, {
+    method: "POST",
+    body: JSON.stringify({ ok: true, url: "https://example.com/out.mp4" }),
+  });
+  assert.equal(finished.status, 200);
+  await finished.body?.cancel();
+  const last = await hub.until((m) => m.type === "job_progress" && m.data.state !== "running");
+  assert.equal(last.data.state, "success");
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:encode" });
+});
+
+/** `count` lines `line N`, one body. */
+function lines(count: number, from = 1): string {
+  return Array.from({ length: count }, (_, i) => `line ${from + i}\n`).join("");
+}
+
+Deno.test(`hub: a process's output and status (${testRuntime})`, async (t) => {
+  await using server = await startServer();
+  const process = `${server.origin}/api/v1/processes/build-1`;
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "process:build-1" });
+  assert.deepEqual(await hub.next(), { type: "error", data: "Process 'build-1' not found" });
+
+  await t.step("10,000 lines arrive in order with the right processId and channel", async () => {
+    const running = await fetch(`${process}/status`, {
+      method: "POST",
+      body: JSON.stringify({ status: "running" }),
+    });
+    assert.equal(running.status, 200);
+    await running.body?.cancel();
+    hub.send({ type: "subscribe", data: "process:build-1" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "process:build-1" });
+    const posted = await fetch(`${process}/output`, { method: "POST", body: lines(10_000) });
+    assert.equal(posted.status, 200, await posted.text());
+    const received: HubMessage[] = [];
+    while (received.length < 10_000) {
+      const message = await hub.next();
+      if (message.type === "process_output") received.push(message);
+    }
+    assert.deepEqual(
+      received.map((m) => m.data),
+      Array.from({ length: 10_000 }, (_, i) => `line ${i + 1}`),
+    );
+    assert.deepEqual(received.map((m) => m.seq), Array.from({ length: 10_000 }, (_, i) => i + 1));
+    assert.ok(received.every((m) => m.processId === "build-1" && m.channel === "process:build-1"));
+    assert.ok(received.every((m) => m.stream === "stdout"));
+  });
+
+  await t.step("stderr lines are marked; the final status ends the subscription", async () => {
+    const posted = await fetch(`${process}/output?stream=stderr`, {
+      method: "POST",
+      body: "oops\n",
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+    const line = await hub.until((m) => m.type === "process_output");
+    assert.deepEqual([line.stream, line.data, line.seq], ["stderr", "oops", 10_001]);
+    const exited = await fetch(`${process}/status`, {
+      method: "POST",
+      body: JSON.stringify({ status: "exited", exitCode: 3 }),
+    });
+    assert.equal(exited.status, 200);
+    await exited.body?.cancel();
+    assert.deepEqual(await hub.until((m) => m.type === "process_status"), {
+      type: "process_status",
+      channel: "process:build-1",
+      processId: "build-1",
+      data: { status: "exited", exitCode: 3 },
+    });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "process:build-1" });
+  });
+
+  await t.step("a latecomer gets the ring and the status at once", async () => {
+    using late = await HubConnection.open(server.origin);
+    late.send({ type: "subscribe", data: "process:build-1" });
+    assert.equal((await late.next()).type, "subscribed");
+    const history = [];
+    for (let m = await late.next(); m.type !== "unsubscribed"; m = await late.next()) {
+      history.push(m);
+    }
+    const output = history.filter((m) => m.type === "process_output");
+    assert.equal(output.length, 1000);
+    assert.equal(output.at(-1)!.seq, 10_001);
+    assert.equal(output[0]!.seq, 9_002);
+    assert.deepEqual(history.at(-1)!.data, { status: "exited", exitCode: 3 });
+  });
+});
+
+Deno.test(`hub: a reader that never reads is dropped; a process publisher is not slowed (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--write-timeout", "1s"] });
+  const process = `${server.origin}/api/v1/processes/flood`;
+  const running = await fetch(`${process}/status`, {
+    method: "POST",
+    body: JSON.stringify({ status: "running" }),
+  });
+  await running.body?.cancel();
+  using stalled = await rawWebSocket(server.origin);
+  await stalled.send(JSON.stringify({ type: "subscribe", data: "process:flood" }));
+  await waitForStats(server.origin, (s) => s.clients === 1 && s.spectators === 1);
+  // Far more than the socket buffers, the 1 MiB high-water mark and the 8 MiB queue hold.
+  const count = 200_000;
+  const body = Array.from({ length: count }, (_, i) => `${"x".repeat(40)} ${i + 1}\n`).join("");
+  const posted = await fetch(`${process}/output`, { method: "POST", body });
+  assert.equal(posted.status, 200, await posted.text());
+  await waitForStats(server.origin, (s) => s.clients === 0 && s.spectators === 0);
+  const { bytes, closeCode } = await stalled.drain();
+  assert.ok(bytes > 0);
+  assert.ok(closeCode === null || closeCode === 1008, String(closeCode));
+  // The topic went on: a new subscriber gets the ring up to the last line.
+  using late = await HubConnection.open(server.origin);
+  late.send({ type: "subscribe", data: "process:flood" });
+  const status = await late.until((m) => m.type === "process_status");
+  const ring = late.messages.filter((m) => m.type === "process_output");
+  assert.equal(ring.length, 1000);
+  assert.equal(ring.at(-1)!.seq, count);
+  assert.equal(status.data.status, "running");
+});
+
+Deno.test(`hub: a channel another node owns is served through Redis (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  const cluster = ["--redis", redis.url, "--progress-interval", "20ms"];
+  await using owner = await startServer({ args: [...cluster, "--node", "a"] });
+  await using other = await startServer({ args: [...cluster, "--node", "b"] });
+  const url = `${owner.origin}/api/v1/pipe/far`;
+  const receiver = curl("-o", `${tmp}/far.out`, url);
+  await waitForPipe(owner.origin, "far", (s) => s.receivers === 1);
+  using hub = await HubConnection.open(other.origin);
+  // The owner shares its run a moment after it starts: until then, node b has an idle pipe.
+  let first: HubMessage;
+  for (;;) {
+    hub.send({ type: "subscribe", data: "pipe:far" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:far" });
+    first = await hub.next();
+    if (first.data.state === "waiting") break;
+    hub.send({ type: "unsubscribe", data: "pipe:far" });
+    await hub.until((m) => m.type === "unsubscribed");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(first.data.receivers, 1);
+  const sender = curl("-T", BIG, url);
+  const last = await hub.until(isFinal);
+  assert.equal(last.data.state, "complete");
+  assert.equal(last.data.bytes, 32 * 1024 * 1024);
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:far" });
+  assert.equal((await sender.result).code, 0);
+  assert.equal((await receiver.result).code, 0);
+});
+
+Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const flag = `${tmp}/go-${crypto.randomUUID()}`;
+  const [command, ...prefix] = ringsideCommand();
+  // The command waits for the subscriber before printing, so that it sees every line live.
+  const child = new Deno.Command(command!, {
+    args: [
+      ...prefix,
+      "run",
+      "--server",
+      server.origin,
+      "--id",
+      "run-1",
+      "--",
+      "sh",
+      "-c",
+      `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 10000`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  using hub = await HubConnection.open(server.origin);
+  for (;;) {
+    hub.send({ type: "subscribe", data: "process:run-1" });
+    const answer = await hub.next();
+    if (answer.type === "subscribed") break;
+    assert.equal(answer.data, "Process 'run-1' not found");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await Deno.writeTextFile(flag, "");
+  const lines: HubMessage[] = [];
+  let status: HubMessage | undefined;
+  while (!status) {
+    const message = await hub.next();
+    if (message.type === "process_output") lines.push(message);
+    if (message.type === "process_status" && message.data.status !== "running") status = message;
+  }
+  assert.deepEqual(
+    lines.map((m) => m.data),
+    Array.from({ length: 10_000 }, (_, i) => String(i + 1)),
+  );
+  assert.ok(lines.every((m) => m.channel === "process:run-1" && m.processId === "run-1"));
+  assert.deepEqual(status.data, { status: "exited", exitCode: 0 });
+  assert.equal((await child.status).code, 0, await stderr);
+  assert.equal((await stdout).split("\n").length, 10_001);
+});
+
+Deno.test(`hub: a watch channel needs no token and never shows the name (${testRuntime})`, async () => {
+  const secret = "hub-watch-secret";
+  await using server = await startServer({
+    args: ["--private", "--token", "sesame", "--secret", secret],
+  });
+  const name = "hidden-name-7f3";
+  const started = await fetch(`${server.origin}/api/v1/jobs/${name}`, {
+    method: "POST",
+    headers: { authorization: "Bearer sesame" },
+    body: JSON.stringify({ progress: 5 }),
+  });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  // The watch id is the base64url HMAC-SHA-256 of kind:name under the secret, cut to 22.
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`job:${name}`)),
+  );
+  const id = btoa(String.fromCharCode(...mac)).replaceAll("+", "-").replaceAll("/", "_")
+    .slice(0, 22);
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: `job:${name}` });
+  assert.match((await hub.next()).data, /^A token is needed/);
+  hub.send({ type: "subscribe", data: `watch:${id}` });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: `watch:${id}` });
+  const first = await hub.next();
+  assert.equal(first.type, "job_progress");
+  assert.equal(first.channel, `watch:${id}`);
+  assert.equal(first.data.id, id);
+  assert.equal(first.data.data.progress, 5);
+  // Only the refused subscribe (which named it) says the name.
+  assert.ok(!JSON.stringify(hub.messages.slice(1)).includes(name));
+});
