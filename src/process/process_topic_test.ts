@@ -100,7 +100,8 @@ Deno.test("a spectator past maxQueueBytes gets what it holds, a comment, then th
     onClose: (why) => reason = why,
   });
   for (let i = 0; i < 1000; i++) topic.output("stdout", `line ${i}`);
-  assert.equal(topic.spectators, 1);
+  // Still there until it has sent what it holds (the tracker counts spectators, not this test).
+  assert.equal(reason, "");
   const text = await new Response(spectator.stream).text();
   assert.match(text, /: too far behind: reconnect with Last-Event-ID\n\n$/);
   const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
@@ -109,5 +110,4 @@ Deno.test("a spectator past maxQueueBytes gets what it holds, a comment, then th
   assert.deepEqual(ids.slice(2), [...Array(ids.length - 2).keys()].map((i) => i + 2));
   assert.ok(ids.length > 5 && ids.length < 40, `${ids.length} events held`);
   assert.equal(reason, "overflow");
-  assert.equal(topic.spectators, 0);
 });
