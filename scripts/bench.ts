@@ -337,6 +337,9 @@ async function warmUp(ctx: Context, server: Server): Promise<void> {
   }
 }
 
+/** The sections that relay `--size` bytes from the data file. */
+const transferSections = ["throughput", "spectators", "tar"];
+
 async function machineLines(ctx: Context): Promise<string[]> {
   const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
   const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
@@ -358,7 +361,9 @@ async function machineLines(ctx: Context): Promise<string[]> {
     `bun ${bun ?? "?"}, ${deno?.split(" ").slice(0, 2).join(" ") ?? "deno ?"}, ` +
     `piping-server ${pipingVersion} on node ${node ?? "?"}, ` +
     `${curl?.split(" ").slice(0, 2).join(" ") ?? "curl ?"}, socat ${socatVersion}`,
-    ctx.options.sections.includes("soak")
+    !ctx.options.sections.some((s) => transferSections.includes(s) || s === "soak")
+      ? `bench: ${ctx.options.runs} run(s); MB = 10^6 bytes`
+      : ctx.options.sections.includes("soak")
       ? `bench: soak, FILE (64 MB random) repeated | curl -T - (chunked), receiver ` +
         `curl --limit-rate ${ctx.options.longRate} -o /dev/null; MB = 10^6 bytes`
       : `bench: ${ctx.options.runs} run(s), ${fmtMB(ctx.options.size)} of random bytes per ` +
