@@ -9,6 +9,7 @@
  * deno task bench --only piping,bun,throughput --size 500M
  * deno task bench --long                            # the long sections: soak, concurrency, idle
  * deno task bench --only concurrency                # one long section
+ * deno task bench --only jobs,bun --runs 1          # the jobs section on Bun only
  * deno task bench --only bun,bun-ref,throughput --ringside-ref HEAD~3 --runs 15
  * ```
  *
@@ -20,7 +21,11 @@
  * - `page` (page.ts): the dashboard's first contentful paint ÷ a one-line page's, in the same
  *   Chromium; the pages' gzipped sizes against the 40 KB budget.
  * - long, with `--long` or by name: `soak` (soak.ts), `concurrency` (concurrency.ts), `idle`
- *   (idle.ts).
+ *   (idle.ts), and the three that also run standalone, adapted in standalone.ts: `churn`
+ *   (churn.ts: sequential 1 MB transfers each watched; what retained pipes cost), `jobs`
+ *   (jobs.ts: publishes/s and delivery lag with 0/50/500 spectators), `processes`
+ *   (processes.ts: what `ringside run` costs a command printing 1,000,000 lines). These start
+ *   their own servers on the runtimes named in `--only` (`bun`, `deno`; both by default).
  *
  * Exits 1 when a transfer failed (error, truncation, hang); missed targets only print a flag.
  *
@@ -69,6 +74,7 @@ import { pageSection } from "./bench/page.ts";
 import { reportMemory, throughputSection } from "./bench/relay.ts";
 import { soakSection } from "./bench/soak.ts";
 import { spectatorsSection } from "./bench/spectators.ts";
+import { churnBenchSection, jobsBenchSection, processesBenchSection } from "./bench/standalone.ts";
 import { tarSection } from "./bench/tar.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -83,10 +89,9 @@ const catalog: { name: string; long: boolean; make: (options: Options) => BenchS
   { name: "soak", long: true, make: soakSection },
   { name: "concurrency", long: true, make: concurrencySection },
   { name: "idle", long: true, make: idleSection },
-  // TODO(churn): the churn section (2,000 sequential 1 MB transfers each with a spectator; RSS
-  // after 100 and after 2,000; /metrics gauges back to 0) is written separately as
-  // scripts/bench/churn.ts, exporting churnSection(options). Import it above and add:
-  //   { name: "churn", long: true, make: churnSection },
+  { name: "churn", long: true, make: churnBenchSection },
+  { name: "jobs", long: true, make: jobsBenchSection },
+  { name: "processes", long: true, make: processesBenchSection },
 ];
 
 const sectionNames = catalog.map((s) => s.name);
@@ -118,7 +123,9 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
                          in its pull, -transform in a separate counting TransformStream; -native is
                          Bun's own pass-through, new Response(request.body), no JS per chunk)
                          sections: throughput, spectators, tar (also: cadence), page (also: fcp);
-                         long ones: soak, concurrency, idle
+                         long ones: soak, concurrency, idle, churn, jobs, processes
+                         (churn, jobs and processes start their own servers on the runtimes
+                         named among the relays, bun and/or deno; both when none is)
                        Without a section, the default ones run (the long ones with --long).
   --quick              smoke run: --size 200M --runs 1 --tar-size 200M, 3 paints per page,
                        and the long sections (when asked for) scaled down
@@ -330,6 +337,9 @@ async function warmUp(ctx: Context, server: Server): Promise<void> {
   }
 }
 
+/** The sections that relay `--size` bytes from the data file. */
+const transferSections = ["throughput", "spectators", "tar"];
+
 async function machineLines(ctx: Context): Promise<string[]> {
   const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
   const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
@@ -351,7 +361,9 @@ async function machineLines(ctx: Context): Promise<string[]> {
     `bun ${bun ?? "?"}, ${deno?.split(" ").slice(0, 2).join(" ") ?? "deno ?"}, ` +
     `piping-server ${pipingVersion} on node ${node ?? "?"}, ` +
     `${curl?.split(" ").slice(0, 2).join(" ") ?? "curl ?"}, socat ${socatVersion}`,
-    ctx.options.sections.includes("soak")
+    !ctx.options.sections.some((s) => transferSections.includes(s) || s === "soak")
+      ? `bench: ${ctx.options.runs} run(s); MB = 10^6 bytes`
+      : ctx.options.sections.includes("soak")
       ? `bench: soak, FILE (64 MB random) repeated | curl -T - (chunked), receiver ` +
         `curl --limit-rate ${ctx.options.longRate} -o /dev/null; MB = 10^6 bytes`
       : `bench: ${ctx.options.runs} run(s), ${fmtMB(ctx.options.size)} of random bytes per ` +
