@@ -1,6 +1,6 @@
 /**
  * Processes benchmark: what `ringside run` costs a command that prints a lot, how many lines per
- * second reach an SSE spectator, and whether the server's memory stays flat (the ring is
+ * second reach an SSE spectator and a WebSocket hub subscriber, and whether the server's memory stays flat (the ring is
  * bounded). It prints figures; it is not a test.
  *
  * ```sh
@@ -12,7 +12,11 @@
  * unpaced (as fast as the producer can print) — it times the producer with its output to
  * `/dev/null` against `ringside run -- PRODUCER` with run's output to `/dev/null`, while one SSE
  * spectator (in this process) follows the process, reconnecting with `Last-Event-ID` when it
- * falls too far behind. The server's RSS is sampled every 100 ms.
+ * falls too far behind, and one WebSocket subscriber (Deno's `WebSocket`, in this process too)
+ * subscribes to `process:ID` on `/api/v1/ws`. The hub drops a subscriber that falls more than
+ * 8 MiB behind; the subscriber then reconnects (the ring gives it the recent lines again, counted
+ * once by `seq`) and the lines it never got are reported as missed. The server's RSS is sampled
+ * every 100 ms.
  *
  * @module
  */
@@ -50,6 +54,16 @@ export interface ProcessesResult {
   spectatorLinesPerSec: number;
   /** Times the spectator fell behind and resumed (with a gap). */
   spectatorResumes: number;
+  /** `process_output` messages (distinct `seq`s) the WebSocket subscriber received. */
+  wsLines: number;
+  /** Lines per second reaching the WebSocket subscriber, from its first to its last line. */
+  wsLinesPerSec: number;
+  /** Lines the server took (not dropped by `run`) that the WebSocket subscriber never got. */
+  wsMissed: number;
+  /** Times the WebSocket subscriber's connection ended before the final status (it reconnected). */
+  wsDrops: number;
+  /** Of `wsDrops`, the times 15 s passed with no message and the subscriber gave up the socket. */
+  wsStalls: number;
   /** Server RSS in MB: before, peak during, after. */
   rssMb: { before: number; peak: number; after: number };
 }
@@ -167,6 +181,85 @@ async function spectate(url: string): Promise<{ lines: number; seconds: number; 
   return { lines, seconds: (last - first) / 1000, resumes };
 }
 
+/**
+ * Follows `process:ID` on the WebSocket hub until its final status, counting `process_output`
+ * messages once by `seq`. When the hub drops the connection (more than 8 MiB behind) it
+ * reconnects: the ring's recent lines come again, and only `seq`s past the last one count.
+ * `ready` resolves once the first subscription is confirmed.
+ */
+function subscribe(origin: string, id: string): {
+  ready: Promise<void>;
+  done: Promise<{ lines: number; seconds: number; drops: number; stalls: number }>;
+} {
+  const url = `${origin.replace(/^http/, "ws")}/api/v1/ws`;
+  const channel = `process:${id}`;
+  let lines = 0;
+  let lastSeq = 0;
+  let first = 0;
+  let last = 0;
+  let drops = 0;
+  let ended = false;
+  let failure: Error | null = null;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => markReady = resolve);
+  let stalls = 0;
+  const connect = () =>
+    new Promise<void>((resolve) => {
+      const socket = new WebSocket(url);
+      // A terminated connection may never report its close: 15 s without a message counts as a
+      // stall, and the subscriber reconnects.
+      let heard = performance.now();
+      const watchdog = setInterval(() => {
+        if (performance.now() - heard < 15_000) return;
+        stalls++;
+        finish();
+        socket.close();
+      }, 1000);
+      const finish = () => {
+        clearInterval(watchdog);
+        markReady();
+        resolve();
+      };
+      socket.onopen = () => socket.send(JSON.stringify({ type: "subscribe", data: channel }));
+      socket.onmessage = ({ data }) => {
+        heard = performance.now();
+        const message = JSON.parse(data as string);
+        if (message.type === "process_output" && message.channel === channel) {
+          if (message.seq > lastSeq) {
+            lastSeq = message.seq;
+            last = performance.now();
+            if (first === 0) first = last;
+            lines++;
+          }
+        } else if (message.type === "subscribed") {
+          markReady();
+        } else if (
+          message.type === "process_status" &&
+          ["exited", "killed", "failed"].includes(message.data.status)
+        ) {
+          ended = true;
+          socket.close();
+        } else if (message.type === "error") {
+          failure = new Error(`WebSocket subscriber: ${message.data}`);
+          socket.close();
+        }
+      };
+      socket.onerror = () => {};
+      socket.onclose = finish;
+    });
+  const done = (async () => {
+    while (true) {
+      await connect();
+      if (failure) throw failure;
+      if (ended) break;
+      drops++;
+      if (drops > 20) throw new Error("WebSocket subscriber: dropped more than 20 times");
+    }
+    return { lines, seconds: (last - first) / 1000, drops, stalls };
+  })();
+  return { ready, done };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -203,6 +296,8 @@ export async function processesSection(
           body: '{"status":"running"}',
         })).body?.cancel();
         const watching = spectate(api);
+        const hub = subscribe(server.origin, id);
+        await hub.ready;
         const before = await rssMb(server.pid);
         let peak = before;
         const sampler = setInterval(async () => {
@@ -212,6 +307,7 @@ export async function processesSection(
         const ran = await timed([...runArgs, ...producer]);
         runTimes.push(ran.seconds);
         const seen = await watching;
+        const heard = await hub.done;
         clearInterval(sampler);
         const snapshot = await (await fetch(`${api}?format=json`)).json();
         const dropped = Number(/too slow for (\d+) lines/.exec(ran.stderr)?.[1] ?? 0);
@@ -221,6 +317,11 @@ export async function processesSection(
           spectatorLines: seen.lines,
           spectatorLinesPerSec: Math.round(seen.lines / Math.max(seen.seconds, 0.001)),
           spectatorResumes: seen.resumes,
+          wsLines: heard.lines,
+          wsLinesPerSec: Math.round(heard.lines / Math.max(heard.seconds, 0.001)),
+          wsMissed: snapshot.lines - dropped - heard.lines,
+          wsDrops: heard.drops,
+          wsStalls: heard.stalls,
           rssMb: {
             before: Math.round(before),
             peak: Math.round(peak),
@@ -245,6 +346,8 @@ export async function processesSection(
           `spectator ${result.spectatorLines} lines at ${
             result.spectatorLinesPerSec.toLocaleString("en")
           } lines/s, ${result.spectatorResumes} resumes; ` +
+          `WebSocket ${result.wsLines} lines at ${result.wsLinesPerSec.toLocaleString("en")} ` +
+          `lines/s, ${result.wsMissed} missed, ${result.wsDrops} drops (${result.wsStalls} stalled); ` +
           `server RSS ${result.rssMb.before} → peak ${result.rssMb.peak} → ${result.rssMb.after} MB`,
       );
     }
