@@ -134,6 +134,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       runtime: options.runtime ?? "unknown",
       trustProxy: config.trustProxy,
       hub,
+      node: config.node,
     }),
   );
   app.route("/", staticRoutes());
@@ -169,7 +170,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
     }),
   );
-  app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
+  app.route(
+    "/api/v1",
+    hubRoutes(tracker, hub, { webSocket: options.webSocket, node: config.node }),
+  );
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";

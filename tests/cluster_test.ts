@@ -105,6 +105,15 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
   await using _n3 = nodes[2]!;
   await using proxy = await startHaproxyCluster(ports);
 
+  await t.step("/metrics and /api/v1/stats name their node", async () => {
+    for (const [index, node] of nodes.entries()) {
+      const metrics = await (await fetch(`${node.origin}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^ringside_node_info\\{node="n${index + 1}"\\} 1$`, "m"));
+      const stats = await (await fetch(`${node.origin}/api/v1/stats`)).json();
+      assert.equal(stats.node, `n${index + 1}`);
+    }
+  });
+
   await t.step("a pipe sent to /api/v1/pipe/x and received from /x meets on one node", async () => {
     const file = `${tmp}/x.bin`;
     const body = noise(16 * 1024 * 1024, 11);
