@@ -394,4 +394,12 @@ Deno.test(`cluster: Redis stopped and back (${testRuntime})`, async () => {
   await again.ended;
   local.close();
   await local.ended;
+  // Every remote subscription is given back, the one lost with Redis included.
+  await eventually("node b to unsubscribe from Redis", async () => {
+    const out = await new Deno.Command("redis-cli", {
+      args: ["-p", String(redis.port), "PUBSUB", "CHANNELS", "ringside:*"],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim() === "" ? true : null;
+  });
 });
