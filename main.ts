@@ -45,7 +45,11 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     : null;
   // Watch links work on every node when all share one secret: --secret, else Redis's.
   const secret = config.secret || (await bridge?.sharedSecret()) || "";
-  const { app, tracker, hub, watchLinks } = createApp({ ...config, secret }, {
+  const { app, tracker, hub, watchLinks } = createApp({
+    ...config,
+    secret,
+    node: bridge ? node : config.node,
+  }, {
     log,
     runtime: runtime.name,
     webSocket: runtime.webSocket,

@@ -33,7 +33,7 @@ for runtime in bun deno; do
 done
 
 echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
-deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts
+deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts tests/cluster_test.ts
 
 echo "== the binary"
 deno task build

@@ -23,7 +23,7 @@ import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snap
 import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { scopeAllows } from "./access/scope.ts";
-import { Tracker } from "./tracker.ts";
+import { type TopicKind, Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
@@ -99,7 +99,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         expiresAt: grant.expiresAt,
       };
     },
-    resolveWatch: (watchId) => links.resolve(watchId),
+    // A watch id this node does not know may be another node's: Redis has its `kind:name`.
+    resolveWatch: async (watchId) => {
+      const local = await links.resolve(watchId);
+      if (local || !options.watchRemote) return local;
+      const key = await options.watchRemote.resolveWatch(watchId).catch(() => null);
+      const colon = key ? key.indexOf(":") : -1;
+      if (!key || colon < 0) return null;
+      return { kind: key.slice(0, colon) as TopicKind, name: key.slice(colon + 1) };
+    },
     writeTimeout: config.writeTimeout,
     remote: options.remote,
   });
@@ -126,6 +134,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       runtime: options.runtime ?? "unknown",
       trustProxy: config.trustProxy,
       hub,
+      node: config.node,
     }),
   );
   app.route("/", staticRoutes());
@@ -161,7 +170,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
     }),
   );
-  app.route("/api/v1", hubRoutes(tracker, hub, { webSocket: options.webSocket }));
+  app.route(
+    "/api/v1",
+    hubRoutes(tracker, hub, { webSocket: options.webSocket, node: config.node }),
+  );
   app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
   app.notFound((c) => {
     const path = pathOf(c.req.raw) ?? "";

@@ -145,3 +145,26 @@ export function startHaproxy(upstreamPort: number): Promise<TestProxy> {
     port,
   );
 }
+
+/**
+ * HAProxy with `deploy/haproxy-cluster.cfg` in front of three nodes (`ports`, in the order of
+ * the file's `server node1..node3` lines).
+ */
+export function startHaproxyCluster(ports: [number, number, number]): Promise<TestProxy> {
+  const port = freePort();
+  return startProxy(
+    "/usr/sbin/haproxy",
+    (dir) => ["-db", "-f", `${dir}/haproxy.cfg`],
+    async () => [
+      "haproxy.cfg",
+      await shipped("haproxy-cluster.cfg", [
+        [/bind :80/, `bind 127.0.0.1:${port}`],
+        ...ports.map((upstream, index): [RegExp, string] => [
+          new RegExp(`server node${index + 1} 127\\.0\\.0\\.1:808${index + 1}`),
+          `server node${index + 1} 127.0.0.1:${upstream}`,
+        ]),
+      ]),
+    ],
+    port,
+  );
+}

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxy, startNginx, type TestProxy } from "./_proxy.ts";
-import { startServer } from "./_server.ts";
+import { ringsideCommand, startServer } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 import { HubConnection } from "./_ws.ts";
 
@@ -140,6 +140,45 @@ for (const [proxyName, startProxy] of PROXIES) {
       assert.equal(last.data.bytes, "through the proxy".length);
       assert.equal((await sender.result).code, 0);
       assert.equal((await receiver.result).code, 0);
+    });
+
+    await t.step("ringside run and ringside watch work through the proxy", async () => {
+      const [command, ...prefix] = ringsideCommand();
+      const cli = (args: string[]) =>
+        new Deno.Command(command!, {
+          args: [...prefix, ...args],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+          env: { RINGSIDE_TOKEN: "" },
+        }).output().then((out) => ({
+          code: out.code,
+          stdout: new TextDecoder().decode(out.stdout),
+          stderr: new TextDecoder().decode(out.stderr),
+        }));
+      const id = `${proxyName}-run`;
+      const ran = await cli([
+        "run",
+        "--server",
+        proxy.origin,
+        "--id",
+        id,
+        "--",
+        "sh",
+        "-c",
+        "seq 1 500; echo two >&2; exit 3",
+      ]);
+      assert.equal(ran.code, 3, ran.stderr);
+      // The watch link ringside run prints is on the proxy's public address.
+      const link = /watch link (\S+)/.exec(ran.stderr)?.[1] ?? "";
+      assert.ok(link.startsWith(`${proxy.origin}/w/`), ran.stderr);
+      const expected = Array.from({ length: 500 }, (_, i) => `${i + 1}\n`).join("");
+      for (const url of [`${proxy.origin}/api/v1/processes/${id}`, link]) {
+        const watched = await cli(["watch", url]);
+        assert.equal(watched.code, 3, watched.stderr);
+        assert.equal(watched.stdout, expected);
+        assert.equal(watched.stderr, "two\n");
+      }
     });
 
     await t.step("the dashboard and the help use the public address", async () => {

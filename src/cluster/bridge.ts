@@ -32,6 +32,8 @@ interface Remote {
   topic: RemoteTopic;
   users: number;
   listener: (message: string) => void;
+  /** Lost with Redis: takes no more messages. */
+  dead: boolean;
 }
 
 function wireOf(event: TopicEvent): Omit<WireEvent, "seq" | "run"> {
@@ -61,6 +63,8 @@ export class Bridge {
   #shared = new WeakSet<Topic>();
   #ready = false;
   #lost = new Set<() => void>();
+  /** Channels of lost remote topics, unsubscribed once Redis is back. */
+  #stale: [string, (message: string) => void][] = [];
 
   private constructor(options: BridgeOptions) {
     this.#options = options;
@@ -77,7 +81,12 @@ export class Bridge {
       client.on("ready", () => {
         const wasDown = !this.#ready;
         this.#ready = this.#pub.isReady && this.#sub.isReady;
-        if (this.#ready && wasDown) options.log?.("redis connected", { node: options.node });
+        if (this.#ready && wasDown) {
+          options.log?.("redis connected", { node: options.node });
+          for (const [key, listener] of this.#stale.splice(0)) {
+            this.#sub.unsubscribe(key, listener).catch(() => {});
+          }
+        }
       });
     }
   }
@@ -172,6 +181,10 @@ export class Bridge {
       const topicEvent = event as TopicEvent;
       seq++;
       const wire: WireEvent = { seq, run, ...wireOf(topicEvent) };
+      if (topic.kind === "job") {
+        wire.snapshot = topic.snapshot();
+        wire.state = topic.state;
+      }
       this.#pub.publish(key, JSON.stringify(wire)).catch(() => {});
       if (topicEvent.terminal) {
         clearInterval(keepAlive);
@@ -240,7 +253,9 @@ export class Bridge {
     const key = topicKey(kind, name);
     const early: WireEvent[] = [];
     let topic: RemoteTopic | null = null;
+    let remote: Remote | null = null;
     const listener = (message: string) => {
+      if (remote?.dead) return;
       const wire = parseWire<WireEvent>(message);
       if (!wire) return;
       if (topic) topic.deliver(wire);
@@ -258,15 +273,26 @@ export class Bridge {
       ...(this.#options.historyLines ? { historyLines: this.#options.historyLines } : {}),
     });
     for (const wire of early) topic.deliver(wire);
-    return { topic, users: 0, listener };
+    remote = { topic, users: 0, listener, dead: false };
+    return remote;
   }
 
   #down(why: string): void {
     if (!this.#ready) return;
     this.#ready = false;
     this.#options.log?.("redis unreachable", { node: this.#options.node, why });
-    // Remote topics are stale from now on: their spectators are told and reconnect.
+    // Remote topics are stale from now on: their spectators are told and reconnect. Their
+    // channels are unsubscribed once Redis is back (node-redis resubscribes on reconnect).
+    const remotes = [...this.#remotes.entries()];
     this.#remotes.clear();
+    for (const [key, entry] of remotes) {
+      entry.then((remote) => {
+        if (!remote) return;
+        remote.dead = true;
+        this.#stale.push([key, remote.listener]);
+        remote.topic.lose();
+      }, () => {});
+    }
     for (const listener of [...this.#lost]) listener();
   }
 }

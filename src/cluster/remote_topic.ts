@@ -95,9 +95,26 @@ export class RemoteTopic extends Topic {
   deliver(wire: WireEvent): void {
     if (wire.run !== this.#record.run || wire.seq <= this.#seq || this.#end) return;
     this.#seq = wire.seq;
+    if (wire.snapshot !== undefined) {
+      this.#record = {
+        ...this.#record,
+        seq: wire.seq,
+        snapshot: wire.snapshot,
+        state: wire.state ?? this.#record.state,
+        ended: wire.terminal,
+      };
+    }
     const topicEvent = event(wire);
     this.#remember(topicEvent);
     this.emit(wire.type, wire.data, wire.terminal, wire.id);
+  }
+
+  /**
+   * The link to the owner is gone (Redis unreachable): a plain `lost` event tells this topic's
+   * spectators, which end (SSE after a comment, the hub with an `error` message).
+   */
+  lose(): void {
+    this.dispatchEvent(new Event("lost"));
   }
 
   /** Keeps what a new spectator needs. */

@@ -16,6 +16,13 @@ export interface WireEvent {
   /** The SSE id, when the kind gives one. */
   id: string | null;
   terminal: boolean;
+  /**
+   * The owner's snapshot after this event, for kinds whose events do not carry it whole (a
+   * job's events carry the published object): hub messages and JSON answers need it.
+   */
+  snapshot?: unknown;
+  /** The owner's state after this event, with `snapshot`. */
+  state?: string;
 }
 
 /** The latest state of a topic, kept under the key `ringside:{kind}:{name}`. */

@@ -24,6 +24,8 @@ export interface WebSocketSupport {
 export interface HubRoutesOptions {
   /** WebSockets on this runtime; without it `/ws` answers `501`. */
   webSocket?: WebSocketSupport | undefined;
+  /** This node's name (`--node`): stats say which node answered. */
+  node?: string | undefined;
 }
 
 function bearer(c: Context): string | undefined {
@@ -101,6 +103,7 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
     );
     return c.json(
       {
+        ...(options.node ? { node: options.node } : {}),
         clients: own.clients,
         channels: Object.keys(own.subscribers).length,
         pipes: topics.topics.pipe,

@@ -60,7 +60,7 @@ function labelled(
 /** `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaRoutes(
   tracker: Tracker,
-  options: { runtime: string; trustProxy?: boolean; hub?: Hub },
+  options: { runtime: string; trustProxy?: boolean; hub?: Hub; node?: string },
 ): Hono {
   const app = new Hono();
   app.get(
@@ -137,6 +137,14 @@ export function metaRoutes(
     lines.push(
       labelled("ringside_runs_started_total", "counter", "Runs started, by kind", stats.started),
     );
+    if (options.node) {
+      // Metrics are per node: this line names it (Prometheus label escaping).
+      const label = options.node.replace(/[\\"\n]/g, (ch) => ch === "\n" ? "\\n" : `\\${ch}`);
+      lines.push(
+        `# HELP ringside_node_info This node (--node)\n# TYPE ringside_node_info gauge\n` +
+          `ringside_node_info{node="${label}"} 1\n`,
+      );
+    }
     lines.push(
       `# HELP ringside_runs_ended_total Runs ended, by kind and final state\n` +
         `# TYPE ringside_runs_ended_total counter\n` +

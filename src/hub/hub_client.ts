@@ -290,7 +290,13 @@ export class HubClient {
     } catch (error) {
       return this.#error((error as Error).message);
     }
-    const listener = (event: Event) => this.#deliver(name, event as TopicEvent);
+    const listener = (event: Event) => {
+      // A topic another node owns is `lost` when Redis goes away: say so and end the
+      // subscription; subscribing again works once Redis is back.
+      if (event.type !== "lost") return this.#deliver(name, event as TopicEvent);
+      this.#error(`Other nodes cannot be reached (redis unavailable): '${name}' ended`);
+      this.#end(name, true);
+    };
     this.#subscriptions.set(name, { topic, view, listener, release });
     this.#options.onSubscription?.(name, 1);
     this.#ack("subscribed", name);
@@ -299,6 +305,7 @@ export class HubClient {
       if (!this.#subscriptions.has(name)) return;
     }
     for (const type of topic.eventTypes) topic.addEventListener(type, listener);
+    topic.addEventListener("lost", listener);
   }
 
   #unsubscribe(name: string): void {
@@ -316,6 +323,7 @@ export class HubClient {
     for (const type of subscription.topic.eventTypes) {
       subscription.topic.removeEventListener(type, subscription.listener);
     }
+    subscription.topic.removeEventListener("lost", subscription.listener);
     subscription.release();
     this.#options.onSubscription?.(name, -1);
     if (tell) this.#ack("unsubscribed", name);

@@ -4,6 +4,7 @@ const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
 const KEEPALIVE = encoder.encode(": keepalive\n\n");
 const OVERFLOW = encoder.encode(": too far behind: reconnect with Last-Event-ID\n\n");
+const LOST = encoder.encode(": error redis unavailable\n\n");
 
 /** Why a spectator went away. */
 export type SpectatorCloseReason =
@@ -99,6 +100,15 @@ export class Spectator {
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #listener = (event: Event) => this.#onEvent(event as TopicEvent);
   #onAbort = () => this.close("cancel");
+  /**
+   * A topic another node owns is `lost` when Redis goes away: the stream ends after a comment
+   * saying so, and EventSource reconnects (to a fresh subscription once Redis is back).
+   */
+  #onLost = () => {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#offer(LOST, false);
+  };
 
   constructor(topic: Topic, options: SpectatorOptions = {}) {
     this.#topic = topic;
@@ -120,6 +130,7 @@ export class Spectator {
       this.#budget = this.#queuedBytes + options.maxQueueBytes;
     }
     for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
+    topic.addEventListener("lost", this.#onLost);
     this.#heartbeat = setInterval(() => {
       if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
@@ -143,6 +154,7 @@ export class Spectator {
     for (const type of this.#topic.eventTypes) {
       this.#topic.removeEventListener(type, this.#listener);
     }
+    this.#topic.removeEventListener("lost", this.#onLost);
     clearInterval(this.#heartbeat);
     clearTimeout(this.#ttl);
     clearTimeout(this.#writeTimer);
