@@ -87,8 +87,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const access = new Access(config);
   const links = new WatchLinks(config.secret);
   tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
-  const watchUrl: WatchUrl = async (kind, name, origin) =>
-    `${origin}/w/${await links.id(kind, name)}`;
+  // A watch link is given out only once every node can resolve it (DESIGN: the mapping is in
+  // Redis before the start is answered); on one node, at once.
+  const watchUrl: WatchUrl = async (kind, name, origin) => {
+    await tracker.published(kind, name);
+    return `${origin}/w/${await links.id(kind, name)}`;
+  };
   const hub = new Hub(tracker, {
     private: config.private,
     checkToken: async (token) => {
@@ -167,7 +171,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       page: options.processPage,
       spawn: options.spawn,
       env: options.env,
-      watchLink: async (kind, name) => `/w/${await links.id(kind, name)}`,
+      watchLink: async (kind, name) => {
+        await tracker.published(kind, name);
+        return `/w/${await links.id(kind, name)}`;
+      },
     }),
   );
   app.route(

@@ -117,7 +117,8 @@ export class Tracker {
   #ended: Record<string, number> = {};
   #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
-  #runListeners: ((entry: Entry) => void)[] = [];
+  #runListeners: ((entry: Entry) => unknown)[] = [];
+  #sharing = new WeakMap<Topic, Promise<unknown>>();
   #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
   #log: Log;
 
@@ -141,8 +142,26 @@ export class Tracker {
    * Calls `listener` with each entry whose run starts from now on (a new pipe, job or process,
    * or a fresh run of one): several nodes share every run through Redis this way.
    */
-  onRun(listener: (entry: Entry) => void): void {
+  onRun(listener: (entry: Entry) => unknown): void {
     this.#runListeners.push(listener);
+  }
+
+  /**
+   * Resolves once what the `onRun` listeners started for the current run of `kind:name` has
+   * settled (with several nodes: its record and watch link written to Redis), or after
+   * `timeout` ms, so that an answer carrying a watch link is only given once every node can
+   * resolve it, and a slow Redis delays it by no more than `timeout`.
+   */
+  async published(kind: TopicKind, name: string, timeout = 2000): Promise<void> {
+    const topic = this.find(kind, name)?.topic;
+    const sharing = topic && this.#sharing.get(topic);
+    if (!sharing) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      sharing,
+      new Promise((resolve) => timer = setTimeout(resolve, timeout)),
+    ]);
+    clearTimeout(timer);
   }
 
   /** The limits this registry enforces. */
@@ -336,7 +355,9 @@ export class Tracker {
   #seeRun(entry: Entry): void {
     if (this.#seen.has(entry.topic)) return;
     this.#seen.add(entry.topic);
-    for (const listener of this.#runListeners) listener(entry);
+    const pending = this.#runListeners.map((listener) => listener(entry))
+      .filter((result) => result instanceof Promise);
+    if (pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(pending));
     if (entry.kind !== "pipe") this.#started[entry.kind]++;
   }
 
