@@ -4,6 +4,7 @@
  * profile that is deleted afterwards. Playwright never downloads a browser here.
  */
 
+import assert from "node:assert/strict";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** The Chromium binary the tests drive. */
@@ -111,4 +112,25 @@ export async function launchBrowser(): Promise<TestBrowser> {
       };
     },
   };
+}
+
+/**
+ * Waits until the tab's title is `expected` (or matches it), then asserts it, so a failure says
+ * what the title was. A page sets its title as it renders, and the page may still be rendering.
+ */
+export async function expectTitle(page: Page, expected: string | RegExp): Promise<void> {
+  const pattern = typeof expected === "string"
+    ? null
+    : { source: expected.source, flags: expected.flags };
+  const text = typeof expected === "string" ? expected : null;
+  await page.waitForFunction(
+    ({ text, pattern }) =>
+      pattern === null
+        ? document.title === text
+        : new RegExp(pattern.source, pattern.flags).test(document.title),
+    { text, pattern },
+  ).catch(() => {}); // the assertion below reports the title it saw
+  const title = await page.title();
+  if (typeof expected === "string") assert.equal(title, expected);
+  else assert.match(title, expected);
 }

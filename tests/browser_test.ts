@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A curl process started by a test. */
@@ -179,7 +179,7 @@ async function dashboardFollowsTransfer(browser: TestBrowser, origin: string, di
   await page.evaluate(() => Object.assign(globalThis, { ringsideNoReload: true }));
   assert.equal(await valueNow(page), 0);
   assert.equal(await page.getByTestId("big").innerText(), "0%");
-  assert.equal(await page.title(), `idle · ${name}`);
+  await expectTitle(page, `idle · ${name}`);
   assert.equal(
     await page.getByTestId("cmd-events").innerText(),
     `curl -N '${url}?progress&format=sse'`,
@@ -196,7 +196,7 @@ async function dashboardFollowsTransfer(browser: TestBrowser, origin: string, di
   assert.equal(await page.getByTestId("big").innerText(), "0%");
   assert.equal(await page.getByTestId("state").innerText(), "◌ Waiting");
   assert.equal(await page.getByTestId("receivers").innerText(), "1 of 1");
-  assert.equal(await page.title(), `waiting · ${name}`);
+  await expectTitle(page, `waiting · ${name}`);
   await watched.screenshot("dashboard-2-waiting");
 
   // 3 MB at 1 MiB/s: about three seconds of streaming, a progress event every 250 ms.
@@ -224,7 +224,7 @@ async function dashboardFollowsTransfer(browser: TestBrowser, origin: string, di
   assert.match(await page.getByTestId("big").innerText(), /^\d+(\.\d)?%$/);
   assert.match(await page.getByTestId("bytes").innerText(), /^[\d.]+ [kM]?B of 3\.00 MB$/);
   assert.match(await page.getByTestId("eta").innerText(), /^\d+ s$/);
-  assert.match(await page.title(), new RegExp(`^\\d{1,2}% · ${name}$`));
+  await expectTitle(page, new RegExp(`^\\d{1,2}% · ${name}$`));
   assert.notEqual(await page.locator(".spark-line").getAttribute("d"), "");
   await watched.screenshot("dashboard-3-streaming");
 
@@ -237,7 +237,7 @@ async function dashboardFollowsTransfer(browser: TestBrowser, origin: string, di
     await page.getByTestId("final").innerText(),
     /^Done: 3\.00 MB in \d+ s, average [\d.]+ MB\/s$/,
   );
-  assert.equal(await page.title(), `✓ 100% · ${name}`);
+  await expectTitle(page, `✓ 100% · ${name}`);
   assert.equal(await page.getByTestId("connection").innerText(), "final");
   await watched.screenshot("dashboard-4-done");
   await page.emulateMedia({ colorScheme: "dark" });
@@ -318,7 +318,7 @@ async function dashboardShowsFailure(browser: TestBrowser, origin: string, dir: 
   assert.equal(await valueNow(page), null, "an unknown total has no aria-valuenow");
   assert.match(await page.getByRole("progressbar").getAttribute("class") ?? "", /indeterminate/);
   assert.match(await page.getByTestId("big").innerText(), /^[\d.]+ [kM]?B$/);
-  assert.match(await page.title(), new RegExp(`^[\\d.]+ [kM]?B · ${name}$`));
+  await expectTitle(page, new RegExp(`^[\\d.]+ [kM]?B · ${name}$`));
   assert.equal(await page.getByTestId("eta").innerText(), "–");
   await watched.screenshot("dashboard-7-unknown-size");
 
@@ -327,7 +327,7 @@ async function dashboardShowsFailure(browser: TestBrowser, origin: string, dir: 
   assert.equal(await page.getByTestId("state").innerText(), "✗ Failed");
   const alert = await page.getByRole("alert").innerText();
   assert.match(alert, /^Failed: \S.+/, "the reason is shown");
-  assert.equal(await page.title(), `✗ failed · ${name}`);
+  await expectTitle(page, `✗ failed · ${name}`);
   await watched.screenshot("dashboard-8-failed");
   await sender.done;
   assert.notEqual(

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A fresh job id, so steps never meet each other's jobs. */
@@ -136,8 +136,7 @@ Deno.test("browser: a job page outlives the server's stream timeout", async () =
   assert.equal(await page.getByTestId("message").innerText(), "still going");
   await finish(origin, id, { ok: true });
   await jobState(page, "success");
-  await page.waitForFunction((title) => document.title === title, `✓ success · ${id}`);
-  assert.equal(await page.title(), `✓ success · ${id}`);
+  await expectTitle(page, `✓ success · ${id}`);
   await watched.screenshot("job-6-after-stream-timeouts");
   assertClean(watched);
   await browser.close();
@@ -151,8 +150,7 @@ async function jobRunsToSuccess(browser: TestBrowser, origin: string) {
   const { page } = watched;
   await page.goto(`${origin}/api/v1/jobs/${id}`);
   // The embedded snapshot is painted before any event.
-  await page.waitForFunction((title) => document.title === title, `queued · ${id}`);
-  assert.equal(await page.title(), `queued · ${id}`);
+  await expectTitle(page, `queued · ${id}`);
   assert.equal(await page.getByTestId("state").innerText(), "● queued");
   assert.equal(await page.getByTestId("message").innerText(), "waiting for a worker");
   assert.equal(await valueNow(page), null, "no percent: an indeterminate bar");
@@ -175,8 +173,7 @@ async function jobRunsToSuccess(browser: TestBrowser, origin: string) {
     message: "chunk 2/10",
   });
   await page.waitForFunction(() => document.title.startsWith("20% "));
-  await page.waitForFunction((title) => document.title === title, `20% · ${id}`);
-  assert.equal(await page.title(), `20% · ${id}`);
+  await expectTitle(page, `20% · ${id}`);
   assert.equal(await valueNow(page), 20);
   assert.equal(await page.getByTestId("big").innerText(), "20%");
   assert.equal(await page.getByTestId("state").innerText(), "● transcribing");
@@ -195,8 +192,7 @@ async function jobRunsToSuccess(browser: TestBrowser, origin: string) {
     Number(document.querySelector("[role=progressbar]")?.getAttribute("aria-valuenow")) > 20
   );
   assert.equal(await valueNow(page), 65.5);
-  await page.waitForFunction((title) => document.title === title, `65% · ${id}`);
-  assert.equal(await page.title(), `65% · ${id}`);
+  await expectTitle(page, `65% · ${id}`);
   assert.equal(await page.getByTestId("big").innerText(), "65.5%");
   // The watcher count comes from the JSON snapshot every 5 s: this page is one.
   await page.getByTestId("spectators").filter({ hasText: /^1$/ }).waitFor();
@@ -204,8 +200,7 @@ async function jobRunsToSuccess(browser: TestBrowser, origin: string) {
 
   await finish(origin, id, { ok: true, output: "s3://bucket/talk.mp4", frames: 1200 });
   await jobState(page, "success");
-  await page.waitForFunction((title) => document.title === title, `✓ success · ${id}`);
-  assert.equal(await page.title(), `✓ success · ${id}`);
+  await expectTitle(page, `✓ success · ${id}`);
   assert.equal(await page.getByTestId("state").innerText(), "✓ Success");
   assert.equal(await valueNow(page), 100);
   assert.equal(await page.getByTestId("connection").innerText(), "final");
@@ -226,15 +221,13 @@ async function jobFails(browser: TestBrowser, origin: string) {
   const watched = await browser.newPage(origin);
   const { page } = watched;
   await page.goto(`${origin}/api/v1/jobs/${id}`);
-  await page.waitForFunction((title) => document.title === title, `Running · ${id}`);
-  assert.equal(await page.title(), `Running · ${id}`);
+  await expectTitle(page, `Running · ${id}`);
   await page.locator('main.job[data-connection="live"]').waitFor();
   await publish(origin, id, { progress: 35, message: "row 35,000 of 100,000" });
   await page.waitForFunction(() => document.title.startsWith("35% "));
   await finish(origin, id, { ok: false, error: "Row 35,042: duplicate key 'abc'" });
   await jobState(page, "failed");
-  await page.waitForFunction((title) => document.title === title, `✗ failed · ${id}`);
-  assert.equal(await page.title(), `✗ failed · ${id}`);
+  await expectTitle(page, `✗ failed · ${id}`);
   assert.equal(await page.getByTestId("state").innerText(), "✗ Failed");
   assert.equal(
     await page.getByRole("alert").innerText(),
@@ -280,8 +273,7 @@ async function watchLinkHidesName(browser: TestBrowser, origin: string) {
   const { page } = watched;
   await page.goto(link);
   await page.locator('main.job[data-connection="live"]').waitFor();
-  await page.waitForFunction((title) => document.title === title, `5% · ${watchId}`);
-  assert.equal(await page.title(), `5% · ${watchId}`);
+  await expectTitle(page, `5% · ${watchId}`);
   await publish(origin, id, { progress: 55, message: "still through the link" });
   await page.waitForFunction(() => document.title.startsWith("55% "));
   await finish(origin, id, { ok: true });

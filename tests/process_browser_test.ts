@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 const ESC = "\u001b";
@@ -139,7 +139,7 @@ async function followsWithColours(browser: TestBrowser, origin: string) {
   const watched = await browser.newPage(origin);
   const { page } = watched;
   await page.goto(`${origin}/api/v1/processes/${id}`);
-  assert.equal(await page.title(), `● running · ${id}`);
+  await expectTitle(page, `● running · ${id}`);
   assert.equal(await page.getByTestId("status").innerText(), "● running");
   await page.locator('main.proc[data-connection="live"]').waitFor();
   assert.equal(await page.locator(".term .empty").innerText(), "No output yet.");
@@ -199,13 +199,13 @@ async function followsWithColours(browser: TestBrowser, origin: string) {
   await trickled.body?.cancel();
   assert.ok(trickled.ok, `trickled output: ${trickled.status}`);
   assert.equal(await page.getByTestId("terminal").getAttribute("data-following"), "true");
-  assert.equal(await page.title(), `● running · ${id}`);
+  await expectTitle(page, `● running · ${id}`);
   await watched.screenshot("process-2-running");
 
   await status(origin, id, { status: "exited", exitCode: 3 });
   await page.locator('main.proc[data-status="exited"]').waitFor();
   assert.equal(await page.getByTestId("status").innerText(), "✗ exited 3");
-  assert.equal(await page.title(), `✗ exited 3 · ${id}`);
+  await expectTitle(page, `✗ exited 3 · ${id}`);
   assert.equal(await page.getByTestId("connection").innerText(), "final");
   assert.equal(await page.getByTestId("lines").innerText(), "8");
   await watched.screenshot("process-3-exited");
@@ -261,7 +261,7 @@ async function tenThousandLines(browser: TestBrowser, origin: string, id: string
   await status(origin, id, { status: "exited", exitCode: 0 });
   await page.locator('main.proc[data-status="exited"]').waitFor();
   assert.equal(await page.getByTestId("status").innerText(), "✓ exited 0");
-  assert.equal(await page.title(), `✓ exited 0 · ${id}`);
+  await expectTitle(page, `✓ exited 0 · ${id}`);
   await watched.screenshot("process-6-exited-0");
   assertClean(watched);
   await page.close();
@@ -273,7 +273,7 @@ async function latecomer(browser: TestBrowser, origin: string, id: string) {
   await page.goto(`${origin}/api/v1/processes/${id}`);
   // At once, from the embedded snapshot: the exit code and the last 100 lines.
   assert.equal(await page.getByTestId("status").innerText(), "✓ exited 0");
-  assert.equal(await page.title(), `✓ exited 0 · ${id}`);
+  await expectTitle(page, `✓ exited 0 · ${id}`);
   await row(page, "line 10100");
   // Then the server's last 1,000 lines (--history-lines) fill in above them.
   await page.getByTestId("earlier").filter({ hasText: /^9,100 earlier lines are not/ }).waitFor();

@@ -1,8 +1,18 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { VNode } from "preact";
 import { clampPercent } from "./format.ts";
 import { html } from "./_html.ts";
 import type { Connection } from "./pipe_view.ts";
+
+/**
+ * Sets the tab's title in the same commit as the page's content (a layout effect, not a passive
+ * one), so the title never says an older state than the page.
+ */
+export function useTitle(title: string): void {
+  useLayoutEffect(() => {
+    document.title = title;
+  }, [title]);
+}
 
 /** Props of {@linkcode ProgressBar}. */
 export interface ProgressBarProps {

@@ -18,7 +18,7 @@ import {
   reducePipeModel,
 } from "./pipe_view.ts";
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
-import { ConnectionBadge, CopyLine, ProgressBar, Stat } from "./_components.ts";
+import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
 import { html, readPageData } from "./_html.ts";
 import { formatElapsed } from "./format.ts";
 
@@ -48,9 +48,7 @@ function Dashboard(props: DashboardData): VNode {
   }, [ended]);
   const at = Math.max(now, model.receivedAt);
   const view = describePipe(model, at);
-  useEffect(() => {
-    document.title = view.title;
-  }, [view.title]);
+  useTitle(view.title);
   const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "complete" ? "ok" : "active";
   const error = view.error === null ? null : html`

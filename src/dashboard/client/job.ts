@@ -18,7 +18,7 @@ import {
   type JobAction,
   reduceJobModel,
 } from "./job_view.ts";
-import { ConnectionBadge, CopyLine, ProgressBar, Stat } from "./_components.ts";
+import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
 import { html, readPageData } from "./_html.ts";
 
@@ -50,9 +50,7 @@ function JobDashboard(props: JobData): VNode {
   }, [ended]);
   const at = Math.max(now, model.durationAt, model.dataAt);
   const view = describeJob(model, at);
-  useEffect(() => {
-    document.title = view.title;
-  }, [view.title]);
+  useTitle(view.title);
   const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "success" ? "ok" : "active";
   const error = view.error === null ? null : html`

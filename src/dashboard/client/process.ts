@@ -21,7 +21,7 @@ import {
   type ProcessAction,
   reduceProcessModel,
 } from "./process_view.ts";
-import { ConnectionBadge, CopyLine, Stat } from "./_components.ts";
+import { ConnectionBadge, CopyLine, Stat, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
 import { html, readPageData } from "./_html.ts";
 
@@ -59,9 +59,7 @@ function ProcessDashboard(props: ProcessData): VNode {
     return () => clearInterval(timer);
   }, [ended]);
   const view = describeProcess(model, Math.max(now, model.durationAt), buffer.lastSeq);
-  useEffect(() => {
-    document.title = view.title;
-  }, [view.title]);
+  useTitle(view.title);
   const commands = spectatorCommands(location.origin, props);
   const earlier = buffer.earlier;
   return html`
