@@ -134,3 +134,16 @@ export async function expectTitle(page: Page, expected: string | RegExp): Promis
   if (typeof expected === "string") assert.equal(title, expected);
   else assert.match(title, expected);
 }
+
+/** Asserts that nothing went wrong on the page and that it navigated `navigations` times. */
+export function assertClean(watched: WatchedPage, navigations = 1): void {
+  assert.deepEqual(watched.errors, [], "errors on the page");
+  assert.deepEqual(watched.foreignRequests, [], "requests to other hosts");
+  assert.equal(watched.navigations(), navigations, "the page reloaded or navigated");
+}
+
+/** The progress bar's `aria-valuenow`, or `null` when it has none (indeterminate). */
+export async function valueNow(page: Page): Promise<number | null> {
+  const value = await page.getByRole("progressbar").getAttribute("aria-valuenow");
+  return value === null ? null : Number(value);
+}

@@ -131,19 +131,9 @@ ${site}
 
 /** HAProxy with `deploy/haproxy-ringside.cfg`, in front of `upstreamPort`. */
 export function startHaproxy(upstreamPort: number): Promise<TestProxy> {
-  const port = freePort();
-  return startProxy(
-    "/usr/sbin/haproxy",
-    (dir) => ["-db", "-f", `${dir}/haproxy.cfg`],
-    async () => [
-      "haproxy.cfg",
-      await shipped("haproxy-ringside.cfg", [
-        [/bind :80/, `bind 127.0.0.1:${port}`],
-        [/server ringside 127\.0\.0\.1:8080/, `server ringside 127.0.0.1:${upstreamPort}`],
-      ]),
-    ],
-    port,
-  );
+  return haproxyWith("haproxy-ringside.cfg", [
+    [/server ringside 127\.0\.0\.1:8080/, `server ringside 127.0.0.1:${upstreamPort}`],
+  ]);
 }
 
 /**
@@ -151,19 +141,24 @@ export function startHaproxy(upstreamPort: number): Promise<TestProxy> {
  * the file's `server node1..node3` lines).
  */
 export function startHaproxyCluster(ports: [number, number, number]): Promise<TestProxy> {
+  return haproxyWith(
+    "haproxy-cluster.cfg",
+    ports.map((upstream, index): [RegExp, string] => [
+      new RegExp(`server node${index + 1} 127\\.0\\.0\\.1:808${index + 1}`),
+      `server node${index + 1} 127.0.0.1:${upstream}`,
+    ]),
+  );
+}
+
+/** HAProxy with a shipped config, bound to a free loopback port, its servers replaced. */
+function haproxyWith(file: string, servers: [RegExp, string][]): Promise<TestProxy> {
   const port = freePort();
   return startProxy(
     "/usr/sbin/haproxy",
     (dir) => ["-db", "-f", `${dir}/haproxy.cfg`],
     async () => [
       "haproxy.cfg",
-      await shipped("haproxy-cluster.cfg", [
-        [/bind :80/, `bind 127.0.0.1:${port}`],
-        ...ports.map((upstream, index): [RegExp, string] => [
-          new RegExp(`server node${index + 1} 127\\.0\\.0\\.1:808${index + 1}`),
-          `server node${index + 1} 127.0.0.1:${upstream}`,
-        ]),
-      ]),
+      await shipped(file, [[/bind :80/, `bind 127.0.0.1:${port}`], ...servers]),
     ],
     port,
   );

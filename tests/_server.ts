@@ -35,6 +35,26 @@ export function ringsideCommand(runtime: TestRuntime = testRuntime): string[] {
   }
 }
 
+/** `ringside ARGS…` on the runtime under test, as a command to spawn or run. */
+export function ringsideCli(options: Deno.CommandOptions & { args: string[] }): Deno.Command {
+  const [command, ...prefix] = ringsideCommand();
+  return new Deno.Command(command!, { ...options, args: [...prefix, ...options.args] });
+}
+
+/** The watch id the server must give `kind:name` under `secret`, computed independently. */
+export async function expectedWatchId(secret: string, kind: string, name: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${kind}:${name}`));
+  return btoa(String.fromCharCode(...new Uint8Array(mac)))
+    .replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
+}
+
 /** A running server. */
 export interface TestServer extends AsyncDisposable {
   /** `http://127.0.0.1:PORT` */
@@ -59,11 +79,9 @@ export interface StartServerOptions {
 
 /** Starts `ringside serve --host 127.0.0.1 --port 0` and waits for its `listening on` line. */
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
-  const [command, ...prefix] = ringsideCommand();
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "ringside-test-" });
-  const child = new Deno.Command(command!, {
+  const child = ringsideCli({
     args: [
-      ...prefix,
       "serve",
       "--host",
       "127.0.0.1",

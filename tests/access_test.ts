@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { curl } from "./_curl.ts";
 import { startRedis } from "./_redis.ts";
-import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 
 const TOKEN = "tok-3f9a1c7e5b";
@@ -13,20 +13,6 @@ const SECRET = "watch-secret-41b7";
 
 const now = () => Math.floor(Date.now() / 1000);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** The watch id the server must give `kind:name` under `secret`, computed independently. */
-async function expectedWatchId(secret: string, kind: string, name: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${kind}:${name}`));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)))
-    .replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
-}
 
 /** A `curl -T -` sender that waits until `finish(bytes)` writes its body. */
 function liveSender(url: string, token: string) {
@@ -508,11 +494,9 @@ Deno.test(`jobs: tokens, scope and watch links (${testRuntime})`, async (t) => {
 
 Deno.test(`processes: ringside run needs the token and prints the watch link (${testRuntime})`, async () => {
   await using server = await startServer({ args: ["--token", TOKEN, "--secret", SECRET] });
-  const [command, ...prefix] = ringsideCommand();
   const run = (token: string | null, id: string) =>
-    new Deno.Command(command!, {
+    ringsideCli({
       args: [
-        ...prefix,
         "run",
         "--server",
         server.origin,

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { assertClean, expectTitle, launchBrowser, type TestBrowser, valueNow } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A curl process started by a test. */
@@ -64,18 +64,6 @@ async function assertSameFile(actual: string, expected: string): Promise<void> {
 
 function dashboardState(page: Page, state: string) {
   return page.locator(`main.dash[data-state="${state}"]`).waitFor();
-}
-
-/** The progress bar's `aria-valuenow`, or `null` when it has none (indeterminate). */
-async function valueNow(page: Page): Promise<number | null> {
-  const value = await page.getByRole("progressbar").getAttribute("aria-valuenow");
-  return value === null ? null : Number(value);
-}
-
-function assertClean(watched: WatchedPage, navigations = 1): void {
-  assert.deepEqual(watched.errors, [], "errors on the page");
-  assert.deepEqual(watched.foreignRequests, [], "requests to other hosts");
-  assert.equal(watched.navigations(), navigations, "the page reloaded or navigated");
 }
 
 Deno.test("browser: dashboard and front page against a real server", async (t) => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { RingsideClient, RingsideError, type RingsideEvent } from "../src/client.ts";
 import { curl, noise } from "./_curl.ts";
-import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { ringsideCli, ringsideCommand, startServer, testRuntime } from "./_server.ts";
 import { waitForPipe } from "./_sse.ts";
 
 const hasScript = await new Deno.Command("script", {
@@ -15,9 +15,8 @@ const hasScript = await new Deno.Command("script", {
 
 /** Runs `ringside watch ARGS…` on the test runtime; resolves with its code and output. */
 function runWatch(args: string[], env: Record<string, string> = {}) {
-  const [command, ...prefix] = ringsideCommand();
-  const child = new Deno.Command(command!, {
-    args: [...prefix, "watch", ...args],
+  const child = ringsideCli({
+    args: ["watch", ...args],
     env,
     stdin: "null",
     stdout: "piped",
@@ -299,9 +298,8 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
   });
 
   await t.step("Ctrl-C (SIGINT) stops it with 130", async () => {
-    const [command, ...prefix] = ringsideCommand();
-    const child = new Deno.Command(command!, {
-      args: [...prefix, "watch", `${server.origin}/w-interrupted`],
+    const child = ringsideCli({
+      args: ["watch", `${server.origin}/w-interrupted`],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -626,10 +624,8 @@ Deno.test({
 
 Deno.test(`ringside watch follows what ringside run streams (${testRuntime})`, async () => {
   await using server = await startServer();
-  const [command, ...prefix] = ringsideCommand();
-  const ran = await new Deno.Command(command!, {
+  const ran = await ringsideCli({
     args: [
-      ...prefix,
       "run",
       "--server",
       server.origin,

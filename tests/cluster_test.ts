@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxyCluster } from "./_proxy.ts";
 import { startRedis } from "./_redis.ts";
-import { ringsideCommand, startServer, testRuntime, type TestServer } from "./_server.ts";
+import { ringsideCli, startServer, testRuntime, type TestServer } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 import { HubConnection, type HubMessage } from "./_ws.ts";
 
@@ -198,10 +198,8 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
 
   await t.step("a process run through the balancer is followed on every node", async () => {
     const flag = `${tmp}/go-process`;
-    const [command, ...prefix] = ringsideCommand();
-    const child = new Deno.Command(command!, {
+    const child = ringsideCli({
       args: [
-        ...prefix,
         "run",
         "--server",
         proxy.origin,

@@ -2,7 +2,7 @@
 // binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
 import assert from "node:assert/strict";
 import { curl, noise } from "./_curl.ts";
-import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
 import { openSse, waitForPipe } from "./_sse.ts";
 import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
@@ -464,11 +464,9 @@ Deno.test(`hub: a channel another node owns is served through Redis (${testRunti
 Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRuntime})`, async () => {
   await using server = await startServer();
   const flag = `${tmp}/go-${crypto.randomUUID()}`;
-  const [command, ...prefix] = ringsideCommand();
   // The command waits for the subscriber before printing, so that it sees every line live.
-  const child = new Deno.Command(command!, {
+  const child = ringsideCli({
     args: [
-      ...prefix,
       "run",
       "--server",
       server.origin,
@@ -524,19 +522,7 @@ Deno.test(`hub: a watch channel needs no token and never shows the name (${testR
   });
   assert.equal(started.status, 201);
   await started.body?.cancel();
-  // The watch id is the base64url HMAC-SHA-256 of kind:name under the secret, cut to 22.
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`job:${name}`)),
-  );
-  const id = btoa(String.fromCharCode(...mac)).replaceAll("+", "-").replaceAll("/", "_")
-    .slice(0, 22);
+  const id = await expectedWatchId(secret, "job", name);
   using hub = await HubConnection.open(server.origin);
   hub.send({ type: "subscribe", data: `job:${name}` });
   assert.match((await hub.next()).data, /^A token is needed/);

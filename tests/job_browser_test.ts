@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { assertClean, expectTitle, launchBrowser, type TestBrowser, valueNow } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A fresh job id, so steps never meet each other's jobs. */
@@ -55,18 +55,6 @@ async function finish(origin: string, id: string, body: unknown): Promise<void> 
 
 function jobState(page: Page, state: string) {
   return page.locator(`main.job[data-state="${state}"]`).waitFor();
-}
-
-/** The progress bar's `aria-valuenow`, or `null` when it has none (indeterminate). */
-async function valueNow(page: Page): Promise<number | null> {
-  const value = await page.getByRole("progressbar").getAttribute("aria-valuenow");
-  return value === null ? null : Number(value);
-}
-
-function assertClean(watched: WatchedPage, navigations = 1): void {
-  assert.deepEqual(watched.errors, [], "errors on the page");
-  assert.deepEqual(watched.foreignRequests, [], "requests to other hosts");
-  assert.equal(watched.navigations(), navigations, "the page reloaded or navigated");
 }
 
 Deno.test("browser: job dashboard against a real server", async (t) => {

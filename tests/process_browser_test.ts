@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { expectTitle, launchBrowser, type TestBrowser, type WatchedPage } from "./_browser.ts";
+import { assertClean, expectTitle, launchBrowser, type TestBrowser } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 const ESC = "\u001b";
@@ -82,12 +82,6 @@ function topRow(page: Page): Promise<string> {
     }
     return "";
   });
-}
-
-function assertClean(watched: WatchedPage, navigations = 1): void {
-  assert.deepEqual(watched.errors, [], "errors on the page");
-  assert.deepEqual(watched.foreignRequests, [], "requests to other hosts");
-  assert.equal(watched.navigations(), navigations, "the page reloaded or navigated");
 }
 
 Deno.test("browser: process dashboard against a real server", async (t) => {

@@ -1,7 +1,7 @@
 // End-to-end for processes: a real server (bun, deno or the binary: RINGSIDE_TEST_RUNTIME) on
 // 127.0.0.1:0, `ringside run` as a real child process on the same runtime, real commands.
 import assert from "node:assert/strict";
-import { ringsideCommand, startServer, testRuntime } from "./_server.ts";
+import { ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 
 const encoder = new TextEncoder();
@@ -24,9 +24,8 @@ interface RunChild {
 }
 
 function ringsideRun(args: string[], env: Record<string, string> = {}): RunChild {
-  const [command, ...prefix] = ringsideCommand();
-  const child = new Deno.Command(command!, {
-    args: [...prefix, "run", ...args],
+  const child = ringsideCli({
+    args: ["run", ...args],
     env,
     stdin: "piped",
     stdout: "piped",

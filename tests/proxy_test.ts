@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxy, startNginx, type TestProxy } from "./_proxy.ts";
-import { ringsideCommand, startServer } from "./_server.ts";
+import { ringsideCli, startServer } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 import { HubConnection } from "./_ws.ts";
 
@@ -143,10 +143,9 @@ for (const [proxyName, startProxy] of PROXIES) {
     });
 
     await t.step("ringside run and ringside watch work through the proxy", async () => {
-      const [command, ...prefix] = ringsideCommand();
       const cli = (args: string[]) =>
-        new Deno.Command(command!, {
-          args: [...prefix, ...args],
+        ringsideCli({
+          args: [...args],
           stdin: "null",
           stdout: "piped",
           stderr: "piped",
