@@ -1,8 +1,9 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
-import { Pipe, PipeError, type PipeOptions } from "./pipe/pipe.ts";
+import { Pipe, type PipeOptions } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
+import { HttpError } from "./http_error.ts";
 
 /** The kinds of topic the registry holds. */
 export type TopicKind = "pipe" | "job" | "process";
@@ -59,15 +60,6 @@ export type TrackerOptions = Pick<
   | "spectatorTtl"
   | "writeTimeout"
 >;
-
-/** An HTTP status and the one line that explains it, for a spectator refused. */
-export class LimitError extends Error {
-  readonly status: 429 | 503;
-  constructor(status: 429 | 503, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
 
 function perKind(): Record<TopicKind, number> {
   return { pipe: 0, job: 0, process: 0 };
@@ -186,7 +178,7 @@ export class Tracker {
    * The entry under `kind:name`, made by `create` when missing. `create` gets the callback the
    * entry calls whenever it changes (a side joins or leaves, a run starts or ends).
    *
-   * @throws {PipeError} 503 past `maxTopics`, or while draining when `forNewWork`.
+   * @throws {HttpError} 503 past `maxTopics`, or while draining when `forNewWork`.
    */
   obtain<T extends Entry>(
     kind: TopicKind,
@@ -195,13 +187,13 @@ export class Tracker {
     forNewWork = false,
   ): T {
     if (forNewWork && this.#draining) {
-      throw new PipeError(503, "Server is shutting down; try again shortly");
+      throw new HttpError(503, "Server is shutting down; try again shortly");
     }
     const key = `${kind}:${name}`;
     const existing = this.#entries.get(key);
     if (existing) return existing as T;
     if (this.#entries.size >= this.#options.maxTopics) {
-      throw new PipeError(503, `Too many topics on this server (${this.#options.maxTopics})`);
+      throw new HttpError(503, `Too many topics on this server (${this.#options.maxTopics})`);
     }
     const entry = create(this.#changedCallback);
     this.#entries.set(key, entry);
@@ -213,7 +205,7 @@ export class Tracker {
   /**
    * The pipe of that name, created when missing.
    *
-   * @throws {PipeError} 503 past `maxTopics`, or while draining when `forTransfer`.
+   * @throws {HttpError} 503 past `maxTopics`, or while draining when `forTransfer`.
    */
   pipe(name: string, forTransfer = false): Pipe {
     return this.obtain("pipe", name, () => new Pipe(name, this.#pipeOptions), forTransfer);
@@ -230,7 +222,7 @@ export class Tracker {
    * until the returned function releases it (safe to call twice). `close` ends the spectator
    * at shutdown ({@linkcode Tracker.close}).
    *
-   * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
+   * @throws {HttpError} 429 past `maxSpectators` on the topic, 503 past
    * `maxTotalSpectators` on the server. An idle pipe nobody else uses is forgotten then.
    */
   subscribe(topic: Topic, close: () => void): () => void {
@@ -259,7 +251,7 @@ export class Tracker {
    * `options` adds to the server's heartbeat, TTL and write timeout (a kind's latest-wins
    * events, a shorter TTL…).
    *
-   * @throws {LimitError} 429 past `maxSpectators` on the topic, 503 past
+   * @throws {HttpError} 429 past `maxSpectators` on the topic, 503 past
    * `maxTotalSpectators` on the server.
    */
   spectate(topic: Topic, options: SpectatorOptions = {}): Spectator {
@@ -281,23 +273,22 @@ export class Tracker {
    * Attaches an SSE spectator to the pipe of that name, created (idle) when missing so that
    * spectators can wait for a transfer that has not started.
    *
-   * @throws {LimitError} or {@linkcode PipeError} as {@linkcode Tracker.spectate} and
-   * {@linkcode Tracker.pipe} do.
+   * @throws {HttpError} as {@linkcode Tracker.spectate} and {@linkcode Tracker.pipe} do.
    */
   spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
     return this.spectate(this.pipe(name).topic, signal ? { ...extra, signal } : extra);
   }
 
-  /** @throws {LimitError} when one more spectator of `topic` would pass a limit. */
+  /** @throws {HttpError} when one more spectator of `topic` would pass a limit. */
   #checkSpectatorRoom(topic: Topic): void {
     if (topic.spectators >= this.#options.maxSpectators) {
-      throw new LimitError(
+      throw new HttpError(
         429,
         `Too many spectators on '${topic.name}' (at most ${this.#options.maxSpectators})`,
       );
     }
     if (this.#subscribers.size >= this.#options.maxTotalSpectators) {
-      throw new LimitError(
+      throw new HttpError(
         503,
         `Too many spectators on this server (at most ${this.#options.maxTotalSpectators})`,
       );

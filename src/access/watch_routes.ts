@@ -4,11 +4,12 @@ import { spectateResponse } from "../http/spectate.ts";
 import { publicOrigin } from "../http/origin.ts";
 import { errorResponse } from "../http/respond.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
-import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
+import type { TopicKind, Tracker } from "../tracker.ts";
 import type { RemoteTopic } from "../cluster/remote_topic.ts";
 import type { Topic } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { WatchLinks, WatchTarget } from "./watch_links.ts";
+import { HttpError } from "../http_error.ts";
 
 /** Each kind's HTML page; a kind without one sends browsers its SSE stream. */
 export interface WatchPages {
@@ -95,7 +96,7 @@ export function watchRoutes(
         origin: publicOrigin(c.req.raw, options.trustProxy),
       });
     } catch (error) {
-      if (!(error instanceof LimitError)) throw error;
+      if (!(error instanceof HttpError)) throw error;
       const message = error.message.replaceAll(`'${target.name}'`, `'${id}'`);
       return errorResponse(c.req.raw, error.status, message);
     } finally {

@@ -1,16 +1,16 @@
 import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
-import { type Job, JobError, parseOutcome, startJob } from "../job/job.ts";
+import { type Job, parseOutcome, startJob } from "../job/job.ts";
 import { nameError } from "../names.ts";
-import { PipeError } from "../pipe/pipe.ts";
 import type { JobSnapshot } from "../progress/snapshot.ts";
 import { TopicEvent } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
-import { LimitError, type Tracker } from "../tracker.ts";
-import { BodyError, readJsonObject } from "./json_body.ts";
+import type { Tracker } from "../tracker.ts";
+import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
 import { spectateFormat, SSE_HEADERS } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
+import { HttpError } from "../http_error.ts";
 
 /** Where the routes are mounted; job ids are the path after it. */
 const MOUNT = "/api/v1/jobs";
@@ -49,10 +49,7 @@ function jsonError(status: number, message: string): Response {
 }
 
 function fail(error: unknown): Response {
-  if (
-    error instanceof JobError || error instanceof BodyError || error instanceof LimitError ||
-    error instanceof PipeError
-  ) {
+  if (error instanceof HttpError) {
     return jsonError(error.status, error.message);
   }
   throw error;
@@ -103,7 +100,7 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
 
   function findJob(id: string): Job {
     const job = tracker.find<Job>("job", id);
-    if (!job) throw new JobError(404, NOT_FOUND);
+    if (!job) throw new HttpError(404, NOT_FOUND);
     return job;
   }
 
@@ -118,7 +115,7 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
     try {
       if (action === "start") {
         if (ACTIONS.has(last)) {
-          throw new JobError(
+          throw new HttpError(
             400,
             `Invalid job id '${id}': it may not end in a '${last}' segment (that path is an action)`,
           );
@@ -141,7 +138,7 @@ export function jobRoutes(tracker: Tracker, options: JobRoutesOptions): Hono {
       const job = findJob(id);
       const body = await readJsonObject(c.req.raw, config.maxEventBytes);
       if (action === "progress") {
-        if (body === null) throw new JobError(400, "A progress body must be a JSON object");
+        if (body === null) throw new HttpError(400, "A progress body must be a JSON object");
         job.publish(body);
         return c.body(null, 204);
       }

@@ -1,11 +1,4 @@
-/** An HTTP status and the one line that explains it, for a request body refused. */
-export class BodyError extends Error {
-  readonly status: 400 | 413;
-  constructor(status: 400 | 413, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
+import { HttpError } from "../http_error.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -16,7 +9,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * (chunked) is cancelled at the first chunk past it, so nothing past `maxBytes` is held.
  *
  * @returns the object, or `null` for an empty body (no bytes, or only whitespace).
- * @throws {BodyError} 413 over `maxBytes`; 400 for invalid UTF-8, invalid JSON, or JSON that
+ * @throws {HttpError} 413 over `maxBytes`; 400 for invalid UTF-8, invalid JSON, or JSON that
  * is not an object (an array, a string, `null`…).
  * @example
  * ```ts
@@ -35,7 +28,7 @@ export async function readJsonObject(
 ): Promise<Record<string, unknown> | null> {
   const body = request.body;
   const tooLarge = () =>
-    new BodyError(413, `Body is over the limit of ${maxBytes} bytes (--max-event-bytes)`);
+    new HttpError(413, `Body is over the limit of ${maxBytes} bytes (--max-event-bytes)`);
   const length = request.headers.get("content-length");
   if (length !== null && Number(length) > maxBytes) {
     await body?.cancel().catch(() => {});
@@ -65,17 +58,17 @@ export async function readJsonObject(
   try {
     text = decoder.decode(bytes);
   } catch {
-    throw new BodyError(400, "Body is not valid UTF-8");
+    throw new HttpError(400, "Body is not valid UTF-8");
   }
   if (text.trim() === "") return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new BodyError(400, "Body is not valid JSON");
+    throw new HttpError(400, "Body is not valid JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new BodyError(400, "Body must be a JSON object");
+    throw new HttpError(400, "Body must be a JSON object");
   }
   return value as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { BodyError, readJsonObject } from "./json_body.ts";
+import { readJsonObject } from "./json_body.ts";
+import { HttpError } from "../http_error.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,7 +29,7 @@ async function status(promise: Promise<unknown>): Promise<number> {
     await promise;
     return 200;
   } catch (error) {
-    assert.ok(error instanceof BodyError, String(error));
+    assert.ok(error instanceof HttpError, String(error));
     return error.status;
   }
 }

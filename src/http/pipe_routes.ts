@@ -2,14 +2,14 @@ import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { nameError } from "../names.ts";
-import { PipeError } from "../pipe/pipe.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
-import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
+import type { TopicKind, Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { publicOrigin } from "./origin.ts";
 import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
 import { errorResponse } from "./respond.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
+import { HttpError } from "../http_error.ts";
 
 /**
  * The first path segments a short-form pipe name (`/{name}`) may not take.
@@ -70,13 +70,13 @@ export function receiverHeaders(sent: Headers): Headers {
   return headers;
 }
 
-/** A query parameter as a whole number, `null` when absent; throws a 400 `PipeError`. */
+/** A query parameter as a whole number, `null` when absent; throws a 400 `HttpError`. */
 function wholeNumber(c: Context, key: string, min: number, max: number): number | null {
   const text = c.req.query(key);
   if (text === undefined) return null;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new PipeError(400, `Invalid ${key}=${text} (a whole number from ${min} to ${max})`);
+    throw new HttpError(400, `Invalid ${key}=${text} (a whole number from ${min} to ${max})`);
   }
   return value;
 }
@@ -123,7 +123,7 @@ export function pipeRoutes(
   }
 
   function fail(c: Context, error: unknown): Response {
-    if (error instanceof PipeError || error instanceof LimitError) {
+    if (error instanceof HttpError) {
       return errorResponse(c.req.raw, error.status, error.message);
     }
     throw error;
@@ -202,7 +202,7 @@ export function pipeRoutes(
     const pipe = tracker.findPipe(name);
     pipe?.checkReceive(n);
     const headers = pipe?.senderHeaders;
-    if (!headers) throw new PipeError(404, `No sender is waiting on pipe '${name}'`);
+    if (!headers) throw new HttpError(404, `No sender is waiting on pipe '${name}'`);
     return new Response(null, { headers });
   }
 

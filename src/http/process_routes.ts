@@ -1,16 +1,16 @@
 import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
-import { PipeError } from "../pipe/pipe.ts";
 import { Process } from "../process/process.ts";
 import { parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
 import type { ChildProcess, SpawnOptions } from "../runtime.ts";
-import { LimitError, type TopicKind, type Tracker } from "../tracker.ts";
+import type { TopicKind, Tracker } from "../tracker.ts";
 import { publicOrigin } from "./origin.ts";
 import { errorResponse, spectateFormat } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
+import { HttpError } from "../http_error.ts";
 
 /**
  * Live events an SSE spectator of a process may hold unsent (besides the greeting, the ring)
@@ -80,7 +80,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
   const app = new Hono();
 
   function fail(c: Context, error: unknown): Response {
-    if (error instanceof PipeError || error instanceof LimitError) {
+    if (error instanceof HttpError) {
       return errorResponse(c.req.raw, error.status, error.message);
     }
     throw error;

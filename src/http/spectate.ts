@@ -22,7 +22,7 @@ export interface SpectateOptions<S> {
   snapshot(): S;
   /**
    * Attaches an SSE spectator that closes when `signal` aborts (the tracker's limits apply; it
-   * may throw a `LimitError`), with `extra` options on top of its own (the deadline of the
+   * may throw an `HttpError`), with `extra` options on top of its own (the deadline of the
    * token that opened the stream).
    */
   attach(signal: AbortSignal, extra: SpectatorOptions): Spectator;

@@ -1,16 +1,7 @@
 import { formatFlagDuration } from "../config.ts";
-import { PipeError } from "../pipe/pipe.ts";
 import type { Entry, Tracker } from "../tracker.ts";
 import { JobTopic } from "./job_topic.ts";
-
-/** An HTTP status and the one line that explains it, for a job request refused. */
-export class JobError extends Error {
-  readonly status: 400 | 404 | 409 | 413 | 503;
-  constructor(status: 400 | 404 | 409 | 413 | 503, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
+import { HttpError } from "../http_error.ts";
 
 /** Options for {@linkcode Job}. */
 export interface JobOptions {
@@ -32,7 +23,7 @@ export type Outcome = { ok: true; result: Record<string, unknown> } | { ok: fals
  * `{"ok":false,"error":"…"}` fails with that reason ("Job failed" without one). An empty body
  * (`null`) is `{"ok":true}`.
  *
- * @throws {JobError} 400 when `ok` is not a boolean or `error` not a string.
+ * @throws {HttpError} 400 when `ok` is not a boolean or `error` not a string.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -44,10 +35,10 @@ export type Outcome = { ok: true; result: Record<string, unknown> } | { ok: fals
 export function parseOutcome(body: Record<string, unknown> | null): Outcome {
   if (body === null) return { ok: true, result: { ok: true } };
   if (typeof body.ok !== "boolean") {
-    throw new JobError(400, 'A finish body needs "ok": true or false');
+    throw new HttpError(400, 'A finish body needs "ok": true or false');
   }
   if (body.error !== undefined && typeof body.error !== "string") {
-    throw new JobError(400, 'A finish body\'s "error" must be a string');
+    throw new HttpError(400, 'A finish body\'s "error" must be a string');
   }
   if (body.ok) return { ok: true, result: body };
   return { ok: false, error: (body.error as string | undefined) || "Job failed" };
@@ -113,11 +104,11 @@ export class Job implements Entry {
   /**
    * Replaces the run's cached snapshot and sends it to spectators.
    *
-   * @throws {JobError} 409 when the run has ended.
+   * @throws {HttpError} 409 when the run has ended.
    */
   publish(data: Record<string, unknown>): void {
     if (!this.#topic.publish(data)) {
-      throw new JobError(409, `Job '${this.name}' has ended (${this.#topic.state})`);
+      throw new HttpError(409, `Job '${this.name}' has ended (${this.#topic.state})`);
     }
   }
 
@@ -189,7 +180,7 @@ export interface StartJobOptions {
  * none → created. `first` is used only when a run is created. Synchronous, so concurrent
  * starts of one id create exactly one run.
  *
- * @throws {PipeError} 503 past `--max-topics` or while draining, when a run would be created.
+ * @throws {HttpError} 503 past `--max-topics` or while draining, when a run would be created.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -211,7 +202,7 @@ export function startJob(
   if (existing && (options.join || existing.busy)) return { job: existing, created: false };
   const first = options.first ?? null;
   if (existing) {
-    if (tracker.draining) throw new PipeError(503, "Server is shutting down; try again shortly");
+    if (tracker.draining) throw new HttpError(503, "Server is shutting down; try again shortly");
     existing.restart(first);
     return { job: existing, created: true };
   }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { defaultConfig } from "../config.ts";
 import type { TopicEvent } from "../progress/topic.ts";
 import { Tracker } from "../tracker.ts";
-import { Job, JobError, startJob } from "./job.ts";
+import { Job, startJob } from "./job.ts";
+import { HttpError } from "../http_error.ts";
 
 function tracker(overrides: Partial<ReturnType<typeof defaultConfig>> = {}): Tracker {
   return new Tracker({ ...defaultConfig(), ...overrides });
@@ -59,7 +60,7 @@ Deno.test("publish after the end is a 409 and changes nothing", () => {
   job.publish({ n: 1 });
   job.finish({ ok: true, result: { ok: true } });
   assert.throws(() => job.publish({ n: 2 }), (error) => {
-    assert.ok(error instanceof JobError);
+    assert.ok(error instanceof HttpError);
     assert.equal(error.status, 409);
     return true;
   });

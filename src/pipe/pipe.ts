@@ -2,15 +2,7 @@ import { formatFlagDuration } from "../config.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import { SenderLog } from "./sender_log.ts";
-
-/** An HTTP status and the one line that explains it. */
-export class PipeError extends Error {
-  readonly status: 400 | 404 | 408 | 409 | 503;
-  constructor(status: 400 | 404 | 408 | 409 | 503, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
+import { HttpError } from "../http_error.ts";
 
 /** Options for {@linkcode Pipe}. */
 export interface PipeOptions {
@@ -70,7 +62,7 @@ interface Sender {
 
 interface Receiver {
   resolve: (response: ReceiverResponse) => void;
-  reject: (error: PipeError) => void;
+  reject: (error: HttpError) => void;
   timer: ReturnType<typeof setTimeout>;
   unlisten: () => void;
 }
@@ -143,7 +135,7 @@ export class Pipe {
    * what happens. It ends after every receiver has every byte and is errored on failure, so
    * `curl` exits non-zero then.
    *
-   * @throws {PipeError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
+   * @throws {HttpError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
    */
   send(request: SenderRequest): ReadableStream<Uint8Array> {
     this.checkSend(request.n);
@@ -174,11 +166,11 @@ export class Pipe {
   /**
    * Throws what {@linkcode Pipe.send} would throw now, without connecting anything.
    *
-   * @throws {PipeError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
+   * @throws {HttpError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
    */
   checkSend(n: number | null): void {
     if (this.#sender || this.#relay) {
-      throw new PipeError(409, `Pipe '${this.name}' already has a sender`);
+      throw new HttpError(409, `Pipe '${this.name}' already has a sender`);
     }
     this.#agreedN(n);
   }
@@ -186,7 +178,7 @@ export class Pipe {
   /**
    * Connects a receiver; resolves when the transfer starts.
    *
-   * @throws {PipeError} 409 when the pipe already has all its receivers, 400 when `n`
+   * @throws {HttpError} 409 when the pipe already has all its receivers, 400 when `n`
    * disagrees, 408 when no sender comes within `waitTimeout`.
    */
   receive(request: { n: number | null; signal: AbortSignal }): Promise<ReceiverResponse> {
@@ -202,11 +194,11 @@ export class Pipe {
         const message = `No sender came to pipe '${this.name}' within ${
           formatFlagDuration(waitTimeout)
         }`;
-        this.#receiverLeft(receiver, new PipeError(408, message));
+        this.#receiverLeft(receiver, new HttpError(408, message));
       }, waitTimeout),
       unlisten: () => request.signal.removeEventListener("abort", onAbort),
     };
-    const onAbort = () => this.#receiverLeft(receiver, new PipeError(408, "Receiver disconnected"));
+    const onAbort = () => this.#receiverLeft(receiver, new HttpError(408, "Receiver disconnected"));
     this.#receivers.push(receiver);
     request.signal.addEventListener("abort", onAbort, { once: true });
     if (this.#sender) {
@@ -221,16 +213,16 @@ export class Pipe {
    * Throws what {@linkcode Pipe.receive} would throw now, without connecting anything; returns
    * the pipe's `n`.
    *
-   * @throws {PipeError} 409 when the pipe already has all its receivers, 400 when `n`
+   * @throws {HttpError} 409 when the pipe already has all its receivers, 400 when `n`
    * disagrees.
    */
   checkReceive(n: number | null): number {
     if (this.#relay) {
-      throw new PipeError(409, `Pipe '${this.name}' is transferring to all its receivers already`);
+      throw new HttpError(409, `Pipe '${this.name}' is transferring to all its receivers already`);
     }
     const agreed = this.#agreedN(n);
     if (this.#receivers.length >= agreed) {
-      throw new PipeError(409, `Pipe '${this.name}' already has its ${agreed} receiver(s)`);
+      throw new HttpError(409, `Pipe '${this.name}' already has its ${agreed} receiver(s)`);
     }
     return agreed;
   }
@@ -245,11 +237,11 @@ export class Pipe {
     this.#relay?.abort(new Error(reason));
   }
 
-  /** The pipe's `n` once this side joins. @throws {PipeError} 400 when `n` disagrees. */
+  /** The pipe's `n` once this side joins. @throws {HttpError} 400 when `n` disagrees. */
   #agreedN(n: number | null): number {
     const agreed = this.#expected ?? n ?? 1;
     if (n !== null && n !== agreed) {
-      throw new PipeError(400, `n=${n} does not match n=${agreed} of pipe '${this.name}'`);
+      throw new HttpError(400, `n=${n} does not match n=${agreed} of pipe '${this.name}'`);
     }
     return agreed;
   }
@@ -297,7 +289,7 @@ export class Pipe {
     this.#update();
   }
 
-  #receiverLeft(receiver: Receiver, error: PipeError): void {
+  #receiverLeft(receiver: Receiver, error: HttpError): void {
     const index = this.#receivers.indexOf(receiver);
     if (index < 0) return;
     if (this.#relay) {
