@@ -28,6 +28,11 @@ export interface SpawnOptions {
   /** @default "null" */
   stdin?: "inherit" | "null";
   cwd?: string;
+  /**
+   * The child leads a process group of its own, and `kill()` signals that whole group: what
+   * the child started gets the signal too. @default false (the child is in ringside's group)
+   */
+  group?: boolean;
 }
 
 /** How a child ended: its exit code, or the signal (`SIGTERM`…) that killed it. */
@@ -43,7 +48,7 @@ export interface ChildProcess {
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves when the child has ended. */
   readonly status: Promise<ChildStatus>;
-  /** Sends a signal; does nothing once the child has ended. */
+  /** Sends a signal (to its group with `group`); does nothing once the child has ended. */
   kill(signal: Signal): void;
 }
 
@@ -108,6 +113,7 @@ interface BunGlobal {
     cmd: string[];
     env?: Record<string, string>;
     cwd?: string;
+    detached?: boolean;
     stdin: "inherit" | "ignore";
     stdout: "pipe";
     stderr: "pipe";
@@ -134,6 +140,7 @@ interface NodeWritable {
 interface NodeProcess {
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
+  kill(pid: number, signal: string): void;
   stdout: NodeWritable;
   stderr: NodeWritable;
 }
@@ -187,6 +194,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
         cmd: [command, ...(options.args ?? [])],
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.group ? { detached: true } : {}),
         stdin: options.stdin === "inherit" ? "inherit" : "ignore",
         stdout: "pipe",
         stderr: "pipe",
@@ -201,7 +209,13 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
           return { code: child.signalCode ? null : child.exitCode, signal: child.signalCode };
         }),
         kill(signal) {
-          if (!ended) child.kill(signal);
+          if (ended) return;
+          try {
+            if (options.group) process.kill(-child.pid, signal);
+            else child.kill(signal);
+          } catch {
+            // ended in the meantime
+          }
         },
       };
     },
@@ -241,6 +255,7 @@ function denoRuntime(): Runtime {
         args: options.args ?? [],
         ...(options.env ? { env: options.env, clearEnv: true } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.group ? { detached: true } : {}),
         stdin: options.stdin === "inherit" ? "inherit" : "null",
         stdout: "piped",
         stderr: "piped",
@@ -257,7 +272,8 @@ function denoRuntime(): Runtime {
         kill(signal) {
           if (ended) return;
           try {
-            child.kill(signal);
+            if (options.group) Deno.kill(-child.pid, signal);
+            else child.kill(signal);
           } catch {
             // ended in the meantime
           }

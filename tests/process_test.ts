@@ -110,6 +110,16 @@ function finalStatus(events: SseEvent[]): { status: string; exitCode: number | n
   return JSON.parse(last.data);
 }
 
+/** Whether process `pid` runs, from `/proc`: a zombie has ended, only its parent has not reaped it. */
+async function processState(pid: number): Promise<"alive" | "zombie" | "gone"> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z") ? "zombie" : "alive";
+  } catch {
+    return "gone";
+  }
+}
+
 /** Waits until the process exists on the server (its first post arrived). */
 async function exists(origin: string, id: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -533,6 +543,8 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
       "stubborn=sh -c 'trap \"\" TERM; echo ready; sleep 30'",
       "--task",
       "env=env",
+      "--task",
+      "family=sh -c 'sleep 31 & echo $!; wait'",
       "--task-env",
       "LISTED_VAR",
     ],
@@ -599,6 +611,22 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
     await follow(`${api}/stubborn`, { until: (event) => event.data.includes("ready") });
     const response = await fetch(`${api}/stubborn`, { method: "DELETE" });
     assert.deepEqual(await response.json(), { id: "stubborn", status: "killed", exitCode: 137 });
+  });
+
+  await t.step("DELETE stops what the task started too (its process group)", async () => {
+    await (await post(`${api}?task=family&id=family`, "")).body?.cancel();
+    const started = await follow(`${api}/family`, {
+      until: (event) => event.type === "output" && /^\d+$/.test(JSON.parse(event.data).line),
+    });
+    const grandchild = Number(outputs(started).at(-1)!.line);
+    assert.equal(await processState(grandchild), "alive", "the task's sleep is running");
+    const response = await fetch(`${api}/family`, { method: "DELETE" });
+    assert.deepEqual(await response.json(), { id: "family", status: "killed", exitCode: 143 });
+    // The sleep got the SIGTERM as well: it is gone, or a zombie waiting for init to reap it.
+    for (let attempt = 0; await processState(grandchild) === "alive"; attempt++) {
+      assert.ok(attempt < 100, `the task's sleep ${grandchild} outlived the DELETE`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   await t.step("DELETE of a process this server did not start: 409", async () => {

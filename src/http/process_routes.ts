@@ -207,6 +207,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
         args: task.args,
         env: taskEnvironment(options.env ?? {}, config.taskEnv),
         stdin: "null",
+        group: true,
       }));
     } catch (error) {
       process.topic.output("stderr", `ringside: cannot run '${task.command}': ${error}`);
