@@ -7,6 +7,7 @@ import { startHaproxy, startNginx, type TestProxy } from "./_proxy.ts";
 import { ringsideCli, startServer } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 import { HubConnection } from "./_ws.ts";
+import { RingsideClient } from "../src/client.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-proxy-test-" });
 // Well past the ~4 MB of socket buffers at which nginx stalled a sender answered early.
@@ -178,6 +179,42 @@ for (const [proxyName, startProxy] of PROXIES) {
         assert.equal(watched.stdout, expected);
         assert.equal(watched.stderr, "two\n");
       }
+    });
+
+    await t.step("ringside watch follows a live job through the proxy as it moves", async () => {
+      const id = `${proxyName}-live-job`;
+      const client = new RingsideClient({ server: proxy.origin });
+      const { url } = await client.startJob(id, { progress: 0, state: "warming" });
+      const child = ringsideCli({
+        args: ["watch", url],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { RINGSIDE_TOKEN: "" },
+      }).spawn();
+      const stderr = new Response(child.stderr).text();
+      // A proxy that held the events back would stall the watcher: end it rather than hang.
+      const stalled = setTimeout(() => child.kill(), 60_000);
+      // Each state must reach the watcher while the job runs: read its lines as they come.
+      const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let seen = "";
+      async function line(expected: string): Promise<void> {
+        while (!seen.split("\n").includes(expected)) {
+          const { value, done } = await lines.read();
+          if (done) throw new Error(`watch ended before '${expected}': ${seen}${await stderr}`);
+          seen += value;
+        }
+      }
+      await line("0%  warming");
+      await client.publish(id, { progress: 50, state: "halfway" });
+      await line("50%  halfway");
+      await client.finish(id, { message: "all good" });
+      await line("100%  success  all good");
+      const { value, done } = await lines.read();
+      assert.ok(done, `after the end: ${value}`);
+      clearTimeout(stalled);
+      assert.equal((await child.status).code, 0);
+      assert.equal(await stderr, "");
     });
 
     await t.step("the dashboard and the help use the public address", async () => {
