@@ -115,10 +115,10 @@ export interface RawWebSocket extends Disposable {
   /** Sends text frames, in one write. */
   send(...texts: string[]): Promise<void>;
   /**
-   * Reads what the server sends until a close frame (its code) or the end of the connection
-   * (`closeCode` null).
+   * Reads what the server sends, answering nothing (not even a ping), until a close frame (its
+   * code) or the end of the connection (`closeCode` null); `pings`: ping frames seen before.
    */
-  drain(): Promise<{ bytes: number; closeCode: number | null }>;
+  drain(): Promise<{ bytes: number; closeCode: number | null; pings: number }>;
 }
 
 /** Does the WebSocket handshake on a TCP connection and reads nothing more. */
@@ -154,6 +154,7 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
     async drain() {
       // Server frames are not masked: FIN/opcode, length (7, 16 or 64 bits), payload.
       let bytes = 0;
+      let pings = 0;
       let pending = new Uint8Array(0);
       const buffer = new Uint8Array(64 * 1024);
       try {
@@ -175,10 +176,12 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
               ? view.getUint16(2)
               : Number(view.getBigUint64(2));
             if (joined.length - at < header + length) break;
-            if ((joined[at]! & 0x0f) === 0x8) {
+            const opcode = joined[at]! & 0x0f;
+            if (opcode === 0x8) {
               const code = length >= 2 ? view.getUint16(header) : 1005;
-              return { bytes, closeCode: code };
+              return { bytes, closeCode: code, pings };
             }
+            if (opcode === 0x9) pings++;
             at += header + length;
           }
           pending = joined.slice(at);
@@ -186,7 +189,7 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
       } catch (error) {
         if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
       }
-      return { bytes, closeCode: null };
+      return { bytes, closeCode: null, pings };
     },
     [Symbol.dispose]() {
       try {
