@@ -292,7 +292,7 @@ const HUB_IDLE_MS = testRuntime === "deno" ? 2_000 : 8_000;
 /**
  * Silent clients, one after another, whose lives add up to more than twice `HUB_IDLE_MS`. Deno
  * closes one after exactly `--hub-idle`; Bun checks on a 4 s tick, so after more than
- * `--hub-idle` minus 4 s (4.5 s to 8 s measured for 8s).
+ * `--hub-idle` minus 4 s (4.1 s to 8 s measured for 8s).
  */
 const SILENT_CLIENTS = testRuntime === "deno" ? 3 : 4;
 
