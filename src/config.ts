@@ -289,6 +289,7 @@ function envName(flag: string): string {
  * const tokens = parseConfig(["--token", "a", "--token=b"], { RINGSIDE_TOKEN: "x,y" }).tokens;
  * assert.deepEqual(tokens, ["a", "b"]);
  * assert.deepEqual(parseConfig([], { RINGSIDE_TOKEN: "x, y" }).tokens, ["x", "y"]);
+ * assert.equal(parseConfig(["--hub-idle", "8s"], { RINGSIDE_HUB_IDLE: "12s" }).hubIdle, 8000);
  * assert.throws(() => parseConfig(["--private"], {}), /needs --token/);
  * ```
  */
