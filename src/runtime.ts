@@ -4,9 +4,8 @@
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
 import type { WebSocketSupport } from "./http/hub_routes.ts";
-import { MAX_FRAME_BYTES } from "./hub/hub_client.ts";
-
 import { defaultConfig, formatFlagDuration } from "./config.ts";
+import { MAX_FRAME_BYTES } from "./hub/hub_client.ts";
 
 /** Bun (uWebSockets) counts WebSocket idle time in ticks of 4 s; it closes after 8 s at the least. */
 const BUN_IDLE_STEP_SECONDS = 4;
