@@ -70,6 +70,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,
     port: config.port,
+    hubIdle: config.hubIdle,
   });
   const origin = `http://${
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
@@ -154,6 +155,8 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(args, runtime.env);
     parseTasks(config.tasks);
+    const hubIdle = runtime.hubIdleProblem(config.hubIdle);
+    if (hubIdle) throw new RangeError(hubIdle);
   } catch (error) {
     console.error(`ringside: ${(error as Error).message}. See 'ringside --help'.`);
     runtime.exit(2);

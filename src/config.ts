@@ -21,6 +21,8 @@ export interface Config {
   exitOnStdinClose: boolean;
   /** A running job with no publish for this long fails. */
   jobIdle: number;
+  /** A hub connection that has answered nothing, not even a ping, for this long is closed. */
+  hubIdle: number;
   /** Bearer tokens accepted for sending and publishing (and watching with `private`). */
   tokens: string[];
   /** HS256 secret for JWTs accepted as tokens; empty: none. */
@@ -126,6 +128,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: "duration",
     help: "a running job with no publish for this long fails",
   },
+  "hub-idle": {
+    key: "hubIdle",
+    kind: "duration",
+    help: "close a hub connection that has answered nothing (not even a ping) for this long",
+  },
   "token": {
     key: "tokens",
     kind: "list",
@@ -184,6 +191,7 @@ export function defaultConfig(): Config {
     logFormat: "text",
     exitOnStdinClose: false,
     jobIdle: 60 * 60_000,
+    hubIdle: 60_000,
     tokens: [],
     jwtSecret: "",
     private: false,
@@ -281,6 +289,7 @@ function envName(flag: string): string {
  * const tokens = parseConfig(["--token", "a", "--token=b"], { RINGSIDE_TOKEN: "x,y" }).tokens;
  * assert.deepEqual(tokens, ["a", "b"]);
  * assert.deepEqual(parseConfig([], { RINGSIDE_TOKEN: "x, y" }).tokens, ["x", "y"]);
+ * assert.equal(parseConfig(["--hub-idle", "8s"], { RINGSIDE_HUB_IDLE: "12s" }).hubIdle, 8000);
  * assert.throws(() => parseConfig(["--private"], {}), /needs --token/);
  * ```
  */

@@ -4,10 +4,16 @@
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
 import type { WebSocketSupport } from "./http/hub_routes.ts";
+import { defaultConfig, formatFlagDuration } from "./config.ts";
 import { MAX_FRAME_BYTES } from "./hub/hub_client.ts";
 
-/** Seconds without hearing from a WebSocket client: a ping at half of it, closed at all of it. */
-const WEBSOCKET_IDLE_SECONDS = 60;
+/** Bun (uWebSockets) counts WebSocket idle time in ticks of 4 s; it closes after 8 s at the least. */
+const BUN_IDLE_STEP_SECONDS = 4;
+const BUN_IDLE_MIN_SECONDS = 8;
+/** Bun refuses a bigger `idleTimeout`. */
+const BUN_IDLE_MAX_SECONDS = 960;
+/** A day: Deno times the ping and then the close with `setTimeout` (which overflows at ~24.8 days). */
+const DENO_IDLE_MAX_MS = 24 * 3_600_000;
 
 /** A listening server. */
 export interface Server {
@@ -15,6 +21,19 @@ export interface Server {
   readonly port: number;
   /** Stops listening and resolves when the running requests have finished. */
   stop(): Promise<void>;
+}
+
+/** Options for {@linkcode Runtime.serve}. */
+export interface ServeOptions {
+  hostname: string;
+  /** 0: a free one. */
+  port: number;
+  /**
+   * Milliseconds a hub WebSocket (upgraded through {@linkcode Runtime.webSocket}) may answer
+   * nothing, not even a ping, before the runtime closes it; it pings before that.
+   * @default 60000
+   */
+  hubIdle?: number;
 }
 
 /** A signal ringside sends to a child. */
@@ -65,8 +84,13 @@ export interface Runtime {
    */
   serve(
     fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
-    options: { hostname: string; port: number },
+    options: ServeOptions,
   ): Promise<Server>;
+  /**
+   * Why this runtime cannot close a hub connection after `ms` milliseconds without an answer
+   * (`--hub-idle`), as one line; `null` when it can. `serve` throws a `RangeError` with it.
+   */
+  hubIdleProblem(ms: number): string | null;
   onSignal(signal: "SIGTERM" | "SIGINT", listener: () => void): void;
   /** Resolves when standard input reaches its end. */
   stdinClosed(): Promise<void>;
@@ -155,6 +179,23 @@ function bunSocket(ws: WSContext): { getBufferedAmount(): number; terminate(): v
   return ws.raw as { getBufferedAmount(): number; terminate(): void };
 }
 
+function bunHubIdleProblem(ms: number): string | null {
+  const seconds = ms / 1000;
+  if (
+    Number.isInteger(seconds) && seconds % BUN_IDLE_STEP_SECONDS === 0 &&
+    seconds >= BUN_IDLE_MIN_SECONDS && seconds <= BUN_IDLE_MAX_SECONDS
+  ) return null;
+  return `Invalid --hub-idle '${formatFlagDuration(ms)}': on Bun it must be a multiple of ` +
+    `${BUN_IDLE_STEP_SECONDS}s from ${BUN_IDLE_MIN_SECONDS}s to ${BUN_IDLE_MAX_SECONDS}s ` +
+    "(8s, 12s, 16s, … 60s)";
+}
+
+function denoHubIdleProblem(ms: number): string | null {
+  if (ms > 0 && ms <= DENO_IDLE_MAX_MS) return null;
+  return `Invalid --hub-idle '${formatFlagDuration(ms)}': on Deno it must be from 1ms to ` +
+    `${formatFlagDuration(DENO_IDLE_MAX_MS)}`;
+}
+
 function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
   // hono/bun touches Bun at import: load it only here, not when Deno runs this file.
   const honoBun = import("hono/bun");
@@ -162,7 +203,10 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     name: `bun ${bun.version}`,
     args: bun.argv.slice(2),
     env: bun.env,
-    async serve(fetch, { hostname, port }) {
+    hubIdleProblem: bunHubIdleProblem,
+    async serve(fetch, { hostname, port, hubIdle = defaultConfig().hubIdle }) {
+      const problem = bunHubIdleProblem(hubIdle);
+      if (problem) throw new RangeError(problem);
       const { websocket } = await honoBun;
       const server = bun.serve({
         hostname,
@@ -172,7 +216,9 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
           ...websocket,
           // Bun closes a connection that sends a bigger frame with 1009 before we see it.
           maxPayloadLength: MAX_FRAME_BYTES,
-          idleTimeout: WEBSOCKET_IDLE_SECONDS,
+          // uWebSockets pings 4, 8 or 16 s before this (its margin grows with the timeout), and
+          // restarts the count on every frame it sends as well as on every one it receives.
+          idleTimeout: hubIdle / 1000,
           sendPings: true,
         },
         // A pipe is unlimited (Bun's default is 128 MiB) and SSE or a waiting side may stay
@@ -235,11 +281,17 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
 function denoRuntime(): Runtime {
   // hono/deno touches Deno at import: load it only here, not when Bun runs this file.
   const honoDeno = import("hono/deno");
+  // Deno takes the idle time per upgrade, not per server: serve() sets it for the upgrades.
+  let hubIdleSeconds = defaultConfig().hubIdle / 1000;
   return {
     name: `deno ${Deno.version.deno}`,
     args: Deno.args,
     env: Deno.env.toObject(),
-    serve(fetch, { hostname, port }) {
+    hubIdleProblem: denoHubIdleProblem,
+    serve(fetch, { hostname, port, hubIdle = defaultConfig().hubIdle }) {
+      const problem = denoHubIdleProblem(hubIdle);
+      if (problem) throw new RangeError(problem);
+      hubIdleSeconds = hubIdle / 1000;
       const { promise, resolve } = Promise.withResolvers<Server>();
       const server = Deno.serve({
         hostname,
@@ -290,7 +342,7 @@ function denoRuntime(): Runtime {
     webSocket: {
       // Deno cannot refuse a big frame itself: the hub closes with 1009 when one arrives.
       upgrade: async (c: Context, events) =>
-        (await honoDeno).upgradeWebSocket(c, events, { idleTimeout: WEBSOCKET_IDLE_SECONDS }),
+        (await honoDeno).upgradeWebSocket(c, events, { idleTimeout: hubIdleSeconds }),
       bufferedAmount: (ws: WSContext) => (ws.raw as WebSocket).bufferedAmount,
       // No way to drop a Deno WebSocket without its close frame: close it.
       terminate: (ws: WSContext) => (ws.raw as WebSocket).close(1008, "Dropped"),

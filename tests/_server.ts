@@ -35,10 +35,13 @@ export function ringsideCommand(runtime: TestRuntime = testRuntime): string[] {
   }
 }
 
-/** `ringside ARGS…` on the runtime under test, as a command to spawn or run. */
-export function ringsideCli(options: Deno.CommandOptions & { args: string[] }): Deno.Command {
-  const [command, ...prefix] = ringsideCommand();
-  return new Deno.Command(command!, { ...options, args: [...prefix, ...options.args] });
+/** `ringside ARGS…` on the runtime under test (or `runtime`), as a command to spawn or run. */
+export function ringsideCli(
+  options: Deno.CommandOptions & { args: string[]; runtime?: TestRuntime },
+): Deno.Command {
+  const { runtime, ...rest } = options;
+  const [command, ...prefix] = ringsideCommand(runtime);
+  return new Deno.Command(command!, { ...rest, args: [...prefix, ...options.args] });
 }
 
 /** The watch id the server must give `kind:name` under `secret`, computed independently. */
@@ -75,6 +78,8 @@ export interface StartServerOptions {
   cwd?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** @default the runtime under test (`RINGSIDE_TEST_RUNTIME`) */
+  runtime?: TestRuntime;
 }
 
 /** Starts `ringside serve --host 127.0.0.1 --port 0` and waits for its `listening on` line. */
@@ -92,6 +97,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     ],
     cwd,
     env: options.env ?? {},
+    ...(options.runtime ? { runtime: options.runtime } : {}),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -88,13 +88,12 @@ export class HubConnection {
 
 const encoder = new TextEncoder();
 
-/** A client frame: FIN, text opcode, masked (RFC 6455, 5.2). */
-export function maskedTextFrame(text: string): Uint8Array {
-  const payload = encoder.encode(text);
+/** A client frame: FIN, `opcode`, masked (RFC 6455, 5.2). */
+function maskedFrame(opcode: number, payload: Uint8Array): Uint8Array {
   const length = payload.length;
   const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = new Uint8Array(header + 4 + length);
-  frame[0] = 0x81;
+  frame[0] = 0x80 | opcode;
   if (length < 126) {
     frame[1] = 0x80 | length;
   } else if (length < 65536) {
@@ -110,15 +109,33 @@ export function maskedTextFrame(text: string): Uint8Array {
   return frame;
 }
 
+/** A client text frame: FIN, text opcode, masked (RFC 6455, 5.2). */
+export function maskedTextFrame(text: string): Uint8Array {
+  return maskedFrame(0x1, encoder.encode(text));
+}
+
+/** A frame from the server (`opcode` 0x1 text, 0x8 close, 0x9 ping, 0xA pong). */
+export interface ServerFrame {
+  opcode: number;
+  payload: Uint8Array;
+}
+
 /** A WebSocket client on a bare TCP connection that reads nothing after the handshake. */
 export interface RawWebSocket extends Disposable {
   /** Sends text frames, in one write. */
   send(...texts: string[]): Promise<void>;
+  /** Answers a ping with its payload (RFC 6455, 5.5.3). */
+  pong(payload: Uint8Array): Promise<void>;
   /**
-   * Reads what the server sends until a close frame (its code) or the end of the connection
-   * (`closeCode` null).
+   * Reads every frame the server sends, in order, until the connection ends (a reset ends it
+   * too); it answers nothing itself. Only one reader: `frames()` or `drain()`, once.
    */
-  drain(): Promise<{ bytes: number; closeCode: number | null }>;
+  frames(): AsyncGenerator<ServerFrame>;
+  /**
+   * Reads what the server sends, answering nothing (not even a ping), until a close frame (its
+   * code) or the end of the connection (`closeCode` null); `pings`: ping frames seen before.
+   */
+  drain(): Promise<{ bytes: number; closeCode: number | null; pings: number }>;
 }
 
 /** Does the WebSocket handshake on a TCP connection and reads nothing more. */
@@ -138,6 +155,47 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
     head += String.fromCharCode(one[0]!);
   }
   if (!head.startsWith("HTTP/1.1 101")) throw new Error(`Handshake failed: ${head}`);
+  let bytes = 0;
+  async function write(all: Uint8Array): Promise<void> {
+    for (let written = 0; written < all.length;) {
+      written += await connection.write(all.subarray(written));
+    }
+  }
+  async function* frames(): AsyncGenerator<ServerFrame> {
+    // Server frames are not masked: FIN/opcode, length (7, 16 or 64 bits), payload.
+    let pending = new Uint8Array(0);
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      for (let n = await connection.read(buffer); n !== null; n = await connection.read(buffer)) {
+        bytes += n;
+        const joined = new Uint8Array(pending.length + n);
+        joined.set(pending);
+        joined.set(buffer.subarray(0, n), pending.length);
+        let at = 0;
+        for (;;) {
+          if (joined.length - at < 2) break;
+          const short = joined[at + 1]! & 0x7f;
+          const header = short < 126 ? 2 : short === 126 ? 4 : 10;
+          if (joined.length - at < header) break;
+          const view = new DataView(joined.buffer, at);
+          const length = short < 126
+            ? short
+            : short === 126
+            ? view.getUint16(2)
+            : Number(view.getBigUint64(2));
+          if (joined.length - at < header + length) break;
+          yield {
+            opcode: joined[at]! & 0x0f,
+            payload: joined.slice(at + header, at + header + length),
+          };
+          at += header + length;
+        }
+        pending = joined.slice(at);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+    }
+  }
   return {
     async send(...texts) {
       const frames = texts.map(maskedTextFrame);
@@ -147,46 +205,20 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
         all.set(frame, offset);
         offset += frame.length;
       }
-      for (let written = 0; written < all.length;) {
-        written += await connection.write(all.subarray(written));
-      }
+      await write(all);
     },
+    pong: (payload) => write(maskedFrame(0xa, payload)),
+    frames,
     async drain() {
-      // Server frames are not masked: FIN/opcode, length (7, 16 or 64 bits), payload.
-      let bytes = 0;
-      let pending = new Uint8Array(0);
-      const buffer = new Uint8Array(64 * 1024);
-      try {
-        for (let n = await connection.read(buffer); n !== null; n = await connection.read(buffer)) {
-          bytes += n;
-          const joined = new Uint8Array(pending.length + n);
-          joined.set(pending);
-          joined.set(buffer.subarray(0, n), pending.length);
-          let at = 0;
-          for (;;) {
-            if (joined.length - at < 2) break;
-            const short = joined[at + 1]! & 0x7f;
-            const header = short < 126 ? 2 : short === 126 ? 4 : 10;
-            if (joined.length - at < header) break;
-            const view = new DataView(joined.buffer, at);
-            const length = short < 126
-              ? short
-              : short === 126
-              ? view.getUint16(2)
-              : Number(view.getBigUint64(2));
-            if (joined.length - at < header + length) break;
-            if ((joined[at]! & 0x0f) === 0x8) {
-              const code = length >= 2 ? view.getUint16(header) : 1005;
-              return { bytes, closeCode: code };
-            }
-            at += header + length;
-          }
-          pending = joined.slice(at);
+      let pings = 0;
+      for await (const { opcode, payload } of frames()) {
+        if (opcode === 0x9) pings++;
+        if (opcode === 0x8) {
+          const code = payload.length >= 2 ? new DataView(payload.buffer).getUint16(0) : 1005;
+          return { bytes, closeCode: code, pings };
         }
-      } catch (error) {
-        if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
       }
-      return { bytes, closeCode: null };
+      return { bytes, closeCode: null, pings };
     },
     [Symbol.dispose]() {
       try {

@@ -284,6 +284,111 @@ Deno.test(`hub: with --private only watch channels are open without a token (${t
   assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
 });
 
+/**
+ * The `--hub-idle` the tests use, in ms: Bun's least (8 s; it takes only multiples of 4 s); Deno
+ * takes any, and 2 s leaves a client's pong 1 s to arrive on a loaded machine.
+ */
+const HUB_IDLE_MS = testRuntime === "deno" ? 2_000 : 8_000;
+/**
+ * Silent clients, one after another, whose lives add up to more than twice `HUB_IDLE_MS`. Deno
+ * closes one after exactly `--hub-idle`; Bun checks on a 4 s tick, so after more than
+ * `--hub-idle` minus 4 s (4.1 s to 8 s measured for 8s).
+ */
+const SILENT_CLIENTS = testRuntime === "deno" ? 3 : 4;
+
+/** `promise`, or a rejection naming `what` after `ms`: only so that a broken server cannot hang the suite. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test(`hub: --hub-idle closes a client that answers no ping; one that answers stays (${testRuntime})`, async (t) => {
+  await using server = await startServer({ args: ["--hub-idle", `${HUB_IDLE_MS}ms`] });
+  const bound = 30 * HUB_IDLE_MS;
+  const jobs = `${server.origin}/api/v1/jobs/heartbeat`;
+  const started = await fetch(jobs, { method: "POST", body: JSON.stringify({ progress: 0 }) });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  // Deno's WebSocket answers every ping by itself; from here on this client sends nothing.
+  using watcher = await HubConnection.open(server.origin);
+  watcher.send({ type: "subscribe", data: "job:heartbeat" });
+  assert.deepEqual(await watcher.next(), { type: "subscribed", data: "job:heartbeat" });
+  assert.equal((await watcher.next()).type, "job_progress");
+
+  // Each silent client connects only once the one before is gone: when the last is closed, the
+  // watcher has sent nothing but pongs for more than twice --hub-idle.
+  for (let i = 1; i <= SILENT_CLIENTS; i++) {
+    await t.step(
+      `silent client ${i} of ${SILENT_CLIENTS}: pinged, unanswered, closed`,
+      async () => {
+        using silent = await rawWebSocket(server.origin);
+        await within(waitForStats(server.origin, (s) => s.clients === 2), bound, "connected");
+        const { closeCode, pings } = await within(silent.drain(), bound, "closed");
+        assert.ok(pings >= 1, "pinged before the close");
+        // Bun (uWebSockets) drops the connection; Deno sends 1001 and waits for the client's own
+        // close frame, but forgets the client at once (stats below).
+        assert.equal(closeCode, testRuntime === "deno" ? 1001 : null);
+        await within(waitForStats(server.origin, (s) => s.clients === 1), bound, "forgotten");
+      },
+    );
+  }
+
+  await t.step("the client that answers pings is still there and gets messages", async () => {
+    assert.equal(watcher.socket.readyState, WebSocket.OPEN);
+    assert.deepEqual(watcher.messages.length, 2, JSON.stringify(watcher.messages));
+    const published = await fetch(`${jobs}/progress`, {
+      method: "POST",
+      body: JSON.stringify({ progress: 50, message: "still here" }),
+    });
+    assert.ok(published.ok, String(published.status));
+    await published.body?.cancel();
+    const message = await within(
+      watcher.until((m) => m.type === "job_progress" && m.data.data.progress === 50),
+      bound,
+      "progress",
+    );
+    assert.equal(message.data.data.message, "still here");
+    const stats = await (await fetch(`${server.origin}/api/v1/stats`)).json();
+    assert.equal(stats.clients, 1);
+    assert.equal(stats.spectators, 1);
+  });
+});
+
+Deno.test(`hub: a --hub-idle the runtime cannot honour is refused at start-up (${testRuntime})`, async () => {
+  const refused = testRuntime === "deno"
+    ? {
+      "0s": "Invalid --hub-idle '0ms': on Deno it must be from 1ms to 24h",
+      "25h": "Invalid --hub-idle '25h': on Deno it must be from 1ms to 24h",
+    }
+    : {
+      "10s": "Invalid --hub-idle '10s': on Bun it must be a multiple of 4s from 8s to 960s",
+      "4s": "Invalid --hub-idle '4s': on Bun it must be a multiple of 4s from 8s to 960s",
+      "1500ms": "Invalid --hub-idle '1500ms': on Bun it must be a multiple of 4s from 8s to 960s",
+    };
+  for (const [value, message] of Object.entries(refused)) {
+    const { code, stdout, stderr } = await ringsideCli({
+      args: ["serve", "--host", "127.0.0.1", "--port", "0", "--hub-idle", value],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 2, value);
+    assert.equal(new TextDecoder().decode(stdout), "", "never listened");
+    const line = new TextDecoder().decode(stderr);
+    assert.ok(line.startsWith(`ringside: ${message}`), line);
+    assert.equal(line.trim().split("\n").length, 1, line);
+  }
+});
+
 Deno.test(`hub: a job's progress to its end (${testRuntime})`, async () => {
   await using server = await startServer();
   using hub = await HubConnection.open(server.origin);

@@ -8,8 +8,9 @@ import { errorResponse } from "./respond.ts";
 /**
  * WebSocket upgrades on the runtime that serves: Hono's helper (`hono/bun` or `hono/deno`)
  * with the hub's limits (inbound frames of at most 64 KiB where the runtime can refuse them
- * itself; a ping after 30 s without hearing from the client, closed after 60 s), and what the
- * Web API leaves out: how much a socket has buffered, and dropping it at once.
+ * itself; the runtime's own ping, and a close once the client has answered nothing for
+ * `--hub-idle`), and what the Web API leaves out: how much a socket has buffered, and dropping it
+ * at once.
  */
 export interface WebSocketSupport {
   /** Answers the upgrade request; `events` run on the connection. */
