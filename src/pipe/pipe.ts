@@ -232,9 +232,20 @@ export class Pipe {
     return this.#sender ? new Headers(this.#sender.request.headers) : null;
   }
 
-  /** Fails a running transfer (shutdown). */
+  /**
+   * Fails what is here (shutdown): a running transfer, or the waiting sides — a waiting
+   * sender's log ends with `[ERROR] reason.`, a waiting receiver gets `503 reason`. Nothing could
+   * join them once the server drains, and they would hold its graceful stop open.
+   */
   abort(reason: string): void {
-    this.#relay?.abort(new Error(reason));
+    if (this.#relay) {
+      this.#relay.abort(new Error(reason));
+      return;
+    }
+    if (this.#sender) this.#senderLeft(this.#sender, reason);
+    for (const receiver of [...this.#receivers]) {
+      this.#receiverLeft(receiver, new HttpError(503, reason));
+    }
   }
 
   /** The pipe's `n` once this side joins. @throws {HttpError} 400 when `n` disagrees. */
