@@ -159,7 +159,9 @@ export class Pipe {
     const watch = request.watch ? `[INFO] Watch: ${request.watch}\n` : "";
     log.say(`${watch}[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
-    this.#startIfReady();
+    // The client may have left while the route awaited (the watch link): no abort event comes.
+    if (request.signal.aborted) onAbort();
+    else this.#startIfReady();
     return log.stream;
   }
 
@@ -205,7 +207,9 @@ export class Pipe {
       this.#sender.log.say(`[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
     }
     this.#update();
-    this.#startIfReady(true);
+    // The client may have left while the route awaited (a token check): no abort event comes.
+    if (request.signal.aborted) onAbort();
+    else this.#startIfReady(true);
     return promise;
   }
 
