@@ -204,6 +204,9 @@ export function defaultConfig(): Config {
   };
 }
 
+/** The longest delay `setTimeout` keeps (2^31-1 ms, 24.8 days, 596 h and a bit). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
@@ -257,12 +260,19 @@ function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof C
       }
       return Number(value);
     }
-    case "duration":
+    case "duration": {
+      let ms: number;
       try {
-        return parseDuration(value);
+        ms = parseDuration(value);
       } catch {
         throw new TypeError(`Invalid value '${value}' for --${flag} (use 250ms, 30s, 10m, 1h)`);
       }
+      // Runtimes fire a longer timer at once (a 32-bit delay): 1000h would mean "now".
+      if (ms > MAX_TIMER_MS) {
+        throw new RangeError(`Invalid value '${value}' for --${flag} (at most 596h)`);
+      }
+      return ms;
+    }
     case "log-format":
       if (value === "text" || value === "json") return value;
       throw new TypeError(`Invalid value '${value}' for --${flag} (use text or json)`);
@@ -279,7 +289,8 @@ function envName(flag: string): string {
  * Builds the config from `RINGSIDE_*` environment variables, then `serve` flags on top.
  * Flags take `--flag value` or `--flag=value`; boolean flags stand alone.
  *
- * @throws {TypeError} for an unknown flag, a missing or bad value.
+ * @throws {TypeError} for an unknown flag, a missing or bad value; {RangeError} for a duration
+ * longer than a timer holds (596h).
  * @example
  * ```ts
  * import assert from "node:assert/strict";

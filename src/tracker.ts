@@ -325,7 +325,8 @@ export class Tracker {
 
   /**
    * Stops taking new transfers and resolves when none runs (or at once when none does).
-   * Waiting senders and receivers are left to their own timeouts.
+   * Waiting senders and receivers stay until {@linkcode Tracker.close} fails them (nothing can
+   * join them meanwhile: a new side gets `503`) or their own wait timeout ends.
    */
   drain(): Promise<void> {
     this.#draining = true;

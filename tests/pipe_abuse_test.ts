@@ -371,3 +371,22 @@ Deno.test(`thousands of garbage connections leave the server healthy (${testRunt
   assert.equal((await again.result).stdout, "still a pipe");
   assert.equal((await again2.result).code, 0);
 });
+
+Deno.test(`a duration past what a timer holds is refused at start (${testRuntime})`, async () => {
+  // A runtime fires a timer longer than 2^31-1 ms (24.8 days) at once: `--wait-timeout 1000h`
+  // answered every waiting receiver `408 … within 1000h` immediately.
+  await assert.rejects(
+    startServer({ args: ["--wait-timeout", "1000h"] }),
+    /Server exited with 2 before listening:.*Invalid value '1000h' for --wait-timeout \(at most 596h\)/s,
+  );
+  await assert.rejects(
+    startServer({ env: { RINGSIDE_RETENTION: "900h" } }),
+    /Invalid value '900h' for --retention \(at most 596h\)/,
+  );
+  await using server = await startServer({ args: ["--wait-timeout", "596h"] });
+  const receiver = fetch(`${server.origin}/api/v1/pipe/patient`);
+  await waitForPipe(server.origin, "patient", hasReceivers(1));
+  const sender = curl("--data-binary", "still here", `${server.origin}/api/v1/pipe/patient`);
+  assert.equal(await (await receiver).text(), "still here");
+  assert.equal((await sender.result).code, 0);
+});

@@ -483,3 +483,25 @@ Deno.test(`SIGTERM drains: running transfers finish, new ones get 503 (${testRun
     await server.stop();
   }
 });
+
+Deno.test(`SIGTERM tells waiting senders and receivers, and exits (${testRuntime})`, async () => {
+  // Nothing can start once the server drains (a new side gets 503), so a waiting side would only
+  // hold the graceful stop open until --drain-timeout and then meet a reset, with no message.
+  const server = await startServer({ args: ["--drain-timeout", "1m"] });
+  try {
+    const receiver = fetch(`${server.origin}/api/v1/pipe/lonely-receiver`);
+    await waitForPipe(server.origin, "lonely-receiver", hasReceivers(1));
+    const sender = curl("--data-binary", "nobody listens", `${server.origin}/api/v1/pipe/alone`);
+    await waitForPipe(server.origin, "alone", isSenderWaiting);
+    const exited = server.stop("SIGTERM");
+    const refused = await receiver;
+    assert.equal(refused.status, 503);
+    assert.equal(await refused.text(), "Server is shutting down\n");
+    const result = await sender.result;
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout, /\[ERROR\] Server is shutting down\.\n$/);
+    assert.equal(await exited, 0);
+  } finally {
+    await server.stop();
+  }
+});

@@ -159,7 +159,9 @@ export class Pipe {
     const watch = request.watch ? `[INFO] Watch: ${request.watch}\n` : "";
     log.say(`${watch}[INFO] Waiting for ${n} receiver(s)... (${this.#receivers.length} connected)`);
     this.#update();
-    this.#startIfReady();
+    // The client may have left while the route awaited (the watch link): no abort event comes.
+    if (request.signal.aborted) onAbort();
+    else this.#startIfReady();
     return log.stream;
   }
 
@@ -205,7 +207,9 @@ export class Pipe {
       this.#sender.log.say(`[INFO] A receiver connected (${this.#receivers.length} of ${n}).`);
     }
     this.#update();
-    this.#startIfReady(true);
+    // The client may have left while the route awaited (a token check): no abort event comes.
+    if (request.signal.aborted) onAbort();
+    else this.#startIfReady(true);
     return promise;
   }
 
@@ -232,9 +236,20 @@ export class Pipe {
     return this.#sender ? new Headers(this.#sender.request.headers) : null;
   }
 
-  /** Fails a running transfer (shutdown). */
+  /**
+   * Fails what is here (shutdown): a running transfer, or the waiting sides — a waiting
+   * sender's log ends with `[ERROR] reason.`, a waiting receiver gets `503 reason`. Nothing could
+   * join them once the server drains, and they would hold its graceful stop open.
+   */
   abort(reason: string): void {
-    this.#relay?.abort(new Error(reason));
+    if (this.#relay) {
+      this.#relay.abort(new Error(reason));
+      return;
+    }
+    if (this.#sender) this.#senderLeft(this.#sender, reason);
+    for (const receiver of [...this.#receivers]) {
+      this.#receiverLeft(receiver, new HttpError(503, reason));
+    }
   }
 
   /** The pipe's `n` once this side joins. @throws {HttpError} 400 when `n` disagrees. */

@@ -32,3 +32,33 @@ Deno.test("an ended run keeps its final snapshot, not its streams or the sender'
   assert.equal(pipe.topic.snapshot().bytes, 2 << 20);
   assert.deepEqual(refs.map((ref) => ref.deref() === undefined), [true, true, true]);
 });
+
+Deno.test("a side whose connection closed before it joined never holds the pipe", async () => {
+  // The route awaits (a watch link, a token check) before it joins: the client may leave then,
+  // and an abort listener added to an aborted signal never fires.
+  // A short wait timeout only so that a wrong outcome fails instead of hanging.
+  const pipe = new Pipe("gone", { waitTimeout: 500 });
+  const receiving = pipe.receive({ n: null, signal: AbortSignal.abort() });
+  await assert.rejects(receiving, { status: 408, message: "Receiver disconnected" });
+  assert.equal(pipe.busy, false);
+  const body = ReadableStream.from([new TextEncoder().encode("lost")]);
+  const log = pipe.send({
+    body,
+    n: null,
+    total: null,
+    headers: new Headers(),
+    signal: AbortSignal.abort(),
+  });
+  await assert.rejects(new Response(log).text(), /Sender disconnected/);
+  assert.equal(pipe.busy, false);
+  assert.equal(pipe.topic.state, "idle");
+  // The name is free: the next sender is not refused as a second one.
+  pipe.send({
+    body: null,
+    n: null,
+    total: null,
+    headers: new Headers(),
+    signal: new AbortController().signal,
+  });
+  pipe.abort("Test over");
+});

@@ -132,7 +132,10 @@ export class Spectator {
     for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
     topic.addEventListener("lost", this.#onLost);
     this.#heartbeat = setInterval(() => {
-      if (!this.#wroteSinceBeat) this.#offer(KEEPALIVE, true);
+      // Only into an empty slot: a keepalive in the latest-wins slot would replace the newest
+      // progress a slow socket has not taken yet, and anything waiting is a sign of life anyway.
+      const idle = this.#latest === null && this.#head >= this.#queue.length;
+      if (!this.#wroteSinceBeat && idle) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
     const ttl = options.ttl ?? 30 * 60_000;
