@@ -146,14 +146,16 @@ export function pipeRoutes(
       const size = wholeNumber(c, "size", 0, Number.MAX_SAFE_INTEGER);
       const length = c.req.header("content-length");
       const body = c.req.raw.body;
+      // Made (or refused: draining, --max-topics) before the body is asked for.
+      const pipe = tracker.pipe(name, true);
       if (body && expectsContinue(c.req.raw)) {
         // Refuse before saying 100 Continue, then read ahead: see readAhead.
-        tracker.findPipe(name)?.checkSend(n);
+        pipe.checkSend(n);
         ahead = readAhead(body);
       }
       // Behind a proxy, answer only once the upload is over: see watchEnd.
       watched = isProxied(c.req.raw) ? watchEnd(ahead?.body ?? body ?? new Blob().stream()) : null;
-      const log = tracker.pipe(name, true).send({
+      const log = pipe.send({
         body: watched?.body ?? ahead?.body ?? body,
         n,
         total: length === undefined ? size : Number(length),
