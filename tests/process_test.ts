@@ -439,6 +439,29 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     await stream.body?.cancel();
   });
 
+  await t.step("an oversize status body is 413 while it is still coming, never held", async () => {
+    // The body never ends: a server that reads it whole before checking its size never answers
+    // (and holds every byte an abuser sends).
+    const body = trickle();
+    body.send(`{"status":"running","pad":"${"x".repeat(128 * 1024)}`);
+    const response = await fetch(`${api}/oversize/status`, {
+      method: "POST",
+      body: body.body,
+      duplex: "half",
+      signal: AbortSignal.timeout(30_000),
+    } as RequestInit);
+    assert.equal(response.status, 413);
+    assert.match(await response.text(), /^.*over the limit of 65536 bytes.*\n$/);
+    try {
+      body.end();
+    } catch {
+      // the server cancelled the upload
+    }
+    const missing = await fetch(`${api}/oversize?format=json`);
+    assert.equal(missing.status, 404, "a refused status creates no process");
+    await missing.body?.cancel();
+  });
+
   await t.step("unknown ids: 404 with a line", async () => {
     const get = await fetch(`${api}/nobody`, { headers: { accept: "application/json" } });
     assert.equal(get.status, 404);

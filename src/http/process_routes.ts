@@ -7,6 +7,7 @@ import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
 import type { ChildProcess, SpawnOptions } from "../runtime.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
+import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
 import { errorResponse, spectateFormat } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
@@ -157,11 +158,17 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     const id = c.req.param("id");
     const invalid = nameError(id);
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
-    const text = await c.req.text();
-    if (new TextEncoder().encode(text).length > config.maxEventBytes) {
-      return errorResponse(c.req.raw, 413, `Status body over ${config.maxEventBytes} bytes`);
+    let body: Record<string, unknown> | null;
+    try {
+      // Bounded while reading: a body past --max-event-bytes is cancelled, never held whole.
+      body = await readJsonObject(c.req.raw, config.maxEventBytes);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400) {
+        return errorResponse(c.req.raw, 400, `${error.message} ${EXAMPLE}`);
+      }
+      return fail(c, error);
     }
-    const shape = parseStatus(text);
+    const shape = parseStatus(body);
     if (typeof shape === "string") return errorResponse(c.req.raw, 400, shape);
     let process: Process;
     try {
@@ -271,32 +278,29 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
   return app;
 }
 
+/** What a status body looks like, for the messages that refuse one. */
+const EXAMPLE = '(send {"status":"exited","exitCode":0})';
+
 /**
- * Checks a status body: `{"status":"running|exited|killed|failed","exitCode":N}`; `exited`
- * needs an integer `exitCode`, the others may give one or `null`.
+ * Checks a status body, read as a JSON object ({@linkcode readJsonObject}; `null` when empty):
+ * `{"status":"running|exited|killed|failed","exitCode":N}`; `exited` needs an integer
+ * `exitCode`, the others may give one or `null`.
  *
  * @returns the status, or the one-line reason it is refused.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseStatus } from "./process_routes.ts";
- * assert.deepEqual(parseStatus('{"status":"exited","exitCode":0}'), { status: "exited", exitCode: 0 });
- * assert.match(parseStatus('{"status":"done"}') as string, /Invalid status/);
+ * assert.deepEqual(parseStatus({ status: "exited", exitCode: 0 }), { status: "exited", exitCode: 0 });
+ * assert.match(parseStatus({ status: "done" }) as string, /Invalid status/);
+ * assert.match(parseStatus(null) as string, /empty/);
  * ```
  */
 export function parseStatus(
-  text: string,
+  body: Record<string, unknown> | null,
 ): { status: ProcessStatus; exitCode: number | null } | string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return 'Status body is not JSON (send {"status":"exited","exitCode":0})';
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return 'Status body must be an object like {"status":"exited","exitCode":0}';
-  }
-  const { status, exitCode } = body as Record<string, unknown>;
+  if (body === null) return `Status body is empty ${EXAMPLE}`;
+  const { status, exitCode } = body;
   if (typeof status !== "string" || !STATUSES.has(status)) {
     return `Invalid status ${JSON.stringify(status)} (running, exited, killed or failed)`;
   }
