@@ -652,6 +652,26 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
     }
   });
 
+  await t.step("a task's output and status come from its command only: posts are 409", async () => {
+    await (await post(`${api}?task=sleeper&id=guarded`, "")).body?.cancel();
+    for (
+      const [path, body] of [
+        ["status", '{"status":"exited","exitCode":0}'],
+        ["output", "not from the task\n"],
+      ] as const
+    ) {
+      const response = await post(`${api}/guarded/${path}`, body);
+      assert.equal(response.status, 409, path);
+      assert.match(await response.text(), /^Process 'guarded' is a task this server runs/);
+    }
+    const snapshot = await (await fetch(`${api}/guarded?format=json`)).json();
+    assert.equal(snapshot.status, "running");
+    assert.equal(snapshot.lines, 0);
+    // Still ours to stop: a posted "exited" would have left its sleep running, out of reach.
+    const response = await fetch(`${api}/guarded`, { method: "DELETE" });
+    assert.deepEqual(await response.json(), { id: "guarded", status: "killed", exitCode: 143 });
+  });
+
   await t.step("DELETE of a process this server did not start: 409", async () => {
     await (await post(`${api}/elsewhere/status`, '{"status":"running"}')).body?.cancel();
     const response = await fetch(`${api}/elsewhere`, { method: "DELETE" });

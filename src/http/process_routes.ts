@@ -117,6 +117,19 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     return errorResponse(c.req.raw, 409, `Process '${process.name}' already ${status}${code}`);
   }
 
+  /**
+   * A task's output and status come from its child alone: a posted final status would end the
+   * run while the child went on, out of reach of DELETE, and posted lines would pass for its own.
+   */
+  function task(c: Context, process: Process): Response {
+    return errorResponse(
+      c.req.raw,
+      409,
+      `Process '${process.name}' is a task this server runs; its output and status come from ` +
+        "its command (DELETE stops it)",
+    );
+  }
+
   app.post("/:id{.+}/output", async (c) => {
     const id = c.req.param("id");
     const invalid = nameError(id);
@@ -136,9 +149,9 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     } catch (error) {
       return fail(c, error);
     }
-    if (process.topic.ended) {
+    if (process.topic.ended || process.isTask) {
       await c.req.raw.body?.cancel().catch(() => {});
-      return ended(c, process);
+      return process.topic.ended ? ended(c, process) : task(c, process);
     }
     process.touch();
     process.topic.gap(missed);
@@ -178,6 +191,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     }
     process.touch();
     if (process.topic.ended) return ended(c, process);
+    if (process.isTask) return task(c, process);
     if (shape.status !== "running") process.finish(shape.status, shape.exitCode);
     return c.json({ ...await describe(c, id), status: shape.status });
   });
