@@ -509,6 +509,47 @@ async function readChunkedBody(connection: Deno.TcpConn): Promise<string> {
   return body;
 }
 
+Deno.test(`SIGTERM drain: running processes still post, new ones get 503 (${testRuntime})`, async () => {
+  const server = await startServer({ args: ["--drain-timeout", "20s"] });
+  try {
+    const api = `${server.origin}/api/v1/processes`;
+    await (await post(`${api}/draining/status`, '{"status":"running"}')).body?.cancel();
+    // A pipe transfer that lasts until we end it keeps the server draining.
+    const pipe = `${server.origin}/api/v1/pipe/keep-draining`;
+    const receiver = fetch(pipe);
+    const upload = trickle();
+    const sender = post(pipe, upload.body);
+    upload.send("some bytes");
+    for (let state = ""; state !== "streaming";) {
+      const snapshot = await (await fetch(`${pipe}?progress&format=json`)).json();
+      state = snapshot.state;
+    }
+    const exited = server.stop("SIGTERM");
+    let health: Response;
+    do {
+      health = await fetch(`${server.origin}/healthz`);
+      await health.body?.cancel();
+    } while (health.status === 200);
+
+    const output = await post(`${api}/draining/output`, "said while draining\n");
+    assert.equal(output.status, 200, await output.clone().text());
+    assert.equal((await output.json()).lines, 1);
+    const status = await post(`${api}/draining/status`, '{"status":"exited","exitCode":0}');
+    assert.equal(status.status, 200, await status.clone().text());
+    await status.body?.cancel();
+    const fresh = await post(`${api}/fresh/status`, '{"status":"running"}');
+    assert.equal(fresh.status, 503);
+    await fresh.body?.cancel();
+
+    upload.end();
+    await (await receiver).body?.cancel();
+    await (await sender).body?.cancel();
+    assert.equal(await exited, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test(`SSE spectators of a process are bounded (${testRuntime})`, async (t) => {
   const lines = `${"x".repeat(200)}\n`.repeat(5000);
 

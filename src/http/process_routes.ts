@@ -87,9 +87,15 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     throw error;
   }
 
-  /** The process of that id, created when missing (`onCreate` is then called). */
-  function obtain(id: string, onCreate?: () => void): Process {
-    return tracker.obtain(
+  /**
+   * The process of that id, created when missing (`onCreate` is then called). While the server
+   * drains, creating one is refused (`503`), and so is anything with `newWork` (a task start);
+   * a post to a process that exists is not new work: a running one goes on to its end.
+   */
+  function obtain(id: string, options: { newWork?: boolean; onCreate?: () => void } = {}): Process {
+    const { newWork = false, onCreate } = options;
+    const existing = newWork ? undefined : tracker.find<Process>("process", id);
+    return existing ?? tracker.obtain(
       "process",
       id,
       (changed) => {
@@ -215,7 +221,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     let process: Process;
     let fresh = false;
     try {
-      process = obtain(id, () => fresh = true);
+      process = obtain(id, { newWork: true, onCreate: () => fresh = true });
     } catch (error) {
       return fail(c, error);
     }
