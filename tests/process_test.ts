@@ -444,10 +444,14 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     // (and holds every byte an abuser sends).
     const body = trickle();
     body.send(`{"status":"running","pad":"${"x".repeat(128 * 1024)}`);
+    // Its own connection: the server drops it with the upload unread, and a pooled one would
+    // then fail the next request.
+    using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
     const response = await fetch(`${api}/oversize/status`, {
       method: "POST",
       body: body.body,
       duplex: "half",
+      client,
       signal: AbortSignal.timeout(30_000),
     } as RequestInit);
     assert.equal(response.status, 413);
@@ -469,6 +473,12 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     const del = await fetch(`${api}/nobody`, { method: "DELETE" });
     assert.equal(del.status, 404);
     await del.body?.cancel();
+    // A name no process can have is a 400 with the reason, as for every other route.
+    for (const method of ["GET", "DELETE"]) {
+      const bad = await fetch(`${api}/a//b`, { method, headers: { accept: "application/json" } });
+      assert.equal(bad.status, 400, method);
+      assert.match((await bad.json()).error, /^Invalid name 'a\/\/b'/);
+    }
   });
 
   await t.step("/metrics counts processes", async () => {

@@ -245,6 +245,8 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
 
   app.delete("/:id{.+}", async (c) => {
     const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
     const process = tracker.find<Process>("process", id);
     if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
     const topic = process.topic;
@@ -268,6 +270,8 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
 
   app.get("/:id{.+}", (c) => {
     const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
     const process = tracker.find<Process>("process", id);
     if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
     const topic = process.topic;
