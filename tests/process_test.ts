@@ -404,6 +404,16 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     const bad = await post(`${api}/gappy/output?missed=-1`, "c\n");
     assert.equal(bad.status, 400);
     await bad.body?.cancel();
+    // Line numbers stay exact and resumable (Last-Event-ID takes up to 15 digits): a gap that
+    // would take them past 999,999,999,999,999 is refused, and nothing changes.
+    const huge = "999999999999990";
+    const taken = await post(`${api}/gappy/output?missed=${huge}`, "");
+    assert.equal((await taken.json()).seq, 5 + Number(huge));
+    const over = await post(`${api}/gappy/output?missed=${huge}`, "d\n");
+    assert.equal(over.status, 400);
+    assert.match(await over.text(), /^Invalid missed=999999999999990: .*\n$/);
+    const snapshot = await (await fetch(`${api}/gappy?format=json`)).json();
+    assert.equal(snapshot.lines, 5 + Number(huge));
   });
 
   await t.step("bad status 400; every post after a final status 409", async () => {

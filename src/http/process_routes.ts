@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
 import { Process } from "../process/process.ts";
-import { parseLastEventId } from "../process/process_topic.ts";
+import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
 import type { ChildProcess, SpawnOptions } from "../runtime.ts";
@@ -158,6 +158,15 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     if (process.topic.ended || process.isTask) {
       await c.req.raw.body?.cancel().catch(() => {});
       return process.topic.ended ? ended(c, process) : task(c, process);
+    }
+    if (process.topic.seq + missed > MAX_SEQ) {
+      // Past it, line numbers would repeat (float precision) and no reconnect could resume.
+      await c.req.raw.body?.cancel().catch(() => {});
+      return errorResponse(
+        c.req.raw,
+        400,
+        `Invalid missed=${missedText}: the line numbers would pass ${MAX_SEQ}`,
+      );
     }
     process.touch();
     process.topic.gap(missed);
