@@ -330,6 +330,15 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
         ],
         [["http://127.0.0.1:9/x"], /^ringside watch: Cannot reach http:\/\/127\.0\.0\.1:9: .+\n$/],
         [["job:x"], /^ringside watch: Cannot reach http:\/\/127\.0\.0\.1:9: .+\n$/],
+        // A mistyped URL is a usage error, not a crash with a stack trace.
+        [
+          ["http://[x/api/v1/jobs/a"],
+          /^ringside watch: Invalid URL 'http:\/\/\[x\/api\/v1\/jobs\/a'\n$/,
+        ],
+        [
+          ["http://a b/api/v1/jobs/a"],
+          /^ringside watch: Invalid URL 'http:\/\/a b\/api\/v1\/jobs\/a'\n$/,
+        ],
       ] as const
     ) {
       const result = await runWatch([...args], { RINGSIDE_SERVER: "http://127.0.0.1:9" });

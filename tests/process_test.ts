@@ -404,6 +404,16 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     const bad = await post(`${api}/gappy/output?missed=-1`, "c\n");
     assert.equal(bad.status, 400);
     await bad.body?.cancel();
+    // Line numbers stay exact and resumable (Last-Event-ID takes up to 15 digits): a gap that
+    // would take them past 999,999,999,999,999 is refused, and nothing changes.
+    const huge = "999999999999990";
+    const taken = await post(`${api}/gappy/output?missed=${huge}`, "");
+    assert.equal((await taken.json()).seq, 5 + Number(huge));
+    const over = await post(`${api}/gappy/output?missed=${huge}`, "d\n");
+    assert.equal(over.status, 400);
+    assert.match(await over.text(), /^Invalid missed=999999999999990: .*\n$/);
+    const snapshot = await (await fetch(`${api}/gappy?format=json`)).json();
+    assert.equal(snapshot.lines, 5 + Number(huge));
   });
 
   await t.step("bad status 400; every post after a final status 409", async () => {
@@ -439,6 +449,33 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     await stream.body?.cancel();
   });
 
+  await t.step("an oversize status body is 413 while it is still coming, never held", async () => {
+    // The body never ends: a server that reads it whole before checking its size never answers
+    // (and holds every byte an abuser sends).
+    const body = trickle();
+    body.send(`{"status":"running","pad":"${"x".repeat(128 * 1024)}`);
+    // Its own connection: the server drops it with the upload unread, and a pooled one would
+    // then fail the next request.
+    using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    const response = await fetch(`${api}/oversize/status`, {
+      method: "POST",
+      body: body.body,
+      duplex: "half",
+      client,
+      signal: AbortSignal.timeout(30_000),
+    } as RequestInit);
+    assert.equal(response.status, 413);
+    assert.match(await response.text(), /^.*over the limit of 65536 bytes.*\n$/);
+    try {
+      body.end();
+    } catch {
+      // the server cancelled the upload
+    }
+    const missing = await fetch(`${api}/oversize?format=json`);
+    assert.equal(missing.status, 404, "a refused status creates no process");
+    await missing.body?.cancel();
+  });
+
   await t.step("unknown ids: 404 with a line", async () => {
     const get = await fetch(`${api}/nobody`, { headers: { accept: "application/json" } });
     assert.equal(get.status, 404);
@@ -446,6 +483,12 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     const del = await fetch(`${api}/nobody`, { method: "DELETE" });
     assert.equal(del.status, 404);
     await del.body?.cancel();
+    // A name no process can have is a 400 with the reason, as for every other route.
+    for (const method of ["GET", "DELETE"]) {
+      const bad = await fetch(`${api}/a//b`, { method, headers: { accept: "application/json" } });
+      assert.equal(bad.status, 400, method);
+      assert.match((await bad.json()).error, /^Invalid name 'a\/\/b'/);
+    }
   });
 
   await t.step("/metrics counts processes", async () => {
@@ -485,6 +528,47 @@ async function readChunkedBody(connection: Deno.TcpConn): Promise<string> {
   }
   return body;
 }
+
+Deno.test(`SIGTERM drain: running processes still post, new ones get 503 (${testRuntime})`, async () => {
+  const server = await startServer({ args: ["--drain-timeout", "20s"] });
+  try {
+    const api = `${server.origin}/api/v1/processes`;
+    await (await post(`${api}/draining/status`, '{"status":"running"}')).body?.cancel();
+    // A pipe transfer that lasts until we end it keeps the server draining.
+    const pipe = `${server.origin}/api/v1/pipe/keep-draining`;
+    const receiver = fetch(pipe);
+    const upload = trickle();
+    const sender = post(pipe, upload.body);
+    upload.send("some bytes");
+    for (let state = ""; state !== "streaming";) {
+      const snapshot = await (await fetch(`${pipe}?progress&format=json`)).json();
+      state = snapshot.state;
+    }
+    const exited = server.stop("SIGTERM");
+    let health: Response;
+    do {
+      health = await fetch(`${server.origin}/healthz`);
+      await health.body?.cancel();
+    } while (health.status === 200);
+
+    const output = await post(`${api}/draining/output`, "said while draining\n");
+    assert.equal(output.status, 200, await output.clone().text());
+    assert.equal((await output.json()).lines, 1);
+    const status = await post(`${api}/draining/status`, '{"status":"exited","exitCode":0}');
+    assert.equal(status.status, 200, await status.clone().text());
+    await status.body?.cancel();
+    const fresh = await post(`${api}/fresh/status`, '{"status":"running"}');
+    assert.equal(fresh.status, 503);
+    await fresh.body?.cancel();
+
+    upload.end();
+    await (await receiver).body?.cancel();
+    await (await sender).body?.cancel();
+    assert.equal(await exited, 0);
+  } finally {
+    await server.stop();
+  }
+});
 
 Deno.test(`SSE spectators of a process are bounded (${testRuntime})`, async (t) => {
   const lines = `${"x".repeat(200)}\n`.repeat(5000);
@@ -627,6 +711,26 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
       assert.ok(attempt < 100, `the task's sleep ${grandchild} outlived the DELETE`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  });
+
+  await t.step("a task's output and status come from its command only: posts are 409", async () => {
+    await (await post(`${api}?task=sleeper&id=guarded`, "")).body?.cancel();
+    for (
+      const [path, body] of [
+        ["status", '{"status":"exited","exitCode":0}'],
+        ["output", "not from the task\n"],
+      ] as const
+    ) {
+      const response = await post(`${api}/guarded/${path}`, body);
+      assert.equal(response.status, 409, path);
+      assert.match(await response.text(), /^Process 'guarded' is a task this server runs/);
+    }
+    const snapshot = await (await fetch(`${api}/guarded?format=json`)).json();
+    assert.equal(snapshot.status, "running");
+    assert.equal(snapshot.lines, 0);
+    // Still ours to stop: a posted "exited" would have left its sleep running, out of reach.
+    const response = await fetch(`${api}/guarded`, { method: "DELETE" });
+    assert.deepEqual(await response.json(), { id: "guarded", status: "killed", exitCode: 143 });
   });
 
   await t.step("DELETE of a process this server did not start: 409", async () => {

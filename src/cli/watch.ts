@@ -109,15 +109,16 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
     await print("stdout", WATCH_USAGE);
     return 0;
   }
-  const server = /^https?:\/\//i.test(parsed.target)
-    ? new URL(parsed.target).origin
-    : parsed.server;
-  const client = new RingsideClient({
-    server,
-    ...(parsed.token === undefined ? {} : { token: parsed.token }),
-  });
+  let client: RingsideClient;
   let url: string;
   try {
+    const server = /^https?:\/\//i.test(parsed.target)
+      ? new URL(parsed.target).origin
+      : parsed.server;
+    client = new RingsideClient({
+      server,
+      ...(parsed.token === undefined ? {} : { token: parsed.token }),
+    });
     url = client.url(parsed.target);
   } catch {
     await print("stderr", `ringside watch: Invalid URL '${parsed.target}'\n`);

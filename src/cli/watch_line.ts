@@ -78,7 +78,8 @@ export function pipeLine(
 
 /**
  * A job's line from its published data: the percent (`progress`), the state word (`state`), the
- * `message` and the ETA (`estimated_time`), whichever are there; `running` when none is.
+ * `message` and the ETA (`estimated_time`), whichever are there; `running` when none is. Control
+ * characters in the publisher's text show as spaces.
  *
  * @example
  * ```ts
@@ -95,12 +96,18 @@ export function jobLine(data: Record<string, unknown>): string {
   if (typeof progress === "number" && Number.isFinite(progress)) {
     parts.push(`${Math.floor(Math.min(100, Math.max(0, progress)))}%`);
   }
-  if (typeof state === "string" && state !== "") parts.push(state);
-  if (typeof message === "string" && message !== "") parts.push(oneLine(message));
+  if (typeof state === "string" && state !== "") parts.push(printable(state));
+  if (typeof message === "string" && message !== "") parts.push(printable(message));
   if (typeof eta === "number" && Number.isFinite(eta)) parts.push(`ETA ${formatClock(eta)}`);
   return parts.length > 0 ? parts.join("  ") : "running";
 }
 
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ");
+/**
+ * The text with every run of control characters (C0, DEL, C1: newlines, tabs, ESC…) as one
+ * space: a publisher's words are shown, never run by the watcher's terminal, and the line stays
+ * one line that `\r` can redraw.
+ */
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
 }

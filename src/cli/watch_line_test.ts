@@ -67,3 +67,12 @@ Deno.test("formatClock: rounding and bad input", () => {
   assert.equal(formatClock(-1), "–");
   assert.equal(formatClock(Number.POSITIVE_INFINITY), "–");
 });
+
+Deno.test("jobLine: a publisher's control characters never reach the terminal", () => {
+  // ESC would let a published message clear the watcher's screen or set its title; a tab or a
+  // backspace would break the line redrawn in place.
+  const line = jobLine({ state: "up\x07load", message: "a\tb\x1b[2J\x1b]0;title\x07c\x7f\x9bd" });
+  assert.equal(line, "up load  a b [2J ]0;title c d");
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f]/);
+});

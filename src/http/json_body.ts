@@ -9,8 +9,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * (chunked) is cancelled at the first chunk past it, so nothing past `maxBytes` is held.
  *
  * @returns the object, or `null` for an empty body (no bytes, or only whitespace).
- * @throws {HttpError} 413 over `maxBytes`; 400 for invalid UTF-8, invalid JSON, or JSON that
- * is not an object (an array, a string, `null`…).
+ * @throws {HttpError} 413 over `maxBytes`; 400 for a body that breaks off (the client went
+ * away), invalid UTF-8, invalid JSON, or JSON that is not an object (an array, a string, `null`…).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -39,7 +39,14 @@ export async function readJsonObject(
   let size = 0;
   const reader = body.getReader();
   while (true) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away mid-body: its fault, not the server's (no internal error logged).
+      throw new HttpError(400, "Body ended before it was complete (the client went away)");
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -66,3 +66,20 @@ Deno.test("invalid UTF-8, invalid JSON and non-objects are 400", async () => {
     assert.equal(await status(readJsonObject(post(recordingBody([text]).body), 100)), 400, text);
   }
 });
+
+Deno.test("a body that breaks off mid-way is 400 with a line, not an internal error", async () => {
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) {
+        return controller.error(new DOMException("The connection was closed.", "AbortError"));
+      }
+      sent = true;
+      controller.enqueue(encoder.encode('{"progress":'));
+    },
+  }, { highWaterMark: 0 });
+  const error = await readJsonObject(post(body), 100).then(() => null, (error) => error);
+  assert.ok(error instanceof HttpError, String(error));
+  assert.equal(error.status, 400);
+  assert.equal(error.message, "Body ended before it was complete (the client went away)");
+});

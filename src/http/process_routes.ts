@@ -2,11 +2,12 @@ import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
 import { Process } from "../process/process.ts";
-import { parseLastEventId } from "../process/process_topic.ts";
+import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
 import type { ChildProcess, SpawnOptions } from "../runtime.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
+import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
 import { errorResponse, spectateFormat } from "./respond.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
@@ -86,9 +87,15 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     throw error;
   }
 
-  /** The process of that id, created when missing (`onCreate` is then called). */
-  function obtain(id: string, onCreate?: () => void): Process {
-    return tracker.obtain(
+  /**
+   * The process of that id, created when missing (`onCreate` is then called). While the server
+   * drains, creating one is refused (`503`), and so is anything with `newWork` (a task start);
+   * a post to a process that exists is not new work: a running one goes on to its end.
+   */
+  function obtain(id: string, options: { newWork?: boolean; onCreate?: () => void } = {}): Process {
+    const { newWork = false, onCreate } = options;
+    const existing = newWork ? undefined : tracker.find<Process>("process", id);
+    return existing ?? tracker.obtain(
       "process",
       id,
       (changed) => {
@@ -116,6 +123,19 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     return errorResponse(c.req.raw, 409, `Process '${process.name}' already ${status}${code}`);
   }
 
+  /**
+   * A task's output and status come from its child alone: a posted final status would end the
+   * run while the child went on, out of reach of DELETE, and posted lines would pass for its own.
+   */
+  function task(c: Context, process: Process): Response {
+    return errorResponse(
+      c.req.raw,
+      409,
+      `Process '${process.name}' is a task this server runs; its output and status come from ` +
+        "its command (DELETE stops it)",
+    );
+  }
+
   app.post("/:id{.+}/output", async (c) => {
     const id = c.req.param("id");
     const invalid = nameError(id);
@@ -135,9 +155,18 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     } catch (error) {
       return fail(c, error);
     }
-    if (process.topic.ended) {
+    if (process.topic.ended || process.isTask) {
       await c.req.raw.body?.cancel().catch(() => {});
-      return ended(c, process);
+      return process.topic.ended ? ended(c, process) : task(c, process);
+    }
+    if (process.topic.seq + missed > MAX_SEQ) {
+      // Past it, line numbers would repeat (float precision) and no reconnect could resume.
+      await c.req.raw.body?.cancel().catch(() => {});
+      return errorResponse(
+        c.req.raw,
+        400,
+        `Invalid missed=${missedText}: the line numbers would pass ${MAX_SEQ}`,
+      );
     }
     process.touch();
     process.topic.gap(missed);
@@ -157,11 +186,17 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     const id = c.req.param("id");
     const invalid = nameError(id);
     if (invalid) return errorResponse(c.req.raw, 400, invalid);
-    const text = await c.req.text();
-    if (new TextEncoder().encode(text).length > config.maxEventBytes) {
-      return errorResponse(c.req.raw, 413, `Status body over ${config.maxEventBytes} bytes`);
+    let body: Record<string, unknown> | null;
+    try {
+      // Bounded while reading: a body past --max-event-bytes is cancelled, never held whole.
+      body = await readJsonObject(c.req.raw, config.maxEventBytes);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400) {
+        return errorResponse(c.req.raw, 400, `${error.message} ${EXAMPLE}`);
+      }
+      return fail(c, error);
     }
-    const shape = parseStatus(text);
+    const shape = parseStatus(body);
     if (typeof shape === "string") return errorResponse(c.req.raw, 400, shape);
     let process: Process;
     try {
@@ -171,6 +206,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     }
     process.touch();
     if (process.topic.ended) return ended(c, process);
+    if (process.isTask) return task(c, process);
     if (shape.status !== "running") process.finish(shape.status, shape.exitCode);
     return c.json({ ...await describe(c, id), status: shape.status });
   });
@@ -194,7 +230,7 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     let process: Process;
     let fresh = false;
     try {
-      process = obtain(id, () => fresh = true);
+      process = obtain(id, { newWork: true, onCreate: () => fresh = true });
     } catch (error) {
       return fail(c, error);
     }
@@ -218,6 +254,8 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
 
   app.delete("/:id{.+}", async (c) => {
     const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
     const process = tracker.find<Process>("process", id);
     if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
     const topic = process.topic;
@@ -241,6 +279,8 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
 
   app.get("/:id{.+}", (c) => {
     const id = c.req.param("id");
+    const invalid = nameError(id);
+    if (invalid) return errorResponse(c.req.raw, 400, invalid);
     const process = tracker.find<Process>("process", id);
     if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
     const topic = process.topic;
@@ -271,32 +311,29 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
   return app;
 }
 
+/** What a status body looks like, for the messages that refuse one. */
+const EXAMPLE = '(send {"status":"exited","exitCode":0})';
+
 /**
- * Checks a status body: `{"status":"running|exited|killed|failed","exitCode":N}`; `exited`
- * needs an integer `exitCode`, the others may give one or `null`.
+ * Checks a status body, read as a JSON object ({@linkcode readJsonObject}; `null` when empty):
+ * `{"status":"running|exited|killed|failed","exitCode":N}`; `exited` needs an integer
+ * `exitCode`, the others may give one or `null`.
  *
  * @returns the status, or the one-line reason it is refused.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseStatus } from "./process_routes.ts";
- * assert.deepEqual(parseStatus('{"status":"exited","exitCode":0}'), { status: "exited", exitCode: 0 });
- * assert.match(parseStatus('{"status":"done"}') as string, /Invalid status/);
+ * assert.deepEqual(parseStatus({ status: "exited", exitCode: 0 }), { status: "exited", exitCode: 0 });
+ * assert.match(parseStatus({ status: "done" }) as string, /Invalid status/);
+ * assert.match(parseStatus(null) as string, /empty/);
  * ```
  */
 export function parseStatus(
-  text: string,
+  body: Record<string, unknown> | null,
 ): { status: ProcessStatus; exitCode: number | null } | string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return 'Status body is not JSON (send {"status":"exited","exitCode":0})';
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return 'Status body must be an object like {"status":"exited","exitCode":0}';
-  }
-  const { status, exitCode } = body as Record<string, unknown>;
+  if (body === null) return `Status body is empty ${EXAMPLE}`;
+  const { status, exitCode } = body;
   if (typeof status !== "string" || !STATUSES.has(status)) {
     return `Invalid status ${JSON.stringify(status)} (running, exited, killed or failed)`;
   }

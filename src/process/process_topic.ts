@@ -12,6 +12,12 @@ export interface ProcessTopicOptions {
 /** The event types of a process topic. */
 export const PROCESS_EVENTS = ["output", "status", "gap"] as const;
 
+/**
+ * The highest line number (`seq`): 15 digits, which a `Last-Event-ID` may carry
+ * ({@linkcode parseLastEventId}) and a JavaScript number holds exactly.
+ */
+export const MAX_SEQ = 999_999_999_999_999;
+
 /** Lines in the JSON snapshot's `tail`. */
 const TAIL = 100;
 
