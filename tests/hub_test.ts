@@ -1,6 +1,7 @@
 // End-to-end: the WebSocket hub /api/v1/ws and /api/v1/stats on a real server (bun, deno or the
 // binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
 import assert from "node:assert/strict";
+import { sign } from "hono/jwt";
 import { curl, noise } from "./_curl.ts";
 import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
@@ -535,4 +536,21 @@ Deno.test(`hub: a watch channel needs no token and never shows the name (${testR
   assert.equal(first.data.data.progress, 5);
   // Only the refused subscribe (which named it) says the name.
   assert.ok(!JSON.stringify(hub.messages.slice(1)).includes(name));
+});
+
+Deno.test(`hub: a JWT that expires in 30 days keeps its connection open (${testRuntime})`, async () => {
+  const jwtSecret = "hub-jwt-secret-31d";
+  await using server = await startServer({ args: ["--private", "--jwt-secret", jwtSecret] });
+  // Past 2^31 ms (24.8 days) a runtime's timer fires at once: the expiry must not close it.
+  const exp = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
+  const token = await sign({ sub: "dashboard", exp }, jwtSecret);
+  using withQuery = await HubConnection.open(server.origin, `token=${token}`);
+  using withAuth = await HubConnection.open(server.origin);
+  withAuth.send({ type: "auth", data: token });
+  for (const hub of [withQuery, withAuth]) {
+    hub.send({ type: "subscribe", data: "pipe:long-lived" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:long-lived" });
+    assert.equal((await hub.next()).type, "pipe_progress");
+    await hub.roundTrip();
+  }
 });

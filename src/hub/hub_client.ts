@@ -67,6 +67,8 @@ const HIGH_WATER = 1024 * 1024;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** How often a backpressured client is looked at again (no runtime has a portable drain event). */
 const RETRY_MS = 25;
+/** The longest delay a timer takes: past it, runtimes fire at once (a JWT valid for 30 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Queued {
   text: string;
@@ -240,12 +242,15 @@ export class HubClient {
   #grantWith(grant: TokenGrant | null): void {
     this.#grant = grant;
     clearTimeout(this.#expiry);
-    if (grant?.expiresAt != null) {
-      this.#expiry = setTimeout(
-        () => this.close(1008, "Token expired"),
-        Math.max(0, grant.expiresAt - Date.now()),
-      );
-    }
+    if (grant?.expiresAt != null) this.#expireAt(grant.expiresAt);
+  }
+
+  /** Closes the connection at `expiresAt`, however far off (a timer takes at most 2^31-1 ms). */
+  #expireAt(expiresAt: number): void {
+    const left = expiresAt - Date.now();
+    this.#expiry = left > MAX_TIMER_MS
+      ? setTimeout(() => this.#expireAt(expiresAt), MAX_TIMER_MS)
+      : setTimeout(() => this.close(1008, "Token expired"), Math.max(0, left));
   }
 
   async #subscribe(name: string): Promise<void> {
