@@ -554,3 +554,23 @@ Deno.test(`hub: a JWT that expires in 30 days keeps its connection open (${testR
     await hub.roundTrip();
   }
 });
+
+Deno.test(`hub: a watch channel refused for too many spectators does not say the name (${testRuntime})`, async () => {
+  const secret = "hub-watch-limit-secret";
+  await using server = await startServer({ args: ["--secret", secret, "--max-spectators", "1"] });
+  const name = "hidden-limit-4c1";
+  const started = await fetch(`${server.origin}/api/v1/jobs/${name}`, { method: "POST" });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  const id = await expectedWatchId(secret, "job", name);
+  using first = await HubConnection.open(server.origin);
+  first.send({ type: "subscribe", data: `watch:${id}` });
+  assert.deepEqual(await first.next(), { type: "subscribed", data: `watch:${id}` });
+  using second = await HubConnection.open(server.origin);
+  second.send({ type: "subscribe", data: `watch:${id}` });
+  const refused = await second.next();
+  assert.equal(refused.type, "error");
+  assert.match(refused.data, /^Too many spectators/);
+  assert.ok(!refused.data.includes(name), refused.data);
+  assert.ok(refused.data.includes(id), refused.data);
+});

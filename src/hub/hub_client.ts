@@ -290,7 +290,13 @@ export class HubClient {
         };
       } catch (error) {
         resolved.release?.();
-        throw error;
+        // On a watch channel the refusal says the watch id, never the name it stands for.
+        const message = (error as Error).message;
+        throw new Error(
+          resolved.id === topic.name
+            ? message
+            : message.replaceAll(`'${topic.name}'`, `'${resolved.id}'`),
+        );
       }
     } catch (error) {
       return this.#error((error as Error).message);
