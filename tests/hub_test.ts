@@ -574,3 +574,33 @@ Deno.test(`hub: a watch channel refused for too many spectators does not say the
   assert.ok(!refused.data.includes(name), refused.data);
   assert.ok(refused.data.includes(id), refused.data);
 });
+
+Deno.test(`hub: a pipe watched and left on a node with Redis stops being shared (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  await using server = await startServer({
+    args: ["--redis", redis.url, "--node", "a", "--retention", "1s"],
+  });
+  const exists = async (key: string) => {
+    const out = await new Deno.Command("redis-cli", {
+      args: ["-p", String(redis.port), "EXISTS", key],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim() === "1";
+  };
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "pipe:left-idle" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:left-idle" });
+  for (let tries = 0; !(await exists("ringside:pipe:left-idle")); tries++) {
+    assert.ok(tries < 400, "the idle pipe was never shared");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  hub.send({ type: "unsubscribe", data: "pipe:left-idle" });
+  await hub.until((message) => message.type === "unsubscribed");
+  await waitForStats(server.origin, (stats) => stats.pipes === 0);
+  // The node forgot the pipe: its record must go too, not be kept alive for ever (a record
+  // refreshed every second, with a 2 s expiry, would outlive every one of these looks).
+  for (let tries = 0; await exists("ringside:pipe:left-idle"); tries++) {
+    assert.ok(tries < 100, "the forgotten pipe's record is still kept alive in Redis");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+});
