@@ -604,3 +604,33 @@ Deno.test(`hub: a pipe watched and left on a node with Redis stops being shared 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 });
+
+Deno.test(`hub: a client gone while Redis is asked leaves no idle pipe behind (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  await using server = await startServer({ args: ["--redis", redis.url, "--node", "a"] });
+  const channels = async () => {
+    const out = await new Deno.Command("redis-cli", {
+      args: ["-p", String(redis.port), "PUBSUB", "CHANNELS", "ringside:pipe:*"],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const hub = await HubConnection.open(server.origin);
+  redis.pause();
+  try {
+    // The pipe is not here: the node asks Redis whether another node has it, and waits.
+    hub.send({ type: "subscribe", data: "pipe:asked-then-left" });
+    await hub.close();
+    await waitForStats(server.origin, (stats) => stats.clients === 0);
+  } finally {
+    redis.resume();
+  }
+  // Redis answers "no node has it" (the node then unsubscribes); the client is long gone.
+  for (let tries = 0; (await channels()) !== ""; tries++) {
+    assert.ok(tries < 400, "the node never stopped asking Redis");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const stats = await waitForStats(server.origin, () => true);
+  assert.equal(stats.pipes, 0, "an idle pipe made for a client that left stays for ever");
+  assert.equal(stats.spectators, 0);
+});

@@ -276,10 +276,6 @@ export class HubClient {
         }
       }
       const resolved = await this.#options.resolve(channel);
-      if (this.#closed || this.#subscriptions.has(name)) {
-        resolved.release?.();
-        return this.#closed ? undefined : this.#ack("subscribed", name);
-      }
       topic = resolved.topic;
       view = { channel: name, id: resolved.id };
       try {
@@ -297,6 +293,12 @@ export class HubClient {
             ? message
             : message.replaceAll(`'${topic.name}'`, `'${resolved.id}'`),
         );
+      }
+      // The client may have left while another node was asked (through Redis): the count is
+      // still taken and given back, so that the tracker forgets an idle pipe the lookup made.
+      if (this.#closed || this.#subscriptions.has(name)) {
+        release();
+        return this.#closed ? undefined : this.#ack("subscribed", name);
       }
     } catch (error) {
       return this.#error((error as Error).message);
