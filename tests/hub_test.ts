@@ -634,3 +634,23 @@ Deno.test(`hub: a client gone while Redis is asked leaves no idle pipe behind ($
   assert.equal(stats.pipes, 0, "an idle pipe made for a client that left stays for ever");
   assert.equal(stats.spectators, 0);
 });
+
+Deno.test(`hub: a JWT's exp closes the connection with 1008 Token expired (${testRuntime})`, async () => {
+  const jwtSecret = "hub-jwt-secret-exp";
+  await using server = await startServer({
+    args: ["--private", "--jwt-secret", jwtSecret, "--token", "stats-reader"],
+  });
+  const token = await sign({ exp: Math.floor(Date.now() / 1000) + 2 }, jwtSecret);
+  using hub = await HubConnection.open(server.origin, `token=${token}`);
+  hub.send({ type: "subscribe", data: "pipe:until-exp" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:until-exp" });
+  // A client that reads can take a close frame: it is told why, not cut off.
+  const closed = await hub.closed;
+  assert.equal(closed.code, 1008);
+  assert.equal(closed.reason, "Token expired");
+  await waitForStats(
+    server.origin,
+    (stats) => stats.clients === 0 && stats.spectators === 0,
+    { authorization: "Bearer stats-reader" },
+  );
+});

@@ -165,13 +165,27 @@ export class HubClient {
     return this.#inbox;
   }
 
-  /** Ends the connection: every subscription is released. Safe to call twice. */
+  /**
+   * Ends the connection with a close frame (`code`, `reason`): every subscription is released.
+   * Safe to call twice.
+   */
   close(code = 1000, reason = ""): void {
     if (!this.#release()) return;
     try {
-      // A client dropped for not reading could not take a close frame: cut it off.
-      if (code === 1000 || code === 1001 || code === 1009) this.#socket.close(code, reason);
-      else this.#socket.terminate();
+      this.#socket.close(code, reason);
+    } catch {
+      // already gone
+    }
+  }
+
+  /**
+   * Drops a client that does not read (too far behind, or its buffer full for too long): it
+   * could not take a close frame, so it is cut off.
+   */
+  #drop(): void {
+    if (!this.#release()) return;
+    try {
+      this.#socket.terminate();
     } catch {
       // already gone
     }
@@ -384,9 +398,7 @@ export class HubClient {
       this.#queue.push(entry);
       this.#queuedBytes += message.text.length;
     }
-    if (this.#queuedBytes > MAX_QUEUED_BYTES) {
-      return this.close(1008, `Too far behind: over ${MAX_QUEUED_BYTES} bytes waiting`);
-    }
+    if (this.#queuedBytes > MAX_QUEUED_BYTES) return this.#drop();
     if (this.#retry === undefined) this.#flush();
   }
 
@@ -398,10 +410,7 @@ export class HubClient {
           clearTimeout(this.#stalled);
           this.#stalled = undefined;
         }
-        this.#stalled ??= setTimeout(
-          () => this.close(1008, "Send buffer full for too long"),
-          this.#options.writeTimeout ?? 30_000,
-        );
+        this.#stalled ??= setTimeout(() => this.#drop(), this.#options.writeTimeout ?? 30_000);
         this.#retry ??= setTimeout(() => {
           this.#retry = undefined;
           this.#flush();
