@@ -654,3 +654,37 @@ Deno.test(`hub: a JWT's exp closes the connection with 1008 Token expired (${tes
     { authorization: "Bearer stats-reader" },
   );
 });
+
+Deno.test(`hub: a job whose data says "kind":"job" still gets the job's snapshot (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const jobs = `${server.origin}/api/v1/jobs/kind-field`;
+  // A publisher's own object may carry any field, `kind` included.
+  const first = { kind: "job", progress: 10 };
+  const started = await fetch(jobs, { method: "POST", body: JSON.stringify(first) });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "job:kind-field" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:kind-field" });
+  const greeting = await hub.next();
+  assert.equal(greeting.data.id, "kind-field");
+  assert.equal(greeting.data.state, "running");
+  assert.equal(greeting.data.data.progress, 10);
+  const published = await fetch(`${jobs}/progress`, {
+    method: "POST",
+    body: JSON.stringify({ kind: "job", progress: 60 }),
+  });
+  await published.body?.cancel();
+  const live = await hub.next();
+  assert.equal(live.data.state, "running");
+  assert.equal(live.data.data.progress, 60);
+  const finished = await fetch(`${jobs}/finish`, {
+    method: "POST",
+    body: JSON.stringify({ ok: true, kind: "job" }),
+  });
+  await finished.body?.cancel();
+  const last = await hub.next();
+  assert.equal(last.data.state, "success");
+  assert.equal(last.data.id, "kind-field");
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:kind-field" });
+});
