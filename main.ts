@@ -66,6 +66,8 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     tracker.onRun(async (entry) =>
       bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
     );
+    // An idle pipe that is forgotten never ends: nothing else would stop its sharing.
+    tracker.onEntry((entry, present) => present || bridge.unshare(entry.topic));
   }
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,

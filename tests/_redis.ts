@@ -14,6 +14,10 @@ export interface TestRedis extends AsyncDisposable {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): commands wait unanswered until {@linkcode TestRedis.resume}. */
+  pause(): void;
+  /** Lets a paused Redis answer again (SIGCONT). */
+  resume(): void;
 }
 
 async function launch(port: number, dir: string) {
@@ -64,6 +68,8 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     restart: async () => {
       await stop();
       child = await launch(port, dir);

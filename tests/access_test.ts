@@ -527,3 +527,95 @@ Deno.test(`processes: ringside run needs the token and prints the watch link (${
   assert.equal(snapshot.id, id);
   assert.ok(!JSON.stringify(snapshot).includes("proc-ok"));
 });
+
+Deno.test(`a watch link's JSON on another node is the live state, not the one it first saw (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  const secret = "stale-json-secret";
+  const cluster = ["--redis", redis.url, "--secret", secret, "--progress-interval", "20ms"];
+  await using owner = await startServer({ args: [...cluster, "--node", "a"] });
+  await using other = await startServer({ args: [...cluster, "--node", "b"] });
+  const name = "stale-json";
+  const url = `${owner.origin}/api/v1/pipe/${name}`;
+  const link = `${other.origin}/w/${await expectedWatchId(secret, "pipe", name)}`;
+  const json = async () => {
+    const response = await fetch(link, { headers: { accept: "application/json" } });
+    return response.ok ? await response.json() : (await response.body?.cancel(), null);
+  };
+  const receiver = curl("-f", url);
+  await waitForPipe(owner.origin, name, (s) => s.receivers === 1);
+  for (let tries = 0; (await json())?.state !== "waiting"; tries++) {
+    assert.ok(tries < 400, "node b never saw the waiting pipe");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A spectator on node b holds the owner's topic there while the transfer runs.
+  const abort = new AbortController();
+  const events = await openSse(link, abort.signal);
+  let streaming: () => void;
+  const seen = new Promise<void>((resolve) => streaming = resolve);
+  const followed = readSse(events.body!, (event) => {
+    if (JSON.parse(event.data).state === "streaming") streaming();
+  }).catch(() => null);
+  const sender = curl("-T", "-", url);
+  await sender.stdin.write(new TextEncoder().encode("part one, "));
+  await seen;
+  const live = await json();
+  assert.equal(live?.state, "streaming");
+  await sender.stdin.write(new TextEncoder().encode("part two"));
+  await sender.stdin.close();
+  assert.equal((await sender.result).code, 0);
+  assert.equal((await receiver.result).stdout, "part one, part two");
+  abort.abort();
+  await followed;
+});
+
+Deno.test(`a process's watch link JSON on another node shows lines posted after it was first fetched (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  const secret = "stale-process-secret";
+  const cluster = ["--redis", redis.url, "--secret", secret];
+  await using owner = await startServer({ args: [...cluster, "--node", "a"] });
+  await using other = await startServer({ args: [...cluster, "--node", "b"] });
+  const name = "stale-process";
+  const base = `${owner.origin}/api/v1/processes/${name}`;
+  const post = async (path: string, body: string) => {
+    const response = await fetch(`${base}/${path}`, { method: "POST", body });
+    assert.ok(response.ok, String(response.status));
+    await response.body?.cancel();
+  };
+  const link = `${other.origin}/w/${await expectedWatchId(secret, "process", name)}`;
+  const json = async () => {
+    const response = await fetch(link, { headers: { accept: "application/json" } });
+    return response.ok ? await response.json() : (await response.body?.cancel(), null);
+  };
+  await post("status", JSON.stringify({ status: "running" }));
+  await post("output", "first\n");
+  for (let tries = 0; (await json())?.lines !== 1; tries++) {
+    assert.ok(tries < 400, "node b never saw the first line");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A spectator on node b holds the owner's topic there while more lines come.
+  const abort = new AbortController();
+  const events = await openSse(link, abort.signal);
+  let second: () => void;
+  const seen = new Promise<void>((resolve) => second = resolve);
+  const followed = readSse(events.body!, (event) => {
+    if (event.type === "output" && JSON.parse(event.data).line === "second") second();
+  }).catch(() => null);
+  await post("output", "second\n");
+  await seen;
+  // The owner's record follows within its write interval: ask until it does.
+  for (let tries = 0;; tries++) {
+    const snapshot = await json();
+    if (snapshot?.lines === 2) {
+      assert.deepEqual(snapshot.tail.map((line: { line: string }) => line.line), [
+        "first",
+        "second",
+      ]);
+      break;
+    }
+    assert.ok(tries < 100, `node b still answers ${JSON.stringify(snapshot)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await post("status", JSON.stringify({ status: "exited", exitCode: 0 }));
+  abort.abort();
+  await followed;
+});

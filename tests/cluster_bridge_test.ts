@@ -153,6 +153,29 @@ Deno.test("an ended topic's record expires after retention", async () => {
   assert.equal(await cluster.b.record("job", "short"), null);
 });
 
+Deno.test("a topic forgotten before its end is unshared: record and watch link deleted", async () => {
+  await using redis = await startRedis();
+  await using cluster = await nodes(redis.url, 200);
+  const topic = new Counter("forgotten");
+  await cluster.a.share(topic, "F0rg0ttenF0rg0ttenF0r0");
+  assert.notEqual(await cluster.b.record("job", "forgotten"), null);
+  cluster.a.unshare(topic);
+  // DEL goes out after every SET before it on the same connection: gone once it is read.
+  await cluster.a.sharedSecret();
+  assert.equal(await cluster.b.record("job", "forgotten"), null);
+  assert.equal(await cluster.b.resolveWatch("F0rg0ttenF0rg0ttenF0r0"), null);
+  // No event or keep-alive brings it back, and a share after the unshare is refused.
+  topic.tick();
+  await cluster.a.share(topic);
+  await cluster.a.sharedSecret();
+  assert.equal(await cluster.b.record("job", "forgotten"), null);
+  // Unshared before it was shared (forgotten while its watch id was being computed).
+  const early = new Counter("never");
+  cluster.a.unshare(early);
+  await cluster.a.share(early);
+  assert.equal(await cluster.b.record("job", "never"), null);
+});
+
 Deno.test("Redis gone: the owner publishes on, other nodes are told; back again, it serves", async () => {
   await using redis = await startRedis();
   await using cluster = await nodes(redis.url);

@@ -1,6 +1,7 @@
 // End-to-end: the WebSocket hub /api/v1/ws and /api/v1/stats on a real server (bun, deno or the
 // binary: RINGSIDE_TEST_RUNTIME), with Deno's WebSocket as the client and real curl transfers.
 import assert from "node:assert/strict";
+import { sign } from "hono/jwt";
 import { curl, noise } from "./_curl.ts";
 import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
@@ -640,4 +641,155 @@ Deno.test(`hub: a watch channel needs no token and never shows the name (${testR
   assert.equal(first.data.data.progress, 5);
   // Only the refused subscribe (which named it) says the name.
   assert.ok(!JSON.stringify(hub.messages.slice(1)).includes(name));
+});
+
+Deno.test(`hub: a JWT that expires in 30 days keeps its connection open (${testRuntime})`, async () => {
+  const jwtSecret = "hub-jwt-secret-31d";
+  await using server = await startServer({ args: ["--private", "--jwt-secret", jwtSecret] });
+  // Past 2^31 ms (24.8 days) a runtime's timer fires at once: the expiry must not close it.
+  const exp = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
+  const token = await sign({ sub: "dashboard", exp }, jwtSecret);
+  using withQuery = await HubConnection.open(server.origin, `token=${token}`);
+  using withAuth = await HubConnection.open(server.origin);
+  withAuth.send({ type: "auth", data: token });
+  for (const hub of [withQuery, withAuth]) {
+    hub.send({ type: "subscribe", data: "pipe:long-lived" });
+    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:long-lived" });
+    assert.equal((await hub.next()).type, "pipe_progress");
+    await hub.roundTrip();
+  }
+});
+
+Deno.test(`hub: a watch channel refused for too many spectators does not say the name (${testRuntime})`, async () => {
+  const secret = "hub-watch-limit-secret";
+  await using server = await startServer({ args: ["--secret", secret, "--max-spectators", "1"] });
+  const name = "hidden-limit-4c1";
+  const started = await fetch(`${server.origin}/api/v1/jobs/${name}`, { method: "POST" });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  const id = await expectedWatchId(secret, "job", name);
+  using first = await HubConnection.open(server.origin);
+  first.send({ type: "subscribe", data: `watch:${id}` });
+  assert.deepEqual(await first.next(), { type: "subscribed", data: `watch:${id}` });
+  using second = await HubConnection.open(server.origin);
+  second.send({ type: "subscribe", data: `watch:${id}` });
+  const refused = await second.next();
+  assert.equal(refused.type, "error");
+  assert.match(refused.data, /^Too many spectators/);
+  assert.ok(!refused.data.includes(name), refused.data);
+  assert.ok(refused.data.includes(id), refused.data);
+});
+
+Deno.test(`hub: a pipe watched and left on a node with Redis stops being shared (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  await using server = await startServer({
+    args: ["--redis", redis.url, "--node", "a", "--retention", "1s"],
+  });
+  const exists = async (key: string) => {
+    const out = await new Deno.Command("redis-cli", {
+      args: ["-p", String(redis.port), "EXISTS", key],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim() === "1";
+  };
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "pipe:left-idle" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:left-idle" });
+  for (let tries = 0; !(await exists("ringside:pipe:left-idle")); tries++) {
+    assert.ok(tries < 400, "the idle pipe was never shared");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  hub.send({ type: "unsubscribe", data: "pipe:left-idle" });
+  await hub.until((message) => message.type === "unsubscribed");
+  await waitForStats(server.origin, (stats) => stats.pipes === 0);
+  // The node forgot the pipe: its record must go too, not be kept alive for ever (a record
+  // refreshed every second, with a 2 s expiry, would outlive every one of these looks).
+  for (let tries = 0; await exists("ringside:pipe:left-idle"); tries++) {
+    assert.ok(tries < 100, "the forgotten pipe's record is still kept alive in Redis");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+});
+
+Deno.test(`hub: a client gone while Redis is asked leaves no idle pipe behind (${testRuntime})`, async () => {
+  await using redis = await startRedis();
+  await using server = await startServer({ args: ["--redis", redis.url, "--node", "a"] });
+  const channels = async () => {
+    const out = await new Deno.Command("redis-cli", {
+      args: ["-p", String(redis.port), "PUBSUB", "CHANNELS", "ringside:pipe:*"],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const hub = await HubConnection.open(server.origin);
+  redis.pause();
+  try {
+    // The pipe is not here: the node asks Redis whether another node has it, and waits.
+    hub.send({ type: "subscribe", data: "pipe:asked-then-left" });
+    await hub.close();
+    await waitForStats(server.origin, (stats) => stats.clients === 0);
+  } finally {
+    redis.resume();
+  }
+  // Redis answers "no node has it" (the node then unsubscribes); the client is long gone.
+  for (let tries = 0; (await channels()) !== ""; tries++) {
+    assert.ok(tries < 400, "the node never stopped asking Redis");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const stats = await waitForStats(server.origin, () => true);
+  assert.equal(stats.pipes, 0, "an idle pipe made for a client that left stays for ever");
+  assert.equal(stats.spectators, 0);
+});
+
+Deno.test(`hub: a JWT's exp closes the connection with 1008 Token expired (${testRuntime})`, async () => {
+  const jwtSecret = "hub-jwt-secret-exp";
+  await using server = await startServer({
+    args: ["--private", "--jwt-secret", jwtSecret, "--token", "stats-reader"],
+  });
+  const token = await sign({ exp: Math.floor(Date.now() / 1000) + 2 }, jwtSecret);
+  using hub = await HubConnection.open(server.origin, `token=${token}`);
+  hub.send({ type: "subscribe", data: "pipe:until-exp" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:until-exp" });
+  // A client that reads can take a close frame: it is told why, not cut off.
+  const closed = await hub.closed;
+  assert.equal(closed.code, 1008);
+  assert.equal(closed.reason, "Token expired");
+  await waitForStats(
+    server.origin,
+    (stats) => stats.clients === 0 && stats.spectators === 0,
+    { authorization: "Bearer stats-reader" },
+  );
+});
+
+Deno.test(`hub: a job whose data says "kind":"job" still gets the job's snapshot (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const jobs = `${server.origin}/api/v1/jobs/kind-field`;
+  // A publisher's own object may carry any field, `kind` included.
+  const first = { kind: "job", progress: 10 };
+  const started = await fetch(jobs, { method: "POST", body: JSON.stringify(first) });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  using hub = await HubConnection.open(server.origin);
+  hub.send({ type: "subscribe", data: "job:kind-field" });
+  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:kind-field" });
+  const greeting = await hub.next();
+  assert.equal(greeting.data.id, "kind-field");
+  assert.equal(greeting.data.state, "running");
+  assert.equal(greeting.data.data.progress, 10);
+  const published = await fetch(`${jobs}/progress`, {
+    method: "POST",
+    body: JSON.stringify({ kind: "job", progress: 60 }),
+  });
+  await published.body?.cancel();
+  const live = await hub.next();
+  assert.equal(live.data.state, "running");
+  assert.equal(live.data.data.progress, 60);
+  const finished = await fetch(`${jobs}/finish`, {
+    method: "POST",
+    body: JSON.stringify({ ok: true, kind: "job" }),
+  });
+  await finished.body?.cancel();
+  const last = await hub.next();
+  assert.equal(last.data.state, "success");
+  assert.equal(last.data.id, "kind-field");
+  assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:kind-field" });
 });

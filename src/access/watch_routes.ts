@@ -6,6 +6,7 @@ import { errorResponse } from "../http/respond.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import type { RemoteTopic } from "../cluster/remote_topic.ts";
+import type { WireRecord } from "../cluster/wire.ts";
 import type { Topic } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { WatchLinks, WatchTarget } from "./watch_links.ts";
@@ -25,6 +26,8 @@ export interface RemoteWatch {
   /** The topic another node owns; each one got is given back with `release`. */
   remote(kind: string, name: string): Promise<RemoteTopic | null>;
   release(topic: RemoteTopic): void;
+  /** The owner's latest record of a topic, `null` when unknown or unreachable. */
+  record(kind: string, name: string): Promise<WireRecord | null>;
 }
 
 /**
@@ -67,7 +70,12 @@ export function watchRoutes(
     if (!remote || !key || colon < 0) return null;
     const target = { kind: key.slice(0, colon) as TopicKind, name: key.slice(colon + 1) };
     const topic = await remote.remote(target.kind, target.name).catch(() => null);
-    return topic && { target, topic: () => topic, release: () => remote.release(topic) };
+    if (!topic) return null;
+    // A topic other spectators hold here took its snapshot when first fetched, and a
+    // process's events do not carry one: the owner's latest record is the JSON answer.
+    const record = await remote.record(target.kind, target.name);
+    if (record) topic.refresh(record);
+    return { target, topic: () => topic, release: () => remote.release(topic) };
   }
 
   app.get("/w/:id", async (c) => {

@@ -60,7 +60,8 @@ export class Bridge {
   #pub: Client;
   #sub: Client;
   #remotes = new Map<string, Promise<Remote | null>>();
-  #shared = new WeakSet<Topic>();
+  /** Each topic shared: what stops its sharing while it runs, `null` once it has stopped. */
+  #shared = new WeakMap<Topic, (() => void) | null>();
   #ready = false;
   #lost = new Set<() => void>();
   /** Channels of lost remote topics, unsubscribed once Redis is back. */
@@ -149,7 +150,6 @@ export class Bridge {
    */
   share(topic: Topic, watchId?: string): Promise<void> {
     if (this.#shared.has(topic)) return Promise.resolve();
-    this.#shared.add(topic);
     const { node, retention } = this.#options;
     const interval = this.#options.recordInterval ?? 250;
     const key = topicKey(topic.kind, topic.name);
@@ -177,6 +177,13 @@ export class Bridge {
     };
     const keepAliveMs = Math.max(1000, Math.floor(retention / 2));
     const keepAlive = setInterval(() => pending ?? write(), keepAliveMs);
+    const stop = () => {
+      this.#shared.set(topic, null);
+      clearInterval(keepAlive);
+      if (pending) clearTimeout(pending);
+      pending = null;
+      for (const type of topic.eventTypes) topic.removeEventListener(type, listener);
+    };
     const listener = (event: Event) => {
       const topicEvent = event as TopicEvent;
       seq++;
@@ -187,17 +194,33 @@ export class Bridge {
       }
       this.#pub.publish(key, JSON.stringify(wire)).catch(() => {});
       if (topicEvent.terminal) {
-        clearInterval(keepAlive);
-        if (pending) clearTimeout(pending);
-        for (const type of topic.eventTypes) topic.removeEventListener(type, listener);
+        stop();
         write();
       } else {
         pending ??= setTimeout(write, interval);
       }
     };
     for (const type of topic.eventTypes) topic.addEventListener(type, listener);
-    if (topic.ended) clearInterval(keepAlive);
-    return write();
+    const written = write();
+    // An ended run's record is written once, then left to expire after retention.
+    if (topic.ended) stop();
+    else {
+      this.#shared.set(topic, () => {
+        stop();
+        this.#pub.del(watchId ? [key, watchKey(watchId)] : [key]).catch(() => {});
+      });
+    }
+    return written;
+  }
+
+  /**
+   * This node forgot `topic` while its run had not ended (an idle pipe nobody uses any more):
+   * its record and watch link are deleted and no longer refreshed. A run that ended keeps its
+   * record until it expires; a topic not shared yet will not be.
+   */
+  unshare(topic: Topic): void {
+    this.#shared.get(topic)?.();
+    this.#shared.set(topic, null);
   }
 
   /**

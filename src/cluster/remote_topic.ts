@@ -95,12 +95,15 @@ export class RemoteTopic extends Topic {
   deliver(wire: WireEvent): void {
     if (wire.run !== this.#record.run || wire.seq <= this.#seq || this.#end) return;
     this.#seq = wire.seq;
-    if (wire.snapshot !== undefined) {
+    // A pipe's every event carries its whole snapshot; a job's message brings it along.
+    const snapshot = wire.snapshot ?? (this.kind === "pipe" ? wire.data : undefined);
+    if (snapshot !== undefined) {
+      const state = wire.state ?? (snapshot as { state?: unknown } | null)?.state;
       this.#record = {
         ...this.#record,
         seq: wire.seq,
-        snapshot: wire.snapshot,
-        state: wire.state ?? this.#record.state,
+        snapshot,
+        state: typeof state === "string" ? state : this.#record.state,
         ended: wire.terminal,
       };
     }

@@ -122,7 +122,18 @@ export class Hub {
     if (channel.kind === "watch") {
       const target = await this.#options.resolveWatch?.(channel.name);
       if (!target) throw new Error(`Unknown watch link '${channel.name}'`);
-      return { ...await this.#topic(target.kind, target.name), id: channel.name };
+      try {
+        return { ...await this.#topic(target.kind, target.name), id: channel.name };
+      } catch (error) {
+        // A watch link never reveals the name, not even in why it cannot be watched.
+        const { kind, name } = target;
+        const message = (error as Error).message.replaceAll(
+          `'${kind}:${name}'`,
+          `'${channel.name}'`,
+        )
+          .replaceAll(`'${name}'`, `'${channel.name}'`);
+        throw new Error(message);
+      }
     }
     return { ...await this.#topic(channel.kind, channel.name), id: channel.name };
   }

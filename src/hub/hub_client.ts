@@ -67,6 +67,8 @@ const HIGH_WATER = 1024 * 1024;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** How often a backpressured client is looked at again (no runtime has a portable drain event). */
 const RETRY_MS = 25;
+/** The longest delay a timer takes: past it, runtimes fire at once (a JWT valid for 30 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Queued {
   text: string;
@@ -163,13 +165,27 @@ export class HubClient {
     return this.#inbox;
   }
 
-  /** Ends the connection: every subscription is released. Safe to call twice. */
+  /**
+   * Ends the connection with a close frame (`code`, `reason`): every subscription is released.
+   * Safe to call twice.
+   */
   close(code = 1000, reason = ""): void {
     if (!this.#release()) return;
     try {
-      // A client dropped for not reading could not take a close frame: cut it off.
-      if (code === 1000 || code === 1001 || code === 1009) this.#socket.close(code, reason);
-      else this.#socket.terminate();
+      this.#socket.close(code, reason);
+    } catch {
+      // already gone
+    }
+  }
+
+  /**
+   * Drops a client that does not read (too far behind, or its buffer full for too long): it
+   * could not take a close frame, so it is cut off.
+   */
+  #drop(): void {
+    if (!this.#release()) return;
+    try {
+      this.#socket.terminate();
     } catch {
       // already gone
     }
@@ -240,12 +256,15 @@ export class HubClient {
   #grantWith(grant: TokenGrant | null): void {
     this.#grant = grant;
     clearTimeout(this.#expiry);
-    if (grant?.expiresAt != null) {
-      this.#expiry = setTimeout(
-        () => this.close(1008, "Token expired"),
-        Math.max(0, grant.expiresAt - Date.now()),
-      );
-    }
+    if (grant?.expiresAt != null) this.#expireAt(grant.expiresAt);
+  }
+
+  /** Closes the connection at `expiresAt`, however far off (a timer takes at most 2^31-1 ms). */
+  #expireAt(expiresAt: number): void {
+    const left = expiresAt - Date.now();
+    this.#expiry = left > MAX_TIMER_MS
+      ? setTimeout(() => this.#expireAt(expiresAt), MAX_TIMER_MS)
+      : setTimeout(() => this.close(1008, "Token expired"), Math.max(0, left));
   }
 
   async #subscribe(name: string): Promise<void> {
@@ -271,10 +290,6 @@ export class HubClient {
         }
       }
       const resolved = await this.#options.resolve(channel);
-      if (this.#closed || this.#subscriptions.has(name)) {
-        resolved.release?.();
-        return this.#closed ? undefined : this.#ack("subscribed", name);
-      }
       topic = resolved.topic;
       view = { channel: name, id: resolved.id };
       try {
@@ -285,7 +300,19 @@ export class HubClient {
         };
       } catch (error) {
         resolved.release?.();
-        throw error;
+        // On a watch channel the refusal says the watch id, never the name it stands for.
+        const message = (error as Error).message;
+        throw new Error(
+          resolved.id === topic.name
+            ? message
+            : message.replaceAll(`'${topic.name}'`, `'${resolved.id}'`),
+        );
+      }
+      // The client may have left while another node was asked (through Redis): the count is
+      // still taken and given back, so that the tracker forgets an idle pipe the lookup made.
+      if (this.#closed || this.#subscriptions.has(name)) {
+        release();
+        return this.#closed ? undefined : this.#ack("subscribed", name);
       }
     } catch (error) {
       return this.#error((error as Error).message);
@@ -371,9 +398,7 @@ export class HubClient {
       this.#queue.push(entry);
       this.#queuedBytes += message.text.length;
     }
-    if (this.#queuedBytes > MAX_QUEUED_BYTES) {
-      return this.close(1008, `Too far behind: over ${MAX_QUEUED_BYTES} bytes waiting`);
-    }
+    if (this.#queuedBytes > MAX_QUEUED_BYTES) return this.#drop();
     if (this.#retry === undefined) this.#flush();
   }
 
@@ -385,10 +410,7 @@ export class HubClient {
           clearTimeout(this.#stalled);
           this.#stalled = undefined;
         }
-        this.#stalled ??= setTimeout(
-          () => this.close(1008, "Send buffer full for too long"),
-          this.#options.writeTimeout ?? 30_000,
-        );
+        this.#stalled ??= setTimeout(() => this.#drop(), this.#options.writeTimeout ?? 30_000);
         this.#retry ??= setTimeout(() => {
           this.#retry = undefined;
           this.#flush();

@@ -94,13 +94,12 @@ function processMessages(topic: Topic, event: TopicEvent, view: ChannelView): Hu
 const snapshots = new WeakMap<TopicEvent, unknown>();
 
 /**
- * The topic's snapshot when the event was dispatched: the event's data when it is a whole
- * snapshot (pipes), else the topic's, taken once for every subscriber (a job's events carry the
- * published object).
+ * The topic's snapshot when the event was dispatched: the event's data for a pipe (every pipe
+ * event carries its whole snapshot), else the topic's, taken once for every subscriber (a job's
+ * events carry the published object, which may hold any field, `"kind":"job"` included).
  */
 function snapshotAt(topic: Topic, event: TopicEvent): unknown {
-  const data = event.data as { kind?: unknown } | null;
-  if (typeof data === "object" && data !== null && data.kind === topic.kind) return data;
+  if (topic.kind === "pipe") return event.data;
   let snapshot = snapshots.get(event);
   if (snapshot === undefined) {
     snapshot = topic.snapshot();
