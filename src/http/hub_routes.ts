@@ -3,6 +3,7 @@ import type { WSContext, WSEvents } from "hono/ws";
 import type { Hub } from "../hub/hub.ts";
 import type { HubClient, TokenGrant } from "../hub/hub_client.ts";
 import type { Tracker } from "../tracker.ts";
+import { bearerToken } from "../access/bearer.ts";
 import { errorResponse } from "./respond.ts";
 
 /**
@@ -27,12 +28,6 @@ export interface HubRoutesOptions {
   webSocket?: WebSocketSupport | undefined;
   /** This node's name (`--node`): stats say which node answered. */
   node?: string | undefined;
-}
-
-function bearer(c: Context): string | undefined {
-  const header = c.req.header("authorization");
-  if (header?.toLowerCase().startsWith("bearer ")) return header.slice(7).trim();
-  return c.req.query("token");
 }
 
 /**
@@ -93,7 +88,7 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
   app.get("/stats", async (c) => {
     const topics = tracker.stats();
     const own = hub.stats();
-    const token = bearer(c);
+    const token = bearerToken(c.req.raw)?.token;
     const grant = token === undefined ? null : await hub.checkToken(token);
     if (typeof grant === "string") return errorResponse(c.req.raw, 401, grant);
     const subscribers = grant === null ? null : Object.fromEntries(
