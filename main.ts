@@ -1,6 +1,12 @@
 import { createApp } from "./src/app.ts";
 import { Bridge } from "./src/cluster/bridge.ts";
-import { type Config, flagHelp, formatFlagDuration, parseConfig } from "./src/config.ts";
+import {
+  type Config,
+  flagHelp,
+  formatFlagDuration,
+  parseConfig,
+  startupWarnings,
+} from "./src/config.ts";
 import {
   dashboardPage,
   frontPage,
@@ -78,6 +84,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;
   console.log(`listening on ${origin}`);
+  for (const warning of startupWarnings(config)) console.error(`ringside: ${warning}`);
   log("started", {
     runtime: runtime.name,
     version: VERSION,

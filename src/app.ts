@@ -1,28 +1,28 @@
 import { Hono } from "hono";
-import { Access } from "./access/access.ts";
-import { accessGuard } from "./access/guard.ts";
-import { WatchLinks } from "./access/watch_links.ts";
-import { type RemoteWatch, watchRoutes } from "./access/watch_routes.ts";
 import { cors } from "hono/cors";
+import { Access } from "./access/access.ts";
+import { guardRoute } from "./access/guard.ts";
+import { WatchLinks } from "./access/watch_links.ts";
+import { type RemoteWatch, watchHandler } from "./access/watch_routes.ts";
 import type { Config } from "./config.ts";
-import { hubRoutes, type WebSocketSupport } from "./http/hub_routes.ts";
-import { jobRoutes, jobSpectatorOptions } from "./http/job_routes.ts";
-import { type DashboardRenderer, pipeRoutes, type WatchUrl } from "./http/pipe_routes.ts";
-import { metaRoutes } from "./http/meta_routes.ts";
+import { hubGrant, hubHandlers, type WebSocketSupport } from "./http/hub_routes.ts";
+import { jobHandlers, jobSpectatorOptions } from "./http/job_routes.ts";
+import { type DashboardRenderer, pipeHandlers, type WatchUrl } from "./http/pipe_routes.ts";
+import { metaHandlers } from "./http/meta_routes.ts";
 import { publicOrigin } from "./http/origin.ts";
-import { allowedMethods, pathOf } from "./http/methods.ts";
 import {
   PROCESS_SPECTATOR_QUEUE_BYTES,
-  processRoutes,
+  processHandlers,
   type ProcessRoutesOptions,
 } from "./http/process_routes.ts";
-import { staticRoutes } from "./http/static_routes.ts";
+import { staticHandlers } from "./http/static_routes.ts";
 import { errorResponse } from "./http/respond.ts";
+import { allowedMethods, mountRoutes, type RingsideEnv } from "./http/router.ts";
 import type { PageRenderer, SpectateUrls } from "./http/spectate.ts";
+import { HttpError } from "./http_error.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
-import { scopeAllows } from "./access/scope.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -56,7 +56,7 @@ export interface AppOptions {
 /** The app and its state. */
 export interface App {
   /** A runtime-neutral `Request → Response` handler. */
-  readonly app: Hono;
+  readonly app: Hono<RingsideEnv>;
   readonly tracker: Tracker;
   /** The WebSocket hub. */
   readonly hub: Hub;
@@ -97,11 +97,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     private: config.private,
     checkToken: async (token) => {
       const grant = await access.verify(token);
-      if (typeof grant === "string") return grant;
-      return {
-        allows: (kind, name) => scopeAllows(grant.scope, `${kind}:${name}`),
-        expiresAt: grant.expiresAt,
-      };
+      return typeof grant === "string" ? grant : hubGrant(grant);
     },
     // A watch id this node does not know may be another node's: Redis has its `kind:name`.
     resolveWatch: async (watchId) => {
@@ -115,11 +111,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     writeTimeout: config.writeTimeout,
     remote: options.remote,
   });
-  const app = new Hono();
+  const app = new Hono<RingsideEnv>();
   // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a
   // `Host` of `[bad`); every handler below may rely on `new URL(c.req.url)`.
   app.use("*", async (c, next) => {
-    if (pathOf(c.req.raw) !== null) return await next();
+    if (URL.canParse(c.req.raw.url)) return await next();
     const target = c.req.raw.url.slice(0, 200);
     return errorResponse(c.req.raw, 400, `Invalid request target '${target}'`);
   });
@@ -127,32 +123,53 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     origin: "*",
     exposeHeaders: ["*"],
     maxAge: 86400,
-    allowMethods: (_origin, c) => [...(allowedMethods(pathOf(c.req.raw) ?? "") ?? [])],
+    allowMethods: (_origin, c) => [...(allowedMethods(c.req.path) ?? [])],
   });
   // A WebSocket upgrade's response is the runtime's own (immutable on Deno): no CORS headers.
   app.use("*", (c, next) => c.req.path === "/api/v1/ws" ? next() : corsHeaders(c, next));
-  if (access.guardsSending || access.guardsWatching) app.use("*", accessGuard(access));
-  app.route(
-    "/",
-    metaRoutes(tracker, {
-      runtime: options.runtime ?? "unknown",
-      trustProxy: config.trustProxy,
-      hub,
-      node: config.node,
-    }),
-  );
-  app.route("/", staticRoutes());
-  app.get("/", (c) => {
-    const origin = publicOrigin(c.req.raw, config.trustProxy);
-    if (options.frontPage) return c.html(options.frontPage({ origin }));
-    return c.redirect("/help");
-  });
+
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};
   const pipePage = options.dashboard &&
     ((snapshot: PipeSnapshot, urls: SpectateUrls) => options.dashboard!({ snapshot, ...urls }));
-  app.route(
-    "/",
-    watchRoutes(tracker, links, {
+  const pipe = pipeHandlers(tracker, { config, watchUrl, ...dashboard });
+  const job = jobHandlers(tracker, { config, page: options.jobPage, watchUrl });
+  const process = processHandlers(tracker, {
+    config,
+    page: options.processPage,
+    spawn: options.spawn,
+    env: options.env,
+    watchLink: async (kind, name) => {
+      await tracker.published(kind, name);
+      return `/w/${await links.id(kind, name)}`;
+    },
+  });
+  const meta = metaHandlers(tracker, {
+    runtime: options.runtime ?? "unknown",
+    trustProxy: config.trustProxy,
+    hub,
+    node: config.node,
+  });
+  const files = staticHandlers();
+  const hubRoutes = hubHandlers(tracker, hub, {
+    webSocket: options.webSocket,
+    node: config.node,
+  });
+  // Every route is in the table (src/http/route_table.ts); here each gets its handler, and
+  // mountRoutes puts the one guard in front of each.
+  mountRoutes(app, {
+    front: (c) => {
+      const origin = publicOrigin(c.req.raw, config.trustProxy);
+      if (options.frontPage) return c.html(options.frontPage({ origin }));
+      return c.redirect("/help");
+    },
+    help: meta.help,
+    version: meta.version,
+    healthz: meta.healthz,
+    metrics: meta.metrics,
+    favicon: files.favicon,
+    robots: files.robots,
+    static: files.file,
+    watch: watchHandler(tracker, links, {
       pages: { pipe: pipePage, job: options.jobPage, process: options.processPage },
       trustProxy: config.trustProxy,
       remote: options.watchRemote,
@@ -161,47 +178,49 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         process: { latestWins: [], maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES },
       },
     }),
-  );
-  app.route("/api/v1/pipe", pipeRoutes(tracker, { config, watchUrl, ...dashboard }));
-  app.route("/api/v1/jobs", jobRoutes(tracker, { config, page: options.jobPage, watchUrl }));
-  app.route(
-    "/api/v1/processes",
-    processRoutes(tracker, {
-      config,
-      page: options.processPage,
-      spawn: options.spawn,
-      env: options.env,
-      watchLink: async (kind, name) => {
-        await tracker.published(kind, name);
-        return `/w/${await links.id(kind, name)}`;
-      },
-    }),
-  );
-  app.route(
-    "/api/v1",
-    hubRoutes(tracker, hub, { webSocket: options.webSocket, node: config.node }),
-  );
-  app.route("/", pipeRoutes(tracker, { config, shortForm: true, watchUrl, ...dashboard }));
+    hub: hubRoutes.hub,
+    stats: hubRoutes.stats,
+    "pipe.send": pipe.send,
+    "pipe.get": pipe.get,
+    "job.progress": job.progress,
+    "job.finish": job.finish,
+    "job.start": job.start,
+    "job.spectate": job.spectate,
+    "process.output": process.output,
+    "process.status": process.status,
+    "process.run": process.run,
+    "process.stop": process.stop,
+    "process.spectate": process.spectate,
+    "short.send": pipe.send,
+    "short.get": pipe.get,
+  }, (request, route) => guardRoute(access, request, route, { trustProxy: config.trustProxy }));
+
   app.notFound((c) => {
-    const path = pathOf(c.req.raw) ?? "";
+    const path = c.req.path;
     const allowed = allowedMethods(path);
     if (allowed && !allowed.includes(c.req.method)) {
-      const response = errorResponse(
+      return errorResponse(
         c.req.raw,
         405,
         `Method ${c.req.method} is not allowed on ${path} (${allowed.join(", ")})`,
+        { headers: { allow: allowed.join(", ") } },
       );
-      response.headers.set("allow", allowed.join(", "));
-      return response;
     }
     return errorResponse(c.req.raw, 404, `Not found: ${path}`);
   });
+  // Errors are answered here, once, in the one shape (see errorResponse).
   app.onError((error, c) => {
-    options.log?.("request failed", {
-      path: pathOf(c.req.raw) ?? c.req.raw.url.slice(0, 200),
-      error: String(error),
-    });
-    return errorResponse(c.req.raw, 500, "Internal server error");
+    const route = c.get("route");
+    const dataPath = route?.spec.kind === "pipe" &&
+      (route.action === "send" || route.action === "receive");
+    if (error instanceof HttpError) {
+      return errorResponse(c.req.raw, error.status, error.message, {
+        dataPath,
+        headers: error.headers,
+      });
+    }
+    options.log?.("request failed", { path: c.req.path, error: String(error) });
+    return errorResponse(c.req.raw, 500, "Internal server error", { dataPath });
   });
   return { app, tracker, hub, access, watchUrl, watchLinks: links };
 }

@@ -4,11 +4,14 @@
  * of events, reconnecting with `Last-Event-ID` the way `EventSource` does.
  *
  * It needs nothing but `fetch`, `TextEncoder`/`TextDecoder` and Web Streams, so it runs unchanged
- * on Deno, Bun, Node 20+ and in browsers, and it imports nothing: copy this one file into a
- * project, or bundle it (`bun build src/client.ts --outfile client.js`) for plain JavaScript.
+ * on Deno, Bun, Node 20+ and in browsers. It imports only the route table (pure data, so that
+ * what a URL means is written once): `deno task client` bundles both into one file,
+ * `dist/client.js`, to copy into a project.
  *
  * @module
  */
+
+import { isShortFormName } from "./http/route_table.ts";
 
 /** One field-complete event of an SSE stream, as the HTML standard's parser dispatches it. */
 export interface ServerSentEvent {
@@ -220,20 +223,6 @@ export interface PostOutputOptions {
   signal?: AbortSignal;
 }
 
-/** The first path segments that are not a short-form pipe name (`/{name}`). */
-const RESERVED = new Set([
-  "",
-  "help",
-  "version",
-  "healthz",
-  "metrics",
-  "api",
-  "w",
-  "static",
-  "favicon.ico",
-  "robots.txt",
-]);
-
 const FINAL_STATUSES = new Set(["exited", "killed", "failed"]);
 
 /**
@@ -299,9 +288,7 @@ export function spectatorUrl(server: string | URL, topic: string): string {
 }
 
 function isPipePath(pathname: string): boolean {
-  if (pathname.startsWith("/api/v1/pipe/")) return true;
-  const first = pathname.split("/")[1] ?? "";
-  return !RESERVED.has(first);
+  return pathname.startsWith("/api/v1/pipe/") || isShortFormName(pathname.slice(1));
 }
 
 function withSlash(server: string | URL): string {
@@ -583,8 +570,18 @@ async function jsonObject(response: Response): Promise<Record<string, unknown>> 
   return typeof body === "object" && body !== null ? body as Record<string, unknown> : {};
 }
 
-/** A `RingsideError` from a non-2xx answer: `{"error": …}` or the first line of text. */
-async function answerError(response: Response): Promise<RingsideError> {
+/**
+ * A `RingsideError` from a non-2xx answer: `{"error": …}` or the first line of text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answerError } from "./client.ts";
+ * const error = await answerError(Response.json({ error: "Missing token" }, { status: 401 }));
+ * assert.equal(`${error.status} ${error.message}`, "401 Missing token");
+ * ```
+ */
+export async function answerError(response: Response): Promise<RingsideError> {
   const text = await response.text().catch(() => "");
   let message = text.trim().split(/\r?\n/)[0] ?? "";
   try {

@@ -25,6 +25,8 @@ export interface Config {
   hubIdle: number;
   /** Bearer tokens accepted for sending and publishing (and watching with `private`). */
   tokens: string[];
+  /** Bearer tokens that receive and spectate only (with `private`), never send or publish. */
+  readTokens: string[];
   /** HS256 secret for JWTs accepted as tokens; empty: none. */
   jwtSecret: string;
   /** Receiving and spectating need a token too (watch links excepted). */
@@ -138,6 +140,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: "list",
     help: "bearer token for sending and publishing (repeatable; env: comma-separated)",
   },
+  "read-token": {
+    key: "readTokens",
+    kind: "list",
+    help: "token that only receives and spectates, for shared --private links (repeatable)",
+  },
   "jwt-secret": { key: "jwtSecret", kind: "string", help: "accept HS256 JWTs signed with this" },
   "private": { key: "private", kind: "boolean", help: "receiving and spectating need a token" },
   "secret": { key: "secret", kind: "string", help: "secret behind watch links (random if empty)" },
@@ -193,6 +200,7 @@ export function defaultConfig(): Config {
     jobIdle: 60 * 60_000,
     hubIdle: 60_000,
     tokens: [],
+    readTokens: [],
     jwtSecret: "",
     private: false,
     secret: "",
@@ -337,8 +345,16 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
   }
   if (config.port > 65535) throw new RangeError(`Invalid port ${config.port}`);
   if (config.tokens.some((token) => token.trim() === "")) throw new TypeError("Empty --token");
-  if (config.private && config.tokens.length === 0 && config.jwtSecret === "") {
-    throw new TypeError("--private needs --token or --jwt-secret (nobody could watch)");
+  if (config.readTokens.some((token) => token.trim() === "")) {
+    throw new TypeError("Empty --read-token");
+  }
+  if (
+    config.private && config.tokens.length === 0 && config.readTokens.length === 0 &&
+    config.jwtSecret === ""
+  ) {
+    throw new TypeError(
+      "--private needs --token, --read-token or --jwt-secret (nobody could watch)",
+    );
   }
   return config;
 }
@@ -357,4 +373,34 @@ export function flagHelp(): string {
       : String(value);
     return `  --${flag.padEnd(22)} ${spec.help} [${shown}] (${envName(flag)})`;
   }).join("\n");
+}
+
+/** Host names and addresses that only this machine reaches. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/**
+ * What an operator should hear at start-up about a configuration that works but exposes more
+ * than they may think: named tasks that anybody on the network can start (no `--token`, a host
+ * other than loopback).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig, startupWarnings } from "./config.ts";
+ * const open = { ...defaultConfig(), host: "0.0.0.0", tasks: ["deploy=./deploy.sh"] };
+ * assert.match(startupWarnings(open)[0]!, /anyone who can reach 0\.0\.0\.0/);
+ * assert.deepEqual(startupWarnings({ ...open, tokens: ["t"] }), []);
+ * assert.deepEqual(startupWarnings({ ...open, host: "127.0.0.1" }), []);
+ * ```
+ */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const guarded = config.tokens.length > 0 || config.jwtSecret !== "";
+  if (config.tasks.length > 0 && !guarded && !LOOPBACK.test(config.host)) {
+    warnings.push(
+      `warning: --task without --token on ${config.host}: anyone who can reach ` +
+        `${config.host} can start ${config.tasks.length === 1 ? "the task" : "the tasks"}`,
+    );
+  }
+  return warnings;
 }

@@ -102,9 +102,13 @@ export async function waitForPipe(
   origin: string,
   name: string,
   predicate: (snapshot: Record<string, unknown>) => boolean,
+  options: { token?: string } = {},
 ): Promise<Record<string, unknown>> {
+  const auth: Record<string, string> = options.token
+    ? { authorization: `Bearer ${options.token}` }
+    : {};
   const response = await fetch(`${origin}/api/v1/pipe/${name}?progress`, {
-    headers: { accept: "text/event-stream" },
+    headers: { accept: "text/event-stream", ...auth },
     signal: AbortSignal.timeout(20_000),
   });
   if (response.status !== 200) {

@@ -179,7 +179,7 @@ Deno.test(`--jwt-secret: signed tokens, scope and expiry (${testRuntime})`, asyn
   });
 
   await t.step("scope: outside 403, inside ok", async () => {
-    const token = await sign({ scope: ["job:ci/", "pipe:backup-"] }, JWT_SECRET);
+    const token = await sign({ scope: ["job:ci", "pipe:backup-*"] }, JWT_SECRET);
     const outside = await fetch(pipe("other"), {
       method: "PUT",
       body: "x",
@@ -207,7 +207,7 @@ Deno.test(`--private: receiving and spectating need a token (${testRuntime})`, a
   });
   const name = "private-name-7c1";
   const url = `${server.origin}/api/v1/pipe/${name}`;
-  const jwt = await sign({ scope: ["pipe:private-"], exp: now() + 600 }, JWT_SECRET);
+  const jwt = await sign({ scope: ["pipe:private-*"], exp: now() + 600 }, JWT_SECRET);
 
   await t.step("receive and spectate without a token: 401", async () => {
     for (const target of [url, `${url}?progress`, `/${name}`, "/api/v1/stats"]) {
@@ -232,13 +232,13 @@ Deno.test(`--private: receiving and spectating need a token (${testRuntime})`, a
     await wrong.body?.cancel();
   });
 
-  await t.step("the dashboard's own URLs carry the ?token= it came with", async () => {
+  await t.step("a page opened with ?token= never prints the token", async () => {
     const page = await fetch(`${url}?progress&token=${TOKEN}`, {
       headers: { accept: "text/html" },
     });
     const html = await page.text();
     assert.equal(page.status, 200);
-    assert.ok(html.includes(`token=${TOKEN}`));
+    assert.ok(!html.includes(TOKEN), "the token is in the page");
   });
 
   await t.step("a scoped JWT may not read the server-wide stats", async () => {
@@ -314,7 +314,7 @@ Deno.test(`a JWT's exp ends the SSE stream it opened (${testRuntime})`, async ()
   assert.deepEqual(record.events.map((event) => event.type), ["state"]);
   const again = await fetch(url);
   assert.equal(again.status, 401);
-  assert.equal(await again.text(), "Token expired\n");
+  assert.deepEqual(await again.json(), { error: "Token expired" });
 });
 
 Deno.test(`a watch link only watches (${testRuntime})`, async (t) => {
@@ -333,7 +333,7 @@ Deno.test(`a watch link only watches (${testRuntime})`, async (t) => {
         headers: bearer(TOKEN),
       });
       assert.equal(res.status, 405, method);
-      assert.equal(res.headers.get("allow"), "GET, HEAD");
+      assert.equal(res.headers.get("allow"), "GET, HEAD, OPTIONS");
       assert.ok(!(await res.text()).includes(name));
     }
   });
@@ -488,7 +488,9 @@ Deno.test(`jobs: tokens, scope and watch links (${testRuntime})`, async (t) => {
     await inside.body?.cancel();
     const outside = await post(job("deploy/prod"), {}, jwt);
     assert.equal(outside.status, 403);
-    assert.equal(await outside.text(), "Token scope does not cover 'job:deploy/prod'\n");
+    assert.deepEqual(await outside.json(), {
+      error: "Token scope does not cover 'job:deploy/prod'",
+    });
   });
 });
 
@@ -618,4 +620,135 @@ Deno.test(`a process's watch link JSON on another node shows lines posted after 
   await post("status", JSON.stringify({ status: "exited", exitCode: 0 }));
   abort.abort();
   await followed;
+});
+
+Deno.test(`a percent-encoded path is the same route, guarded the same way (${testRuntime})`, async (t) => {
+  await using server = await startServer({
+    args: ["--token", TOKEN, "--private", "--task", "s=true"],
+  });
+  const at = (path: string) => `${server.origin}${path}`;
+
+  await t.step("the attacks of the report: all 401, nothing sent, run or read", async () => {
+    const sender = liveSender(at("/api/v1/pipe/p"), TOKEN);
+    await waitForPipe(server.origin, "p", (s) => s.state === "waiting", { token: TOKEN });
+    const attempts: [string, string][] = [
+      ["GET", "/api/v1/pip%65/p"],
+      ["GET", "/%61pi/v1/pipe/p"],
+      ["PUT", "/api/v1/pip%65/q"],
+      ["POST", "/api/v1/proces%73es?task=s&id=t1"],
+      ["POST", "/api/v1/processes/t2/outpu%74"],
+      ["POST", "/api/v1/%6aobs/j"],
+      ["GET", "/api/v1/st%61ts"],
+      ["GET", "/api/v1/%70ipe/p?progress"],
+    ];
+    for (const [method, path] of attempts) {
+      const res = await fetch(at(path), { method, body: method === "GET" ? null : "x" });
+      const text = await res.text();
+      assert.equal(res.status, 401, `${method} ${path}: ${text}`);
+      assert.ok(!text.includes("SECRET"), path);
+    }
+    // Nothing above left a trace: no task ran, no job started.
+    const stats = await (await fetch(at("/api/v1/stats"), { headers: bearer(TOKEN) })).json();
+    assert.deepEqual([stats.jobs, stats.processes], [0, 0]);
+    const received = await fetch(at("/api/v1/pipe/p"), { headers: bearer(TOKEN) });
+    const [result] = await Promise.all([
+      sender.finish(new TextEncoder().encode("SECRET")),
+      received.text().then((text) => assert.equal(text, "SECRET")),
+    ]);
+    assert.equal(result.code, 0);
+  });
+
+  await t.step("each character of a sender's path encoded in turn: 401 every time", async () => {
+    const path = "/api/v1/pipe/p";
+    for (let i = 1; i < path.length; i++) {
+      if (path[i] === "/") continue;
+      const hex = path.charCodeAt(i).toString(16);
+      for (const code of [hex.toUpperCase(), hex.toLowerCase()]) {
+        const spelled = `${path.slice(0, i)}%${code}${path.slice(i + 1)}`;
+        const res = await fetch(at(spelled), { method: "PUT", body: "x" });
+        assert.equal(res.status, 401, spelled);
+        await res.body?.cancel();
+      }
+    }
+  });
+});
+
+Deno.test(`--read-token receives and spectates, never writes (${testRuntime})`, async () => {
+  const READ = "read-only-5c1e";
+  await using server = await startServer({
+    args: ["--token", TOKEN, "--read-token", READ, "--private", "--task", "s=true"],
+  });
+  const at = (path: string) => `${server.origin}${path}`;
+  const start = await fetch(at("/api/v1/jobs/r"), { method: "POST", headers: bearer(TOKEN) });
+  assert.equal(start.status, 201);
+  await start.body?.cancel();
+  const json = { ...bearer(READ), accept: "application/json" };
+  const spectate = await fetch(at("/api/v1/jobs/r"), { headers: json });
+  assert.equal((await spectate.json()).state, "running");
+  const page = await fetch(at(`/api/v1/jobs/r?token=${READ}`), {
+    headers: { accept: "text/html" },
+  });
+  assert.equal(page.status, 200);
+  assert.ok(!(await page.text()).includes(READ), "the page prints the token it came with");
+  const writes: [string, string][] = [
+    ["POST", "/api/v1/jobs/r/progress"],
+    ["POST", "/api/v1/jobs/r/finish"],
+    ["PUT", "/api/v1/pipe/x"],
+    ["POST", "/api/v1/processes?task=s"],
+    ["DELETE", "/api/v1/processes/r"],
+  ];
+  for (const [method, path] of writes) {
+    const res = await fetch(at(path), {
+      method,
+      headers: json,
+      body: method === "DELETE" ? null : "{}",
+    });
+    assert.equal(res.status, 403, `${method} ${path}`);
+    assert.deepEqual(await res.json(), { error: "A read-only token only receives and spectates" });
+  }
+  // A sender with the full token, a receiver with the read-only one.
+  const sender = liveSender(at("/api/v1/pipe/shared"), TOKEN);
+  const received = fetch(at("/api/v1/pipe/shared"), { headers: bearer(READ) });
+  await sender.finish(new TextEncoder().encode("for readers"));
+  assert.equal(await (await received).text(), "for readers");
+});
+
+Deno.test(`one rule for tokens: a wrong one is refused wherever it is presented (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--token", TOKEN] });
+  const sse = await fetch(`${server.origin}/api/v1/pipe/open?progress&token=wrong`);
+  assert.equal(sse.status, 401);
+  await sse.body?.cancel();
+  const hub = await fetch(`${server.origin}/api/v1/ws?token=wrong`, {
+    headers: { upgrade: "websocket" },
+  });
+  assert.equal(hub.status, 401);
+  await hub.body?.cancel();
+  // Without a token both stay open on a server that is not --private.
+  const open = await fetch(`${server.origin}/api/v1/pipe/open?progress`, {
+    headers: { accept: "application/json" },
+  });
+  assert.equal(open.status, 200);
+  await open.body?.cancel();
+  // A proxy's own Basic credentials leave a ?token= in force.
+  await using closed = await startServer({ args: ["--token", TOKEN, "--private"] });
+  const behindProxy = await fetch(`${closed.origin}/api/v1/pipe/x?progress&token=${TOKEN}`, {
+    headers: { authorization: "Basic dXNlcjpwYXNz", accept: "application/json" },
+  });
+  assert.equal(behindProxy.status, 200);
+  await behindProxy.body?.cancel();
+});
+
+Deno.test(`a page on another site cannot start a task on an open server (${testRuntime})`, async () => {
+  await using server = await startServer({ args: ["--task", "hello=true"] });
+  const run = `${server.origin}/api/v1/processes?task=hello&id=csrf`;
+  const foreign = await fetch(run, { method: "POST", headers: { origin: "http://evil.example" } });
+  assert.equal(foreign.status, 403);
+  assert.match((await foreign.json()).error, /Cross-site request refused/);
+  const missing = await fetch(`${server.origin}/api/v1/processes/csrf`);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  // The same request from the server's own pages, or from curl, runs it.
+  const own = await fetch(run, { method: "POST", headers: { origin: server.origin } });
+  assert.equal(own.status, 202);
+  await own.body?.cancel();
 });

@@ -157,7 +157,7 @@ Deno.test(`client follows a real pipe transfer (${testRuntime})`, async (t) => {
     const invalid = await client.subscribe("pipe:bad name").next().catch((e) => e);
     assert.ok(invalid instanceof RingsideError, String(invalid));
     assert.equal(invalid.status, 400);
-    assert.match(invalid.message, /^Invalid name 'bad%20name'/);
+    assert.match(invalid.message, /^Invalid name 'bad name'/);
     assert.doesNotMatch(invalid.message, /\n/);
     const missing = await client.subscribe("/api/v1/jobs/nothing-here").next().catch((e) => e);
     assert.ok(missing instanceof RingsideError);

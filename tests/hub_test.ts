@@ -251,7 +251,7 @@ Deno.test(`hub: stats and metrics (${testRuntime})`, async () => {
   assert.deepEqual(withToken.subscribers, { "pipe:counted": 2, "pipe:other": 1 });
   const refused = await fetch(`${server.origin}/api/v1/stats?token=wrong`);
   assert.equal(refused.status, 401);
-  assert.equal(await refused.text(), "Invalid token\n");
+  assert.deepEqual(await refused.json(), { error: "Invalid token" });
   const badWs = await fetch(`${server.origin}/api/v1/ws?token=wrong`, {
     headers: { upgrade: "websocket" },
   });

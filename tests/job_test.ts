@@ -290,7 +290,7 @@ Deno.test(`jobs: start, publish, finish, spectate (${testRuntime})`, async (t) =
   await t.step("other methods: 405 with Allow", async () => {
     const answer = await fetch(`${base}/strict`, { method: "DELETE" });
     assert.equal(answer.status, 405);
-    assert.equal(answer.headers.get("allow"), "GET, HEAD, POST");
+    assert.equal(answer.headers.get("allow"), "GET, HEAD, POST, OPTIONS");
     await answer.body?.cancel();
   });
 });

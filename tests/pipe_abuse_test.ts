@@ -156,10 +156,9 @@ Deno.test(`unparsable URLs and wrong methods get our own 4xx (${testRuntime})`, 
       const response = await fetch(server.origin + path, { method });
       assert.equal(response.status, 405, `${method} ${path}`);
       assert.equal(response.headers.get("allow"), allow);
-      assert.equal(
-        await response.text(),
-        `Method ${method} is not allowed on ${path} (${allow})\n`,
-      );
+      assert.deepEqual(await response.json(), {
+        error: `Method ${method} is not allowed on ${path} (${allow})`,
+      });
     }
     const unknown = await fetch(`${server.origin}/api/nothing`, { method: "DELETE" });
     assert.equal(unknown.status, 404);

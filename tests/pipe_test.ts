@@ -371,7 +371,7 @@ Deno.test(`409, 400 and 404 with one-line messages (${testRuntime})`, async () =
   for (
     const [path, message] of [
       ["/api/v1/pipe/a//b", "Invalid name 'a//b': empty segment\n"],
-      ["/api/v1/pipe/sp%20ace", "Invalid name 'sp%20ace': use only A-Z a-z 0-9 . _ ~ - and /\n"],
+      ["/api/v1/pipe/sp%20ace", "Invalid name 'sp ace': use only A-Z a-z 0-9 . _ ~ - and /\n"],
       [`/api/v1/pipe/${"x".repeat(257)}`, "Invalid name: 257 characters, at most 256\n"],
       ["/api/v1/pipe/ok?n=0", "Invalid n=0 (a whole number from 1 to 16)\n"],
       ["/api/v1/pipe/ok?n=17", "Invalid n=17 (a whole number from 1 to 16)\n"],
@@ -380,7 +380,11 @@ Deno.test(`409, 400 and 404 with one-line messages (${testRuntime})`, async () =
   ) {
     const response = await fetch(server.origin + path);
     assert.equal(response.status, 400, path);
-    assert.equal(await response.text(), message);
+    // A receiver reads a line of text; a spectator, like every API route, JSON.
+    const json = response.headers.get("content-type")!.startsWith("application/json");
+    const text = await response.text();
+    assert.equal(json ? `${JSON.parse(text).error}\n` : text, message, path);
+    assert.equal(json, path!.includes("progress"), path);
   }
   const badSize = await fetch(`${url}?size=-1`, { method: "PUT", body: "" });
   assert.equal(badSize.status, 400);
@@ -413,7 +417,9 @@ Deno.test(`limits: spectators, waiting, write timeout (${testRuntime})`, async (
       const b = await openSse(`${url}?progress`);
       const third = await fetch(`${url}?progress`);
       assert.equal(third.status, 429);
-      assert.equal(await third.text(), "Too many spectators on 'crowded' (at most 2)\n");
+      assert.deepEqual(await third.json(), {
+        error: "Too many spectators on 'crowded' (at most 2)",
+      });
       const receiver = curl(url);
       const sender = curl("--data-binary", "still works", url);
       assert.equal((await receiver.result).stdout, "still works");

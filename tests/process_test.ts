@@ -411,7 +411,7 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     assert.equal((await taken.json()).seq, 5 + Number(huge));
     const over = await post(`${api}/gappy/output?missed=${huge}`, "d\n");
     assert.equal(over.status, 400);
-    assert.match(await over.text(), /^Invalid missed=999999999999990: .*\n$/);
+    assert.match((await over.json()).error, /^Invalid missed=999999999999990: .*$/);
     const snapshot = await (await fetch(`${api}/gappy?format=json`)).json();
     assert.equal(snapshot.lines, 5 + Number(huge));
   });
@@ -428,7 +428,7 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     ) {
       const response = await post(`${api}/strict/status`, body);
       assert.equal(response.status, 400, body);
-      assert.match(await response.text(), /^.+\n$/);
+      assert.match((await response.json()).error, /^.+$/);
     }
     const first = await post(`${api}/strict/status`, '{"status":"failed"}');
     assert.equal(first.status, 200);
@@ -442,7 +442,7 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     ) {
       const response = await post(`${api}/strict/${path}`, body);
       assert.equal(response.status, 409);
-      assert.equal(await response.text(), "Process 'strict' already failed\n");
+      assert.deepEqual(await response.json(), { error: "Process 'strict' already failed" });
     }
     const stream = await post(`${api}/strict/output?stream=both`, "x\n");
     assert.equal(stream.status, 400);
@@ -465,7 +465,7 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
       signal: AbortSignal.timeout(30_000),
     } as RequestInit);
     assert.equal(response.status, 413);
-    assert.match(await response.text(), /^.*over the limit of 65536 bytes.*\n$/);
+    assert.match((await response.json()).error, /^.*over the limit of 65536 bytes.*$/);
     try {
       body.end();
     } catch {
@@ -661,7 +661,7 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
   await t.step("an unnamed task is refused; no request names a command", async () => {
     const unknown = await post(`${api}?task=rm`, "");
     assert.equal(unknown.status, 404);
-    assert.match(await unknown.text(), /^Unknown task 'rm' \(known: .*\)\n$/);
+    assert.match((await unknown.json()).error, /^Unknown task 'rm' \(known: .*\)$/);
     const none = await post(api, "sh -c 'id'");
     assert.equal(none.status, 400);
     await none.body?.cancel();
@@ -730,7 +730,7 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
     ) {
       const response = await post(`${api}/guarded/${path}`, body);
       assert.equal(response.status, 409, path);
-      assert.match(await response.text(), /^Process 'guarded' is a task this server runs/);
+      assert.match((await response.json()).error, /^Process 'guarded' is a task this server runs/);
     }
     const snapshot = await (await fetch(`${api}/guarded?format=json`)).json();
     assert.equal(snapshot.status, "running");

@@ -54,7 +54,7 @@ Deno.test(`static files over a real socket (${testRuntime})`, async (t) => {
     for (const path of ["/static/nope.js", "/static/dashboard.css", "/static/a/b"]) {
       const res = await fetch(`${origin}${path}`);
       assert.equal(res.status, 404, path);
-      assert.match(await res.text(), /^No static file '.+'\n$/, path);
+      assert.match((await res.json()).error, /^No static file '.+'$/, path);
     }
     const put = await fetch(`${origin}/static/secret`, { method: "PUT", body: "bytes" });
     // Not a pipe: /static/ takes GET and HEAD only.

@@ -9,15 +9,14 @@ export interface Grant {
   scope: readonly string[] | null;
   /** When the token stops being valid (ms since the epoch); `null`: never. */
   expiresAt: number | null;
+  /** A `--read-token`: receives and spectates, never sends, publishes, runs or stops. */
+  readOnly: boolean;
 }
 
-/** The answer to a request: allowed with a grant, or refused with a status and one line. */
-export type Verdict =
-  | { ok: true; grant: Grant }
-  | { ok: false; status: 401 | 403; message: string; challenge: string };
-
 /** Options for {@linkcode Access}: the config's access flags. */
-export type AccessOptions = Pick<Config, "tokens" | "jwtSecret" | "private">;
+export type AccessOptions =
+  & Pick<Config, "tokens" | "jwtSecret" | "private">
+  & Partial<Pick<Config, "readTokens">>;
 
 /**
  * Who may do what, from `--token`, `--jwt-secret` and `--private`. A token is one of the
@@ -31,12 +30,12 @@ export type AccessOptions = Pick<Config, "tokens" | "jwtSecret" | "private">;
  * import { sign } from "hono/jwt";
  * import { Access } from "./access.ts";
  * const access = new Access({ tokens: ["t0k3n"], jwtSecret: "s", private: false });
- * assert.equal((await access.authorize("t0k3n", ["pipe:a"])).ok, true);
- * assert.equal((await access.authorize("wrong", ["pipe:a"])).ok, false);
- * const jwt = await sign({ scope: ["job:ci/"] }, "s");
- * assert.equal((await access.authorize(jwt, ["job:ci/7"])).ok, true);
- * const outside = await access.authorize(jwt, ["pipe:a"]);
- * assert.equal(outside.ok ? 200 : outside.status, 403);
+ * assert.deepEqual(await access.verify("t0k3n"), { scope: null, expiresAt: null, readOnly: false });
+ * assert.equal(await access.verify("wrong"), "Invalid token");
+ * const grant = await access.verify(await sign({ scope: ["job:ci"] }, "s"));
+ * assert.ok(typeof grant !== "string");
+ * assert.equal(access.scopeRefusal(grant, ["job:ci/7"]), null);
+ * assert.equal(access.scopeRefusal(grant, ["job:ci-other"]), "Token scope does not cover 'job:ci-other'");
  * ```
  */
 export class Access {
@@ -44,6 +43,11 @@ export class Access {
 
   constructor(options: AccessOptions) {
     this.#options = options;
+  }
+
+  /** Whether any token can be valid here: a presented one is checked, a wrong one refused. */
+  get checksTokens(): boolean {
+    return this.guardsSending || (this.#options.readTokens ?? []).length > 0;
   }
 
   /** Whether sending and publishing need a token (`--token` or `--jwt-secret` given). */
@@ -62,9 +66,14 @@ export class Access {
    */
   async verify(token: string): Promise<Grant | string> {
     let known = false;
+    let reading = false;
     // Every configured token is compared, so the time taken does not say which one matched.
     for (const expected of this.#options.tokens) known = timingSafeEqual(token, expected) || known;
-    if (known) return { scope: null, expiresAt: null };
+    for (const expected of this.#options.readTokens ?? []) {
+      reading = timingSafeEqual(token, expected) || reading;
+    }
+    if (known) return { scope: null, expiresAt: null, readOnly: false };
+    if (reading) return { scope: null, expiresAt: null, readOnly: true };
     if (this.#options.jwtSecret === "" || token.split(".").length !== 3) return "Invalid token";
     let payload: Record<string, unknown>;
     try {
@@ -78,43 +87,22 @@ export class Access {
     }
     try {
       const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : null;
-      return { scope: parseScope(payload.scope), expiresAt };
+      return { scope: parseScope(payload.scope), expiresAt, readOnly: false };
     } catch (error) {
       return (error as Error).message;
     }
   }
 
   /**
-   * Checks a request's token against what it wants to touch: `targets` are `kind:name`
-   * strings (all must be in the token's scope), or `null` for something server-wide that
-   * only an unscoped token may read.
+   * Why `grant` may not touch `targets` (`kind:name` strings, all of which its scope must cover;
+   * `null` for something server-wide that only an unscoped token may read), or `null` when it
+   * may.
    */
-  async authorize(token: string | null, targets: readonly string[] | null): Promise<Verdict> {
-    if (token === null) {
-      return {
-        ok: false,
-        status: 401,
-        message: "Missing token (send Authorization: Bearer TOKEN)",
-        challenge: "Bearer",
-      };
+  scopeRefusal(grant: Grant, targets: readonly string[] | null): string | null {
+    if (targets === null) {
+      return grant.scope === null ? null : "A scoped token cannot read the whole server's topics";
     }
-    const grant = await this.verify(token);
-    if (typeof grant === "string") {
-      return { ok: false, status: 401, message: grant, challenge: 'Bearer error="invalid_token"' };
-    }
-    const outside = targets === null
-      ? (grant.scope === null ? undefined : "the whole server")
-      : targets.find((target) => !scopeAllows(grant.scope, target));
-    if (outside !== undefined) {
-      return {
-        ok: false,
-        status: 403,
-        message: targets === null
-          ? "A scoped token cannot read the whole server's topics"
-          : `Token scope does not cover '${outside}'`,
-        challenge: 'Bearer error="insufficient_scope"',
-      };
-    }
-    return { ok: true, grant };
+    const outside = targets.find((target) => !scopeAllows(grant.scope, target));
+    return outside === undefined ? null : `Token scope does not cover '${outside}'`;
   }
 }

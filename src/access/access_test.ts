@@ -7,7 +7,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 Deno.test("Access.verify: configured tokens, no scope, no expiry", async () => {
   const access = new Access({ tokens: ["one", "two"], jwtSecret: "", private: false });
-  assert.deepEqual(await access.verify("two"), { scope: null, expiresAt: null });
+  assert.deepEqual(await access.verify("two"), { scope: null, expiresAt: null, readOnly: false });
   assert.equal(await access.verify("tw"), "Invalid token");
   assert.equal(await access.verify("two "), "Invalid token");
   // Without --jwt-secret a JWT is just an unknown token.
@@ -20,6 +20,7 @@ Deno.test("Access.verify: JWTs, exp, nbf, scope shapes, algorithms", async () =>
   assert.deepEqual(await access.verify(await sign({ exp, scope: "pipe:a job:b/" }, SECRET)), {
     scope: ["pipe:a", "job:b/"],
     expiresAt: exp * 1000,
+    readOnly: false,
   });
   assert.equal(await access.verify(await sign({ exp: now() - 1 }, SECRET)), "Token expired");
   assert.equal(await access.verify(await sign({ nbf: now() + 60 }, SECRET)), "Token not valid yet");
@@ -31,19 +32,27 @@ Deno.test("Access.verify: JWTs, exp, nbf, scope shapes, algorithms", async () =>
   assert.equal(await access.verify(none), "Invalid token");
 });
 
-Deno.test("Access.authorize: missing 401, scope 403, server-wide needs no scope", async () => {
+Deno.test("Access.scopeRefusal: every target covered; server-wide needs no scope", async () => {
   const access = new Access({ tokens: ["t"], jwtSecret: SECRET, private: true });
-  const missing = await access.authorize(null, ["pipe:a"]);
-  assert.deepEqual(missing.ok ? null : [missing.status, missing.challenge], [401, "Bearer"]);
-  const scoped = await sign({ scope: ["pipe:backup-"] }, SECRET);
-  const inside = await access.authorize(scoped, ["pipe:backup-1"]);
-  assert.equal(inside.ok, true);
-  const partly = await access.authorize(scoped, ["task:x", "pipe:backup-1"]);
-  assert.equal(partly.ok ? 200 : partly.status, 403);
-  assert.equal(partly.ok ? "" : partly.message, "Token scope does not cover 'task:x'");
-  const stats = await access.authorize(scoped, null);
-  assert.equal(stats.ok ? 200 : stats.status, 403);
-  assert.equal((await access.authorize("t", null)).ok, true);
+  const scoped = await access.verify(await sign({ scope: ["pipe:backup-*"] }, SECRET));
+  assert.ok(typeof scoped !== "string");
+  assert.equal(access.scopeRefusal(scoped, ["pipe:backup-1"]), null);
+  assert.equal(
+    access.scopeRefusal(scoped, ["task:x", "pipe:backup-1"]),
+    "Token scope does not cover 'task:x'",
+  );
+  assert.match(String(access.scopeRefusal(scoped, null)), /scoped token/);
+  const whole = await access.verify("t");
+  assert.ok(typeof whole !== "string");
+  assert.equal(access.scopeRefusal(whole, null), null);
+});
+
+Deno.test("Access.verify: a --read-token is read-only", async () => {
+  const access = new Access({ tokens: ["w"], readTokens: ["r"], jwtSecret: "", private: true });
+  assert.deepEqual(await access.verify("r"), { scope: null, expiresAt: null, readOnly: true });
+  assert.deepEqual(await access.verify("w"), { scope: null, expiresAt: null, readOnly: false });
+  const readOnly = new Access({ tokens: [], readTokens: ["r"], jwtSecret: "", private: true });
+  assert.deepEqual([readOnly.checksTokens, readOnly.guardsSending], [true, false]);
 });
 
 Deno.test("Access: which flags guard what", () => {

@@ -9,7 +9,8 @@ export interface PresentedToken {
 
 /**
  * The token a request presents: `Authorization: Bearer TOKEN` (the scheme in any case), else
- * `?token=TOKEN` on GET and HEAD, because `EventSource` cannot send headers. `?token=` on any
+ * `?token=TOKEN` on GET and HEAD, because `EventSource` cannot send headers (an
+ * `Authorization` of another scheme, a proxy's own `Basic`, leaves the query token in force). `?token=` on any
  * other method is ignored: a token in a URL ends up in proxies' and browsers' histories, so
  * only the requests that have no other way may use it.
  *
@@ -23,14 +24,14 @@ export interface PresentedToken {
  * assert.deepEqual(bearerToken(new Request("http://h/p?token=xyz")), { token: "xyz", from: "query" });
  * assert.equal(bearerToken(new Request("http://h/p?token=xyz", { method: "PUT" })), null);
  * assert.equal(bearerToken(new Request("http://h/p", { headers: { authorization: "Basic eDp5" } })), null);
+ * const behindProxy = new Request("http://h/p?token=xyz", { headers: { authorization: "Basic eDp5" } });
+ * assert.deepEqual(bearerToken(behindProxy), { token: "xyz", from: "query" });
  * ```
  */
 export function bearerToken(request: Request): PresentedToken | null {
   const header = request.headers.get("authorization");
-  if (header !== null) {
-    const match = /^bearer\s+(\S+)\s*$/i.exec(header);
-    return match ? { token: match[1]!, from: "header" } : null;
-  }
+  const match = header === null ? null : /^bearer\s+(\S+)\s*$/i.exec(header);
+  if (match) return { token: match[1]!, from: "header" };
   if (request.method !== "GET" && request.method !== "HEAD") return null;
   const token = new URL(request.url).searchParams.get("token");
   return token ? { token, from: "query" } : null;

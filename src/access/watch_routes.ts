@@ -1,8 +1,7 @@
-import { Hono } from "hono";
 import type { PageRenderer } from "../http/spectate.ts";
 import { spectateResponse } from "../http/spectate.ts";
 import { publicOrigin } from "../http/origin.ts";
-import { errorResponse } from "../http/respond.ts";
+import type { RouteHandler } from "../http/router.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import type { RemoteTopic } from "../cluster/remote_topic.ts";
@@ -34,11 +33,11 @@ export interface RemoteWatch {
  * `GET /w/{watchId}`: the dashboard, SSE stream or JSON snapshot of the one topic the id
  * stands for (content negotiation as on the topic's own URL), with the topic's name replaced by
  * the watch id in everything served. Nothing else: it never yields a pipe's bytes and never
- * publishes; any other method is `405`, an unknown id `404`. It needs no token, even with
+ * publishes (the route table gives it `GET` only); an unknown id is `404`. It needs no token, even with
  * `--private`: the link is the capability to watch. With `remote`, an id this node does not
  * know is looked up in Redis and served from the owner's events, as on the owner.
  */
-export function watchRoutes(
+export function watchHandler(
   tracker: Tracker,
   links: WatchLinks,
   options: {
@@ -48,9 +47,8 @@ export function watchRoutes(
     /** Each kind's spectator options (a job's stream timeout), as on its own URL. */
     spectators?: Partial<Record<TopicKind, SpectatorOptions>>;
   },
-): Hono {
+): RouteHandler {
   const { pages, remote } = options;
-  const app = new Hono();
 
   /** What a watch id stands for here, or on another node through Redis. */
   interface Found {
@@ -78,10 +76,10 @@ export function watchRoutes(
     return { target, topic: () => topic, release: () => remote.release(topic) };
   }
 
-  app.get("/w/:id", async (c) => {
-    const id = c.req.param("id");
+  return async (c) => {
+    const id = c.req.param("id") ?? "";
     const found = /^[A-Za-z0-9_-]{22}$/.test(id) ? await find(id) : null;
-    if (!found) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
+    if (!found) throw new HttpError(404, `Unknown watch link '${id}'`);
     const { target, release } = found;
     const hide = links.hider(id, target.name);
     let attached = false;
@@ -106,20 +104,10 @@ export function watchRoutes(
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       const message = error.message.replaceAll(`'${target.name}'`, `'${id}'`);
-      return errorResponse(c.req.raw, error.status, message);
+      throw new HttpError(error.status, message, { headers: { ...error.headers } });
     } finally {
       // A JSON answer, a page or a refusal is done with the remote topic at once.
       if (!attached) release();
     }
-  });
-  app.all("/w/:id", (c) => {
-    const response = errorResponse(
-      c.req.raw,
-      405,
-      `Method ${c.req.method} not allowed: a watch link only watches (GET)`,
-    );
-    response.headers.set("allow", "GET, HEAD");
-    return response;
-  });
-  return app;
+  };
 }

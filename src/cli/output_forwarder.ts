@@ -1,3 +1,4 @@
+import { answerError } from "../client.ts";
 /** Options for {@linkcode OutputForwarder}. */
 export interface OutputForwarderOptions {
   /** The output URL, with its query (`…/output?stream=stdout`). */
@@ -216,8 +217,8 @@ export class OutputForwarder {
           duplex: "half",
         } as RequestInit);
         if (!response.ok) {
-          const text = (await response.text()).trim();
-          throw new Error(`${response.status} ${text}`);
+          const error = await answerError(response);
+          throw new Error(`${error.status} ${error.message}`);
         }
         await response.body?.cancel();
       } catch (error) {

@@ -1,3 +1,4 @@
+import { answerError } from "../client.ts";
 import { nameError } from "../names.ts";
 import { exitOf } from "../process/exit_status.ts";
 import type { ChildProcess, Runtime } from "../runtime.ts";
@@ -208,7 +209,10 @@ async function postStatus(
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  if (!response.ok) throw new Error(`${response.status} ${(await response.text()).trim()}`);
+  if (!response.ok) {
+    const error = await answerError(response);
+    throw new Error(`${error.status} ${error.message}`);
+  }
   return await response.json();
 }
 

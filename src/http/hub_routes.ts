@@ -1,10 +1,12 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { WSContext, WSEvents } from "hono/ws";
 import type { Hub } from "../hub/hub.ts";
 import type { HubClient, TokenGrant } from "../hub/hub_client.ts";
 import type { Tracker } from "../tracker.ts";
-import { bearerToken } from "../access/bearer.ts";
-import { errorResponse } from "./respond.ts";
+import type { Grant } from "../access/access.ts";
+import { scopeAllows } from "../access/scope.ts";
+import { HttpError } from "../http_error.ts";
+import type { RouteHandler } from "./router.ts";
 
 /**
  * WebSocket upgrades on the runtime that serves: Hono's helper (`hono/bun` or `hono/deno`)
@@ -22,7 +24,7 @@ export interface WebSocketSupport {
   terminate(ws: WSContext): void;
 }
 
-/** Options for {@linkcode hubRoutes}. */
+/** Options for {@linkcode hubHandlers}. */
 export interface HubRoutesOptions {
   /** WebSockets on this runtime; without it `/ws` answers `501`. */
   webSocket?: WebSocketSupport | undefined;
@@ -31,42 +33,60 @@ export interface HubRoutesOptions {
 }
 
 /**
- * `GET /ws` (the hub; `?token=` authenticates the connection) and `GET /stats`, mounted at
- * `/api/v1`.
- *
- * `/stats` answers `{"clients","channels","pipes","jobs","processes","spectators"}` and, for a
- * caller with a valid token, `"subscribers":{"CHANNEL":N}` (channel names are secrets).
+ * What a verified token lets a hub connection do: the channels in its scope, until it expires.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { hubGrant } from "./hub_routes.ts";
+ * const grant = hubGrant({ scope: ["job:ci"], expiresAt: null, readOnly: false });
+ * assert.equal(grant.allows("job", "ci/7"), true);
+ * assert.equal(grant.allows("pipe", "ci"), false);
+ * ```
+ */
+export function hubGrant(grant: Grant): TokenGrant {
+  return {
+    allows: (kind, name) => scopeAllows(grant.scope, `${kind}:${name}`),
+    expiresAt: grant.expiresAt,
+  };
+}
+
+/**
+ * The handlers of `GET /api/v1/ws` (the hub; the route's guard has verified the token it
+ * presented, `?token=` or `Authorization: Bearer`) and `GET /api/v1/stats`.
+ *
+ * `/stats` answers `{"clients","channels","pipes","jobs","processes","spectators"}` and, for a
+ * caller with a valid token, `"subscribers":{"CHANNEL":N}` of the channels its scope covers
+ * (channel names are secrets).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
  * import { defaultConfig } from "../config.ts";
  * import { Hub } from "../hub/hub.ts";
  * import { Tracker } from "../tracker.ts";
- * import { hubRoutes } from "./hub_routes.ts";
+ * import { hubHandlers } from "./hub_routes.ts";
  * const tracker = new Tracker(defaultConfig());
- * const app = hubRoutes(tracker, new Hub(tracker), {});
+ * const { stats } = hubHandlers(tracker, new Hub(tracker), {});
+ * const app = new Hono().get("/stats", (c) => stats(c as never, null as never));
  * assert.deepEqual(await (await app.request("/stats")).json(),
  *   { clients: 0, channels: 0, pipes: 0, jobs: 0, processes: 0, spectators: 0 });
- * assert.equal((await app.request("/ws")).status, 501);
  * ```
  */
-export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions): Hono {
-  const app = new Hono();
-
-  app.get("/ws", async (c) => {
+export function hubHandlers(
+  tracker: Tracker,
+  hub: Hub,
+  options: HubRoutesOptions,
+): { hub: RouteHandler; stats: RouteHandler } {
+  const connect: RouteHandler = async (c) => {
     const webSocket = options.webSocket;
-    if (!webSocket) return errorResponse(c.req.raw, 501, "WebSockets are not served here");
+    if (!webSocket) throw new HttpError(501, "WebSockets are not served here");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return errorResponse(c.req.raw, 426, "Expected a WebSocket upgrade (Upgrade: websocket)");
+      throw new HttpError(426, "Expected a WebSocket upgrade (Upgrade: websocket)");
     }
-    const token = c.req.query("token");
-    let grant: TokenGrant | null = null;
-    if (token !== undefined) {
-      const checked = await hub.checkToken(token);
-      if (typeof checked === "string") return errorResponse(c.req.raw, 401, checked);
-      grant = checked;
-    }
+    const verified = c.get("grant") ?? null;
+    const grant = verified === null ? null : hubGrant(verified);
     let client: HubClient | undefined;
     return await webSocket.upgrade(c, {
       onOpen: (_event, ws) => {
@@ -83,19 +103,14 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
       onClose: () => client?.gone(),
       onError: () => client?.gone(),
     });
-  });
+  };
 
-  app.get("/stats", async (c) => {
+  const stats: RouteHandler = (c) => {
     const topics = tracker.stats();
     const own = hub.stats();
-    const token = bearerToken(c.req.raw)?.token;
-    const grant = token === undefined ? null : await hub.checkToken(token);
-    if (typeof grant === "string") return errorResponse(c.req.raw, 401, grant);
-    const subscribers = grant === null ? null : Object.fromEntries(
-      Object.entries(own.subscribers).filter(([channel]) => {
-        const colon = channel.indexOf(":");
-        return grant.allows(channel.slice(0, colon), channel.slice(colon + 1));
-      }),
+    const verified = c.get("grant") ?? null;
+    const subscribers = verified === null ? null : Object.fromEntries(
+      Object.entries(own.subscribers).filter(([channel]) => scopeAllows(verified.scope, channel)),
     );
     return c.json(
       {
@@ -111,7 +126,7 @@ export function hubRoutes(tracker: Tracker, hub: Hub, options: HubRoutesOptions)
       200,
       { "cache-control": "no-store" },
     );
-  });
+  };
 
-  return app;
+  return { hub: connect, stats };
 }

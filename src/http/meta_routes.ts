@@ -1,8 +1,8 @@
-import { Hono } from "hono";
 import type { Hub } from "../hub/hub.ts";
 import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
 import { publicOrigin } from "./origin.ts";
+import type { RouteHandler } from "./router.ts";
 
 /**
  * The curl usage text of `GET /help`, with this server's origin filled in.
@@ -57,19 +57,17 @@ function labelled(
     TOPIC_KINDS.map((kind) => `${name}{kind="${kind}"} ${values[kind]}\n`).join("");
 }
 
-/** `GET /help`, `/version`, `/healthz`, `/metrics`. */
-export function metaRoutes(
+/** The handlers of `GET /help`, `/version`, `/healthz`, `/metrics`. */
+export function metaHandlers(
   tracker: Tracker,
   options: { runtime: string; trustProxy?: boolean; hub?: Hub; node?: string },
-): Hono {
-  const app = new Hono();
-  app.get(
-    "/help",
-    (c) => c.text(helpText(publicOrigin(c.req.raw, options.trustProxy ?? false))),
-  );
-  app.get("/version", (c) => c.text(`ringside ${VERSION} (${options.runtime})\n`));
-  app.get("/healthz", (c) => tracker.draining ? c.text("draining\n", 503) : c.text("ok\n"));
-  app.get("/metrics", (c) => {
+): { help: RouteHandler; version: RouteHandler; healthz: RouteHandler; metrics: RouteHandler } {
+  const help: RouteHandler = (c) =>
+    c.text(helpText(publicOrigin(c.req.raw, options.trustProxy ?? false)));
+  const version: RouteHandler = (c) => c.text(`ringside ${VERSION} (${options.runtime})\n`);
+  const healthz: RouteHandler = (c) =>
+    tracker.draining ? c.text("draining\n", 503) : c.text("ok\n");
+  const metrics: RouteHandler = (c) => {
     const stats = tracker.stats();
     const { clients, subscriptions } = options.hub?.stats() ?? { clients: 0, subscriptions: 0 };
     const hub = { clients, subs: subscriptions };
@@ -154,6 +152,6 @@ export function metaRoutes(
         }).join(""),
     );
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
-  });
-  return app;
+  };
+  return { help, version, healthz, metrics };
 }

@@ -1,4 +1,3 @@
-import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { nameError } from "../names.ts";
@@ -7,40 +6,69 @@ import type { TopicKind, Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { publicOrigin } from "./origin.ts";
 import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
-import { errorResponse } from "./respond.ts";
+import type { RouteContext, RouteHandler } from "./router.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 import { HttpError } from "../http_error.ts";
 
 /**
- * The first path segments a short-form pipe name (`/{name}`) may not take.
+ * The content types relayed as the sender gave them: inert ones, that no browser runs. Any
+ * other `text/…` is relayed as `text/plain`, anything else as `application/octet-stream`.
+ */
+const INERT_TYPES: ReadonlySet<string> = new Set([
+  "application/octet-stream",
+  "application/gzip",
+  "application/x-gzip",
+  "application/x-tar",
+  "application/x-gtar",
+  "application/x-bzip2",
+  "application/x-xz",
+  "application/zstd",
+  "application/zip",
+  "application/x-7z-compressed",
+  "application/json",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "image/avif",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/wav",
+  "video/mp4",
+  "video/webm",
+]);
+
+/**
+ * The `Content-Type` a receiver gets for the one a sender gave: an inert type as it is (with
+ * its parameters), another `text/…` (`text/html`, `text/xsl`…) as `text/plain`, anything else
+ * as `application/octet-stream`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RESERVED } from "./pipe_routes.ts";
- * assert.equal(RESERVED.has("metrics"), true);
- * assert.equal(RESERVED.has("backup"), false);
+ * import { relayedType } from "./pipe_routes.ts";
+ * assert.equal(relayedType("application/gzip"), "application/gzip");
+ * assert.equal(relayedType("text/plain; charset=latin1"), "text/plain; charset=latin1");
+ * assert.equal(relayedType("text/xsl"), "text/plain; charset=utf-8");
+ * assert.equal(relayedType("image/svg+xml"), "application/octet-stream");
+ * assert.equal(relayedType(null), "application/octet-stream");
  * ```
  */
-export const RESERVED: ReadonlySet<string> = new Set([
-  "",
-  "help",
-  "version",
-  "healthz",
-  "metrics",
-  "api",
-  "w",
-  "static",
-  "favicon.ico",
-  "robots.txt",
-]);
-
-/** Content types a browser would run or render: relayed as `text/plain`. */
-const ACTIVE_TYPE = /html|xml|javascript|ecmascript/i;
+export function relayedType(type: string | null): string {
+  if (type === null) return "application/octet-stream";
+  const essence = type.split(";")[0]!.trim().toLowerCase();
+  if (INERT_TYPES.has(essence) && !/[\r\n]/.test(type)) return type;
+  return essence.startsWith("text/") ? "text/plain; charset=utf-8" : "application/octet-stream";
+}
 
 /**
- * The headers a receiver gets from the sender's request: `Content-Type` (active types as
- * `text/plain`), `Content-Length`, `Content-Disposition`, `X-Pipe-*`; always `nosniff`.
+ * The headers a receiver gets from the sender's request: `Content-Type` (see
+ * {@linkcode relayedType}), `Content-Length`, `Content-Disposition`, `X-Pipe-*`; always
+ * `nosniff` and `Content-Security-Policy: sandbox`, so a relayed body never runs script on this
+ * origin.
  *
  * @example
  * ```ts
@@ -48,20 +76,16 @@ const ACTIVE_TYPE = /html|xml|javascript|ecmascript/i;
  * import { receiverHeaders } from "./pipe_routes.ts";
  * const headers = receiverHeaders(new Headers({ "content-type": "text/html", "x-pipe-id": "7" }));
  * assert.equal(headers.get("content-type"), "text/plain; charset=utf-8");
+ * assert.equal(headers.get("content-security-policy"), "sandbox");
  * assert.equal(headers.get("x-pipe-id"), "7");
  * ```
  */
 export function receiverHeaders(sent: Headers): Headers {
-  const headers = new Headers({ "x-content-type-options": "nosniff" });
-  const type = sent.get("content-type");
-  headers.set(
-    "content-type",
-    type === null
-      ? "application/octet-stream"
-      : ACTIVE_TYPE.test(type)
-      ? "text/plain; charset=utf-8"
-      : type,
-  );
+  const headers = new Headers({
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "sandbox",
+    "content-type": relayedType(sent.get("content-type")),
+  });
   for (const [key, value] of sent) {
     if (key === "content-length" || key === "content-disposition" || key.startsWith("x-pipe-")) {
       headers.set(key, value);
@@ -71,7 +95,7 @@ export function receiverHeaders(sent: Headers): Headers {
 }
 
 /** A query parameter as a whole number, `null` when absent; throws a 400 `HttpError`. */
-function wholeNumber(c: Context, key: string, min: number, max: number): number | null {
+function wholeNumber(c: RouteContext, key: string, min: number, max: number): number | null {
   const text = c.req.query(key);
   if (text === undefined) return null;
   const value = Number(text);
@@ -89,11 +113,9 @@ export type DashboardRenderer = (options: {
   origin: string;
 }) => string;
 
-/** Options for {@linkcode pipeRoutes}. */
+/** Options for {@linkcode pipeHandlers}. */
 export interface PipeRoutesOptions {
   config: Config;
-  /** Mounted at `/`: names whose first segment is reserved are not pipes there. */
-  shortForm?: boolean;
   /** The HTML dashboard; without it, browsers get the SSE stream. */
   dashboard?: DashboardRenderer;
   /** A topic's watch link, for the sender's log; without it, the log has none. */
@@ -104,36 +126,20 @@ export interface PipeRoutesOptions {
 export type WatchUrl = (kind: TopicKind, name: string, origin: string) => Promise<string>;
 
 /**
- * Pipe routes relative to where they are mounted: `PUT|POST /{name}` sends, `GET /{name}`
- * receives, `GET /{name}?progress` spectates. Mounted at `/api/v1/pipe` and, with
- * `shortForm`, at `/` for names whose first segment is not reserved.
+ * The handlers of a pipe's routes (`/api/v1/pipe/{name}` and the short form `/{name}`; the
+ * route table gives them the decoded name): `send` (`PUT`/`POST`: the body is relayed, the
+ * answer is the sender's log) and `get` (`GET`: receive, or spectate with `?progress`). Errors
+ * are thrown as `HttpError`.
  */
-export function pipeRoutes(
+export function pipeHandlers(
   tracker: Tracker,
   options: PipeRoutesOptions,
-): Hono {
+): { send: RouteHandler; get: RouteHandler } {
   const { config } = options;
-  const app = new Hono();
 
-  function pipeName(c: Context): string | null {
-    const path = new URL(c.req.url).pathname;
-    const name = path.slice(path.indexOf("/", options.shortForm ? 0 : "/api/v1/pipe".length) + 1);
-    if (options.shortForm && RESERVED.has(name.split("/")[0]!)) return null;
-    return name;
-  }
-
-  function fail(c: Context, error: unknown): Response {
-    if (error instanceof HttpError) {
-      return errorResponse(c.req.raw, error.status, error.message);
-    }
-    throw error;
-  }
-
-  app.on(["PUT", "POST"], "/:name{.+}", async (c) => {
-    const name = pipeName(c);
-    if (name === null) return c.notFound();
+  const send: RouteHandler = async (c, { name }) => {
     const invalid = nameError(name);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+    if (invalid) throw new HttpError(400, invalid);
     let ahead: ReadAhead | null = null;
     let watched: WatchedBody | null = null;
     const watch = await options.watchUrl?.(
@@ -173,28 +179,22 @@ export function pipeRoutes(
       });
     } catch (error) {
       (watched?.body ?? ahead?.body)?.cancel(error).catch(() => {});
-      return fail(c, error);
+      throw error;
     }
-  });
+  };
 
-  app.get("/:name{.+}", async (c) => {
-    const name = pipeName(c);
-    if (name === null) return c.notFound();
+  const get: RouteHandler = async (c, { name, action }) => {
     const invalid = nameError(name);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
-    try {
-      if (c.req.query("progress") !== undefined) return spectate(c, name);
-      const n = wholeNumber(c, "n", 1, config.maxReceivers);
-      if (c.req.method === "HEAD") return peek(name, n);
-      const { body, headers } = await tracker.pipe(name, true).receive({
-        n,
-        signal: c.req.raw.signal,
-      });
-      return new Response(body, { headers });
-    } catch (error) {
-      return fail(c, error);
-    }
-  });
+    if (invalid) throw new HttpError(400, invalid);
+    if (action === "spectate") return spectate(c, name);
+    const n = wholeNumber(c, "n", 1, config.maxReceivers);
+    if (c.req.method === "HEAD") return peek(name, n);
+    const { body, headers } = await tracker.pipe(name, true).receive({
+      n,
+      signal: c.req.raw.signal,
+    });
+    return new Response(body, { headers });
+  };
 
   /**
    * `HEAD`: what a receiver would learn now, answered at once; never a receiver (it would take
@@ -208,7 +208,7 @@ export function pipeRoutes(
     return new Response(null, { headers });
   }
 
-  function spectate(c: Context, name: string): Response {
+  function spectate(c: RouteContext, name: string): Response {
     return spectateResponse(c, {
       snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
       attach: (signal, extra) => tracker.spectatePipe(name, signal, extra),
@@ -224,5 +224,5 @@ export function pipeRoutes(
     });
   }
 
-  return app;
+  return { send, get };
 }

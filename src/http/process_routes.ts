@@ -1,4 +1,3 @@
-import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
 import { Process } from "../process/process.ts";
@@ -9,7 +8,7 @@ import type { ChildProcess, SpawnOptions } from "../runtime.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
-import { errorResponse, spectateFormat } from "./respond.ts";
+import type { RouteContext, RouteHandler } from "./router.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
 import { HttpError } from "../http_error.ts";
 
@@ -23,7 +22,7 @@ export const PROCESS_SPECTATOR_QUEUE_BYTES = 1024 * 1024;
 
 const STATUSES: ReadonlySet<string> = new Set(["running", "exited", "killed", "failed"]);
 
-/** Options for {@linkcode processRoutes}. */
+/** Options for {@linkcode processHandlers}. */
 export interface ProcessRoutesOptions {
   config: Config;
   /** The terminal page; without it, browsers get the SSE stream. */
@@ -68,23 +67,27 @@ export function taskEnvironment(
 }
 
 /**
- * Process routes under `/api/v1/processes`: `POST /{id}/output[?stream=][&missed=K]` (a
- * streamed text body, one event per line as it arrives), `POST /{id}/status`,
- * `POST /?task=NAME[&id=ID]` (run a named task), `DELETE /{id}` (stop a task this server
- * started), `GET /{id}` (spectate).
+ * The handlers of the process routes (the route table gives them the decoded id):
+ * `output` (`POST|PUT /api/v1/processes/{id}/output[?stream=][&missed=K]`: a streamed text
+ * body, one event per line as it arrives), `status` (`POST|PUT …/{id}/status`), `run`
+ * (`POST /api/v1/processes?task=NAME[&id=ID]`: a named task), `stop` (`DELETE …/{id}`: a task
+ * this server started), `spectate` (`GET …/{id}`). Errors are thrown as `HttpError`.
  *
  * @throws {TypeError} when a `--task` is invalid (at start-up).
  */
-export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): Hono {
+export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions): {
+  output: RouteHandler;
+  status: RouteHandler;
+  run: RouteHandler;
+  stop: RouteHandler;
+  spectate: RouteHandler;
+} {
   const { config } = options;
   const tasks: Map<string, Task> = parseTasks(config.tasks);
-  const app = new Hono();
 
-  function fail(c: Context, error: unknown): Response {
-    if (error instanceof HttpError) {
-      return errorResponse(c.req.raw, error.status, error.message);
-    }
-    throw error;
+  function checkName(id: string): void {
+    const invalid = nameError(id);
+    if (invalid) throw new HttpError(400, invalid);
   }
 
   /**
@@ -110,62 +113,56 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     );
   }
 
-  async function describe(c: Context, id: string): Promise<Record<string, unknown>> {
+  async function describe(c: RouteContext, id: string): Promise<Record<string, unknown>> {
     const origin = publicOrigin(c.req.raw, config.trustProxy);
     const url = `${origin}/api/v1/processes/${id}`;
     const link = await options.watchLink?.("process", id);
     return { id, url, ...(link ? { watch: new URL(link, origin).href } : {}) };
   }
 
-  function ended(c: Context, process: Process): Response {
+  function ended(process: Process): HttpError {
     const { status, exitCode } = process.topic.snapshot();
     const code = exitCode === null ? "" : ` (exit code ${exitCode})`;
-    return errorResponse(c.req.raw, 409, `Process '${process.name}' already ${status}${code}`);
+    return new HttpError(409, `Process '${process.name}' already ${status}${code}`);
   }
 
   /**
    * A task's output and status come from its child alone: a posted final status would end the
    * run while the child went on, out of reach of DELETE, and posted lines would pass for its own.
    */
-  function task(c: Context, process: Process): Response {
-    return errorResponse(
-      c.req.raw,
+  function task(process: Process): HttpError {
+    return new HttpError(
       409,
       `Process '${process.name}' is a task this server runs; its output and status come from ` +
         "its command (DELETE stops it)",
     );
   }
 
-  app.post("/:id{.+}/output", async (c) => {
-    const id = c.req.param("id");
-    const invalid = nameError(id);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+  /** Refuses a post: its body is cancelled, never read. */
+  async function refuse(c: RouteContext, error: HttpError): Promise<never> {
+    await c.req.raw.body?.cancel().catch(() => {});
+    throw error;
+  }
+
+  const output: RouteHandler = async (c, { name: id }) => {
+    checkName(id);
     const stream = c.req.query("stream") ?? "stdout";
     if (stream !== "stdout" && stream !== "stderr") {
-      return errorResponse(c.req.raw, 400, `Invalid stream '${stream}' (stdout or stderr)`);
+      throw new HttpError(400, `Invalid stream '${stream}' (stdout or stderr)`);
     }
     const missedText = c.req.query("missed");
     const missed = missedText === undefined ? 0 : Number(missedText);
     if (missedText !== undefined && (!/^\d{1,15}$/.test(missedText))) {
-      return errorResponse(c.req.raw, 400, `Invalid missed=${missedText} (a whole number)`);
+      throw new HttpError(400, `Invalid missed=${missedText} (a whole number)`);
     }
-    let process: Process;
-    try {
-      process = obtain(id);
-    } catch (error) {
-      return fail(c, error);
-    }
-    if (process.topic.ended || process.isTask) {
-      await c.req.raw.body?.cancel().catch(() => {});
-      return process.topic.ended ? ended(c, process) : task(c, process);
-    }
+    const process = obtain(id);
+    if (process.topic.ended) return await refuse(c, ended(process));
+    if (process.isTask) return await refuse(c, task(process));
     if (process.topic.seq + missed > MAX_SEQ) {
       // Past it, line numbers would repeat (float precision) and no reconnect could resume.
-      await c.req.raw.body?.cancel().catch(() => {});
-      return errorResponse(
-        c.req.raw,
-        400,
-        `Invalid missed=${missedText}: the line numbers would pass ${MAX_SEQ}`,
+      return await refuse(
+        c,
+        new HttpError(400, `Invalid missed=${missedText}: the line numbers would pass ${MAX_SEQ}`),
       );
     }
     process.touch();
@@ -176,68 +173,51 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
       lines = await process.readOutput(body, stream);
     } catch {
       // The publisher went away mid-body: the lines so far stand; nobody reads this answer.
-      return errorResponse(c.req.raw, 400, "Output stream ended early");
+      throw new HttpError(400, "Output stream ended early");
     }
-    if (lines === null) return ended(c, process);
+    if (lines === null) throw ended(process);
     return c.json({ id, lines, seq: process.topic.seq });
-  });
+  };
 
-  app.post("/:id{.+}/status", async (c) => {
-    const id = c.req.param("id");
-    const invalid = nameError(id);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+  const status: RouteHandler = async (c, { name: id }) => {
+    checkName(id);
     let body: Record<string, unknown> | null;
     try {
       // Bounded while reading: a body past --max-event-bytes is cancelled, never held whole.
       body = await readJsonObject(c.req.raw, config.maxEventBytes);
     } catch (error) {
       if (error instanceof HttpError && error.status === 400) {
-        return errorResponse(c.req.raw, 400, `${error.message} ${EXAMPLE}`);
+        throw new HttpError(400, `${error.message} ${EXAMPLE}`);
       }
-      return fail(c, error);
+      throw error;
     }
     const shape = parseStatus(body);
-    if (typeof shape === "string") return errorResponse(c.req.raw, 400, shape);
-    let process: Process;
-    try {
-      process = obtain(id);
-    } catch (error) {
-      return fail(c, error);
-    }
+    if (typeof shape === "string") throw new HttpError(400, shape);
+    const process = obtain(id);
     process.touch();
-    if (process.topic.ended) return ended(c, process);
-    if (process.isTask) return task(c, process);
+    if (process.topic.ended) throw ended(process);
+    if (process.isTask) throw task(process);
     if (shape.status !== "running") process.finish(shape.status, shape.exitCode);
     return c.json({ ...await describe(c, id), status: shape.status });
-  });
+  };
 
-  app.post("/", async (c) => {
+  const run: RouteHandler = async (c) => {
     const name = c.req.query("task");
     if (name === undefined) {
-      return errorResponse(c.req.raw, 400, "Missing ?task=NAME (a task named at start-up)");
+      throw new HttpError(400, "Missing ?task=NAME (a task named at start-up)");
     }
     const task = tasks.get(name);
     if (!task) {
       const known = tasks.size === 0 ? "this server names none" : `known: ${[...tasks.keys()]}`;
-      return errorResponse(c.req.raw, 404, `Unknown task '${name}' (${known})`);
+      throw new HttpError(404, `Unknown task '${name}' (${known})`);
     }
-    if (!options.spawn) {
-      return errorResponse(c.req.raw, 501, "This server cannot start processes");
-    }
+    if (!options.spawn) throw new HttpError(501, "This server cannot start processes");
     const id = c.req.query("id") ?? `${name.replaceAll("/", "-")}-${randomSuffix()}`;
-    const invalid = nameError(id);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
-    let process: Process;
+    checkName(id);
     let fresh = false;
-    try {
-      process = obtain(id, { newWork: true, onCreate: () => fresh = true });
-    } catch (error) {
-      return fail(c, error);
-    }
+    const process = obtain(id, { newWork: true, onCreate: () => fresh = true });
     // A new entry has an empty run; a retained one starts a new run; a running one is busy.
-    if (!fresh && !process.renew()) {
-      return errorResponse(c.req.raw, 409, `Process '${id}' is running`);
-    }
+    if (!fresh && !process.renew()) throw new HttpError(409, `Process '${id}' is running`);
     try {
       process.runChild(options.spawn(task.command, {
         args: task.args,
@@ -250,21 +230,23 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
       process.finish("failed", null);
     }
     return c.json(await describe(c, id), 202);
-  });
+  };
 
-  app.delete("/:id{.+}", async (c) => {
-    const id = c.req.param("id");
-    const invalid = nameError(id);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
+  function find(id: string): Process {
+    checkName(id);
     const process = tracker.find<Process>("process", id);
-    if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
+    if (!process) throw new HttpError(404, `Process '${id}' not found`);
+    return process;
+  }
+
+  const stop: RouteHandler = async (c, { name: id }) => {
+    const process = find(id);
     const topic = process.topic;
     switch (process.stop()) {
       case "ended":
-        return ended(c, process);
+        throw ended(process);
       case "not-ours":
-        return errorResponse(
-          c.req.raw,
+        throw new HttpError(
           409,
           `Process '${id}' was not started by this server; stop it where it runs`,
         );
@@ -275,40 +257,28 @@ export function processRoutes(tracker: Tracker, options: ProcessRoutesOptions): 
     });
     const { status, exitCode } = topic.snapshot();
     return c.json({ id, status, exitCode });
-  });
+  };
 
-  app.get("/:id{.+}", (c) => {
-    const id = c.req.param("id");
-    const invalid = nameError(id);
-    if (invalid) return errorResponse(c.req.raw, 400, invalid);
-    const process = tracker.find<Process>("process", id);
-    if (!process) return errorResponse(c.req.raw, 404, `Process '${id}' not found`);
-    const topic = process.topic;
+  const spectate: RouteHandler = (c, { name: id }) => {
+    const topic = find(id).topic;
     const lastEventId = c.req.header("last-event-id") ?? null;
-    if (spectateFormat(c.req.raw) === "sse" && topic.endSeenBy(lastEventId)) {
-      // It has the final status already: 204 tells EventSource to stop reconnecting.
-      return c.body(null, 204);
-    }
-    try {
-      return spectateResponse(c, {
-        snapshot: () => topic.snapshot(),
-        attach: (signal, extra) =>
-          tracker.spectate(topic, {
-            latestWins: [],
-            lastEventId: parseLastEventId(lastEventId) === null ? null : lastEventId,
-            maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES,
-            signal,
-            ...extra,
-          }),
-        page: options.page,
-        origin: publicOrigin(c.req.raw, config.trustProxy),
-      });
-    } catch (error) {
-      return fail(c, error);
-    }
-  });
+    return spectateResponse(c, {
+      snapshot: () => topic.snapshot(),
+      attach: (signal, extra) =>
+        tracker.spectate(topic, {
+          latestWins: [],
+          lastEventId: parseLastEventId(lastEventId) === null ? null : lastEventId,
+          maxQueueBytes: PROCESS_SPECTATOR_QUEUE_BYTES,
+          signal,
+          ...extra,
+        }),
+      endSeenBy: (lastEventId) => topic.endSeenBy(lastEventId),
+      page: options.page,
+      origin: publicOrigin(c.req.raw, config.trustProxy),
+    });
+  };
 
-  return app;
+  return { output, status, run, stop, spectate };
 }
 
 /** What a status body looks like, for the messages that refuse one. */

@@ -28,26 +28,40 @@ export function spectateFormat(request: Request): SpectateFormat | null {
 }
 
 /**
- * An error as a status and one line: JSON `{"error": …}` for clients that ask for JSON,
- * plain text otherwise.
+ * The answer to a refused request, the one shape for every route: `{"error":"one line"}` JSON,
+ * except on a pipe's own data path (`dataPath`: sending and receiving bytes), where curl users
+ * read a line of text (JSON there too when the client asks for it).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { errorResponse } from "./respond.ts";
- * const res = errorResponse(new Request("http://h/"), 409, "Pipe 'a' already has a sender");
- * assert.equal(res.status, 409);
- * assert.equal(await res.text(), "Pipe 'a' already has a sender\n");
+ * const request = new Request("http://h/api/v1/pipe/a", { method: "PUT" });
+ * const line = errorResponse(request, 409, "Pipe 'a' already has a sender", { dataPath: true });
+ * assert.equal(await line.text(), "Pipe 'a' already has a sender\n");
+ * const json = errorResponse(new Request("http://h/api/v1/jobs/a"), 404, "Task not found");
+ * assert.deepEqual(await json.json(), { error: "Task not found" });
  * ```
  */
-export function errorResponse(request: Request, status: number, message: string): Response {
-  const wantsJson = (request.headers.get("accept") ?? "").includes("application/json") ||
+export function errorResponse(
+  request: Request,
+  status: number,
+  message: string,
+  options: { dataPath?: boolean; headers?: Readonly<Record<string, string>> } = {},
+): Response {
+  const wantsJson = !options.dataPath ||
+    (request.headers.get("accept") ?? "").includes("application/json") ||
     (URL.canParse(request.url) && new URL(request.url).searchParams.get("format") === "json");
-  if (wantsJson) return Response.json({ error: message }, { status });
-  return new Response(message + "\n", {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
+  const response = wantsJson
+    ? Response.json({ error: message }, { status })
+    : new Response(message + "\n", {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  for (const [key, value] of Object.entries(options.headers ?? {})) {
+    response.headers.set(key, value);
+  }
+  return response;
 }
 
 /** The headers of every SSE response. */

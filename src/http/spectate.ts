@@ -1,7 +1,8 @@
 import type { Context } from "hono";
-import { tokenExpiry } from "../access/guard.ts";
+import { HttpError } from "../http_error.ts";
 import type { Spectator, SpectatorOptions } from "../sse/spectator.ts";
-import { errorResponse, spectateFormat, SSE_HEADERS } from "./respond.ts";
+import { spectateFormat, SSE_HEADERS } from "./respond.ts";
+import type { RingsideEnv } from "./router.ts";
 
 /** Where a topic's page finds its event stream and snapshot, and this server's origin. */
 export interface SpectateUrls {
@@ -45,7 +46,9 @@ export interface SpectateOptions<S> {
 /**
  * Answers a spectator of any topic kind by content negotiation (see `spectateFormat`): one
  * JSON snapshot (`no-store`), the HTML page with the snapshot embedded, or an SSE stream that
- * closes its spectator when the client goes away. An unknown `?format=` is a `400`.
+ * closes its spectator when the client goes away (or when the token that opened it expires).
+ * An unknown `?format=` is a `400`. A page never carries the token it was opened with: its
+ * script adds the `?token=` of its own address to its requests.
  *
  * @example
  * ```ts
@@ -62,26 +65,20 @@ export interface SpectateOptions<S> {
  * assert.equal((await res.json()).state, "idle");
  * ```
  */
-export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Response {
+export function spectateResponse<S>(
+  c: Context<RingsideEnv> | Context,
+  options: SpectateOptions<S>,
+): Response {
   const format = spectateFormat(c.req.raw);
   if (format === null) {
-    return errorResponse(
-      c.req.raw,
-      400,
-      `Invalid format '${c.req.query("format")}' (html, json or sse)`,
-    );
+    throw new HttpError(400, `Invalid format '${c.req.query("format")}' (html, json or sse)`);
   }
   if (format === "json") {
     return c.json(options.snapshot() as object, 200, { "cache-control": "no-store" });
   }
   if (format === "html" && options.page) {
     const url = new URL(c.req.url);
-    let base = options.base ?? url.pathname;
-    // With --private the page's own requests need the token its address carried.
-    const token = url.searchParams.get("token");
-    if (token !== null) {
-      base += `${base.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
-    }
+    const base = options.base ?? url.pathname;
     const join = base.includes("?") ? "&" : "?";
     return c.html(options.page(options.snapshot(), {
       eventsUrl: `${base}${join}format=sse`,
@@ -93,7 +90,7 @@ export function spectateResponse<S>(c: Context, options: SpectateOptions<S>): Re
   if (options.endSeenBy?.(c.req.header("last-event-id") ?? null)) return c.body(null, 204);
   // A HEAD's body is never read: attaching a spectator would leak it.
   if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
-  const deadline = tokenExpiry(c.req.raw);
-  const spectator = options.attach(c.req.raw.signal, deadline === undefined ? {} : { deadline });
+  const deadline = (c as Context<RingsideEnv>).get("grant")?.expiresAt ?? null;
+  const spectator = options.attach(c.req.raw.signal, deadline === null ? {} : { deadline });
   return new Response(spectator.stream, { headers: SSE_HEADERS });
 }

@@ -1,6 +1,6 @@
-import { Hono } from "hono";
+import { HttpError } from "../http_error.ts";
 import { type StaticFile, staticFiles } from "./_static.generated.ts";
-import { errorResponse } from "./respond.ts";
+import type { RouteHandler } from "./router.ts";
 
 /**
  * How long a browser may use a static file before asking again. The URLs carry no version, so
@@ -19,24 +19,29 @@ const maxAgeSeconds = 86_400;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { staticRoutes } from "./static_routes.ts";
- * const app = staticRoutes();
+ * import { Hono } from "hono";
+ * import { staticHandlers } from "./static_routes.ts";
+ * const { favicon } = staticHandlers();
+ * const app = new Hono().get("/favicon.ico", (c) => favicon(c as never, null as never));
  * const icon = await app.request("/favicon.ico");
  * assert.equal(icon.headers.get("content-type"), "image/svg+xml");
- * assert.equal((await app.request("/static/nope.js")).status, 404);
  * ```
  */
-export function staticRoutes(): Hono {
-  const app = new Hono();
-  app.get("/favicon.ico", (c) => serve(c.req.raw, staticFiles["favicon.svg"]!));
-  app.get("/robots.txt", (c) => serve(c.req.raw, staticFiles["robots.txt"]!));
-  app.get("/static/:file{.+}", (c) => {
-    const name = c.req.param("file");
-    const file = Object.hasOwn(staticFiles, name) ? staticFiles[name] : undefined;
-    if (!file) return errorResponse(c.req.raw, 404, `No static file '${name}'`);
-    return serve(c.req.raw, file);
-  });
-  return app;
+export function staticHandlers(): {
+  favicon: RouteHandler;
+  robots: RouteHandler;
+  file: RouteHandler;
+} {
+  return {
+    favicon: (c) => serve(c.req.raw, staticFiles["favicon.svg"]!),
+    robots: (c) => serve(c.req.raw, staticFiles["robots.txt"]!),
+    file: (c) => {
+      const name = c.req.param("file") ?? "";
+      const file = Object.hasOwn(staticFiles, name) ? staticFiles[name] : undefined;
+      if (!file) throw new HttpError(404, `No static file '${name}'`);
+      return serve(c.req.raw, file);
+    },
+  };
 }
 
 function serve(request: Request, file: StaticFile): Response {

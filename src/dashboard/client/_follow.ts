@@ -5,6 +5,7 @@
  * @module
  */
 
+import { withPageToken } from "./_html.ts";
 import { SseParser } from "./sse_parser.ts";
 
 /** Options for {@linkcode follow}. */
@@ -83,7 +84,7 @@ export function follow(options: FollowOptions): Following {
     const headers: Record<string, string> = { accept: "text/event-stream" };
     if (parser.lastEventId !== "") headers["last-event-id"] = parser.lastEventId;
     try {
-      const response = await fetch(options.url, {
+      const response = await fetch(withPageToken(options.url), {
         headers,
         signal: abort.signal,
         cache: "no-store",
@@ -155,7 +156,9 @@ export function poll(
     if (busy || stopped || document.visibilityState === "hidden") return;
     busy = true;
     try {
-      const response = await fetch(url, { headers: { accept: "application/json" } });
+      const response = await fetch(withPageToken(url), {
+        headers: { accept: "application/json" },
+      });
       if (response.ok) {
         const value: unknown = await response.json();
         if (!stopped) onSnapshot(value);

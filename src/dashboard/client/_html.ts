@@ -19,3 +19,24 @@ export function readPageData<T>(): T {
   if (element === null) throw new Error("Missing page data 'ringside-data'");
   return JSON.parse(element.textContent ?? "null") as T;
 }
+
+/**
+ * `url` with the `?token=` of the page's own address, for the page's requests under
+ * `--private`. The server never writes a token into a page (its copyable lines must not hand
+ * it out); only the requests the script makes carry it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withPageToken } from "./_html.ts";
+ * const page = "http://h/api/v1/jobs/a?token=t%201";
+ * assert.equal(withPageToken("/api/v1/jobs/a?format=sse", page), "/api/v1/jobs/a?format=sse&token=t+1");
+ * assert.equal(withPageToken("/w/x?format=json", "http://h/w/x"), "/w/x?format=json");
+ * ```
+ */
+export function withPageToken(url: string, page: string = globalThis.location?.href ?? ""): string {
+  const token = URL.canParse(page) ? new URL(page).searchParams.get("token") : null;
+  if (token === null) return url;
+  const search = new URLSearchParams({ token }).toString();
+  return `${url}${url.includes("?") ? "&" : "?"}${search}`;
+}

@@ -19,7 +19,7 @@ import {
 } from "./pipe_view.ts";
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
 import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
-import { html, readPageData } from "./_html.ts";
+import { html, readPageData, withPageToken } from "./_html.ts";
 import { formatElapsed } from "./format.ts";
 
 /** What `dashboardPage` embeds for this script. */
@@ -160,7 +160,7 @@ function useFollow(
     }
     function open() {
       if (stopped) return;
-      const current = new EventSource(url);
+      const current = new EventSource(withPageToken(url));
       source = current;
       current.addEventListener("open", () => dispatch({ type: "connection", connection: "live" }));
       for (const event of ["state", "progress", "done"] as const) {

@@ -20,7 +20,7 @@ import {
 } from "./job_view.ts";
 import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, readPageData } from "./_html.ts";
+import { html, readPageData, withPageToken } from "./_html.ts";
 
 /** What `jobDashboardPage` embeds for this script. */
 interface JobData {
@@ -155,7 +155,9 @@ function useFollowJob(
     }
     async function fetchNow() {
       try {
-        const response = await fetch(props.jsonUrl, { headers: { accept: "application/json" } });
+        const response = await fetch(withPageToken(props.jsonUrl), {
+          headers: { accept: "application/json" },
+        });
         if (response.ok) snapshot(await response.json());
         else await response.body?.cancel();
       } catch {
