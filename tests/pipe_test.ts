@@ -122,8 +122,37 @@ Deno.test(`pipes relay byte-identical data (${testRuntime})`, async (t) => {
     assert.equal(response.headers.get("x-other"), null);
     assert.equal(response.headers.get("access-control-allow-origin"), "*");
     assert.equal(await response.text(), "<script>alert(1)</script>");
+    assert.equal(response.headers.get("content-security-policy"), "sandbox");
     await (await sending).body?.cancel();
   });
+
+  await t.step(
+    "only inert types are relayed as given: text/xsl is text, SVG is bytes",
+    async () => {
+      const cases: [string, string][] = [
+        ["text/xsl", "text/plain; charset=utf-8"],
+        ["application/xslt+xml", "application/octet-stream"],
+        ["image/svg+xml", "application/octet-stream"],
+        ["application/gzip", "application/gzip"],
+      ];
+      for (const [sent, relayed] of cases) {
+        const name = `type-${sent.replace(/\W/g, "-")}`;
+        const receiving = fetch(`${server.origin}/api/v1/pipe/${name}`);
+        await waitForPipe(server.origin, name, hasReceivers(1));
+        const sending = fetch(`${server.origin}/api/v1/pipe/${name}`, {
+          method: "PUT",
+          headers: { "content-type": sent },
+          body: "<x/>",
+        });
+        const response = await receiving;
+        assert.equal(response.headers.get("content-type"), relayed, sent);
+        assert.equal(response.headers.get("content-security-policy"), "sandbox", sent);
+        assert.equal(response.headers.get("x-content-type-options"), "nosniff", sent);
+        assert.equal(await response.text(), "<x/>");
+        await (await sending).body?.cancel();
+      }
+    },
+  );
 
   await t.step("n=2: both receivers get identical bytes", async () => {
     const name = "fanout";
