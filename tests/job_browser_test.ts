@@ -271,3 +271,34 @@ async function watchLinkHidesName(browser: TestBrowser, origin: string) {
   assertClean(watched);
   await page.close();
 }
+
+Deno.test("browser: a --private page opened with ?token= goes live and never shows the token", async () => {
+  const token = "page-token-9d4e";
+  await using server = await startServer({ args: ["--token", token, "--private"] });
+  await using browser = await launchBrowser();
+  const { origin } = server;
+  const id = jobId("private");
+  const started = await fetch(`${origin}/api/v1/jobs/${id}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: '{"progress":5}',
+  });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  const watched = await browser.newPage(origin);
+  const { page } = watched;
+  await page.goto(`${origin}/api/v1/jobs/${id}?token=${token}`);
+  await page.locator('main.job[data-connection="live"]').waitFor();
+  const published = await fetch(`${origin}/api/v1/jobs/${id}/progress`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: '{"progress":60,"message":"seen live"}',
+  });
+  assert.equal(published.status, 204);
+  await page.waitForFunction(() => document.title.startsWith("60% "));
+  assert.equal(await page.getByTestId("message").innerText(), "seen live");
+  assert.ok(!(await page.locator("body").innerText()).includes(token), "the token is shown");
+  assert.ok(!(await page.content()).includes(token), "the token is in the page");
+  assertClean(watched);
+  await browser.close();
+});
