@@ -16,8 +16,9 @@ export interface FanOutOptions {
  * Relays one source stream to `count` output streams without `tee()`: each chunk is read once
  * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
  * when every open output has room, so the slowest reader paces the transfer and memory stays
- * bounded by a few chunks. It counts the bytes where it reads them (a separate counting stage
- * cost 11–15 % more CPU per GB with 8 and 32 simultaneous transfers; see the README).
+ * bounded by a few chunks. It counts the bytes where it reads them: a separate counting stage
+ * cost 12 % more CPU per GB with 8 simultaneous transfers (interval 4–22 %) and no measurable
+ * difference with 32 (docs/performance.md, "Where the count is taken").
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
