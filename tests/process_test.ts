@@ -1,6 +1,7 @@
 // End-to-end for processes: a real server (bun, deno or the binary: RINGSIDE_TEST_RUNTIME) on
 // 127.0.0.1:0, `ringside run` as a real child process on the same runtime, real commands.
 import assert from "node:assert/strict";
+import { curl } from "./_curl.ts";
 import { ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 
@@ -316,6 +317,26 @@ Deno.test(`process routes (${testRuntime})`, async (t) => {
     await reading;
     assert.deepEqual(seen, ["one", "two", "three"]);
     assert.deepEqual(await (await posting).json(), { id: "trickle", lines: 3, seq: 3 });
+  });
+
+  await t.step("curl -T - (a PUT) publishes output and status, as the README shows", async () => {
+    const output = curl("-sS", "-f", "-T", "-", `${api}/put-by-hand/output`);
+    await output.stdin.write(encoder.encode("deploying\ndone\n"));
+    await output.stdin.close();
+    const posted = await output.result;
+    assert.equal(posted.code, 0, posted.stderr);
+    assert.deepEqual(JSON.parse(posted.stdout), { id: "put-by-hand", lines: 2, seq: 2 });
+    const status = await fetch(`${api}/put-by-hand/status`, {
+      method: "PUT",
+      body: '{"status":"exited","exitCode":0}',
+    });
+    assert.equal(status.status, 200);
+    await status.body?.cancel();
+    const snapshot = await (await fetch(`${api}/put-by-hand`, {
+      headers: { accept: "application/json" },
+    })).json();
+    assert.deepEqual(snapshot.tail.map((line: Line) => line.line), ["deploying", "done"]);
+    assert.equal(snapshot.status, "exited");
   });
 
   await t.step("two output streams at once keep each one's order", async () => {

@@ -114,6 +114,19 @@ Deno.test("access matrix: no spelling of any guarded route answers 2xx or bytes 
               const what = `${method} ${url} with ${who}`;
               assert.ok(res.status >= 400, `${what}: ${res.status} ${text}`);
               assert.ok(!text.includes(SECRET_BYTES), `${what}: the pipe's bytes`);
+              // One error shape: JSON, but a line of text on a pipe's own data path.
+              if (method === "HEAD") continue;
+              const json = res.headers.get("content-type")?.startsWith("application/json");
+              if (json) {
+                const { error } = JSON.parse(text);
+                assert.ok(typeof error === "string" && !error.includes("\n"), `${what}: ${text}`);
+              } else {
+                const dataPath = route.kind === "pipe" &&
+                  (example.query === undefined || method === "PUT" || method === "POST") &&
+                  res.status !== 404 && res.status !== 405;
+                assert.ok(dataPath, `${what}: not JSON: ${text}`);
+                assert.match(text, /^[^\n]+\n$/, what);
+              }
             }
           }
         }
