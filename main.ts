@@ -46,6 +46,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       node,
       retention: config.retention,
       historyLines: config.historyLines,
+      historyBytes: config.historyBytes,
       log,
     })
     : null;

@@ -10,6 +10,8 @@ export interface Config {
   streamTimeout: number;
   maxReceivers: number;
   historyLines: number;
+  /** Bytes of process line text kept for latecomers. */
+  historyBytes: number;
   maxEventBytes: number;
   waitTimeout: number;
   writeTimeout: number;
@@ -45,7 +47,7 @@ export interface Config {
   node: string;
 }
 
-type FlagKind = "string" | "integer" | "duration" | "boolean" | "log-format" | "list";
+type FlagKind = "string" | "integer" | "duration" | "size" | "boolean" | "log-format" | "list";
 
 interface FlagSpec {
   key: keyof Config;
@@ -88,6 +90,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     key: "historyLines",
     kind: "integer",
     help: "process lines kept for latecomers",
+  },
+  "history-bytes": {
+    key: "historyBytes",
+    kind: "size",
+    help: "bytes of process line text kept for latecomers (1048576, 512KiB, 1MiB, 1MB)",
   },
   "max-event-bytes": {
     key: "maxEventBytes",
@@ -189,6 +196,7 @@ export function defaultConfig(): Config {
     streamTimeout: 10 * 60_000,
     maxReceivers: 16,
     historyLines: 1000,
+    historyBytes: 1024 * 1024,
     maxEventBytes: 64 * 1024,
     waitTimeout: 10 * 60_000,
     writeTimeout: 30_000,
@@ -254,6 +262,64 @@ export function formatFlagDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Parses a size in bytes: a whole number of bytes, or a number with a unit, binary (`KiB`,
+ * `MiB`, `GiB`) or decimal (`kB`, `MB`, `GB`), in any case (`1mib`); a fraction is rounded down
+ * to a whole byte (`1.5KiB` is 1536).
+ *
+ * @throws {TypeError} on anything else.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSize } from "./config.ts";
+ * assert.equal(parseSize("1048576"), 1_048_576);
+ * assert.equal(parseSize("512KiB"), 524_288);
+ * assert.equal(parseSize("1MB"), 1_000_000);
+ * assert.throws(() => parseSize("1 potato"), /Invalid size/);
+ * ```
+ */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined || (match[2] === "" && match[1]!.includes("."))) {
+    throw new TypeError(`Invalid size '${text}' (use 1048576, 512KiB, 1MiB, 1MB)`);
+  }
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(bytes)) throw new RangeError(`Invalid size '${text}' (too large)`);
+  return bytes;
+}
+
+/**
+ * Formats bytes the way an operator writes a size flag: in the largest binary unit that holds
+ * it whole (`1MiB`, `512KiB`), else in bytes; {@linkcode parseSize} reads it back.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatFlagSize } from "./config.ts";
+ * assert.equal(formatFlagSize(1_048_576), "1MiB");
+ * assert.equal(formatFlagSize(1000), "1000");
+ * ```
+ */
+export function formatFlagSize(bytes: number): string {
+  for (const unit of ["GiB", "MiB", "KiB"]) {
+    const size = SIZE_UNITS[unit.toLowerCase()]!;
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
 function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof Config] {
   switch (spec.kind) {
     case "string":
@@ -281,6 +347,12 @@ function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof C
       }
       return ms;
     }
+    case "size":
+      try {
+        return parseSize(value);
+      } catch {
+        throw new TypeError(`Invalid value '${value}' for --${flag} (use 1048576, 512KiB, 1MiB)`);
+      }
     case "log-format":
       if (value === "text" || value === "json") return value;
       throw new TypeError(`Invalid value '${value}' for --${flag} (use text or json)`);
@@ -366,6 +438,8 @@ export function flagHelp(): string {
     const value = defaults[spec.key];
     const shown = spec.kind === "duration"
       ? formatFlagDuration(value as number)
+      : spec.kind === "size"
+      ? formatFlagSize(value as number)
       : Array.isArray(value)
       ? "none"
       : value === ""

@@ -568,6 +568,67 @@ Deno.test({
   },
 });
 
+/** What the pen test (issue 14) sent a watcher's terminal: clipboard, title, clear, and more. */
+const hostile = "\x1b]52;c;cm0gLXJmIH4K\x07\x1b]0;owned\x1b\\\x1b[2J\x1b[H\x1bP1$q\x1b\\\x9b6n\x07";
+
+Deno.test({
+  name:
+    `ringside watch writes no escape sequence from a process or a job to a pipe (${testRuntime})`,
+  fn: async () => {
+    await using server = await startServer();
+    const client = new RingsideClient({ server: server.origin });
+    await client.postStatus("w/hostile", "running");
+    await client.postOutput("w/hostile", [`out${hostile} \x1b[1;31mred\x1b[0m end`]);
+    await client.postOutput("w/hostile", [`err${hostile}\ttab`], { stream: "stderr" });
+    const watching = runWatch([`${server.origin}/api/v1/processes/w/hostile`]);
+    await client.postOutput("w/hostile", ["10%\r20%\x1b[K"]);
+    await client.postStatus("w/hostile", { status: "exited", exitCode: 0 });
+    const process = await watching;
+    assert.equal(process.code, 0, process.stderr);
+    assert.equal(process.stdout, "out red end\n20%\n");
+    assert.equal(process.stderr, "err\ttab\n");
+
+    const { url } = await client.startJob("w/hostile-job", { state: `busy${hostile}` });
+    const following = runWatch([url]);
+    await pollJob(server.origin, "w/hostile-job", (s) => s.spectators === 1);
+    await client.finish("w/hostile-job", { ok: false, error: `disk${hostile} \x1b[31mfull` });
+    const job = await following;
+    assert.equal(job.code, 1, job.stderr);
+    assert.equal(job.stdout, "busy\n");
+    assert.equal(job.stderr, "ringside watch: failed: disk full\n");
+    for (const output of [process.stdout, process.stderr, job.stdout, job.stderr]) {
+      // deno-lint-ignore no-control-regex
+      assert.doesNotMatch(output, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, JSON.stringify(output));
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `ringside watch on a terminal keeps colours and drops every other sequence (${testRuntime})`,
+  ignore: !hasScript,
+  fn: async () => {
+    await using server = await startServer();
+    const client = new RingsideClient({ server: server.origin });
+    await client.postStatus("w/hostile-tty", "running");
+    await client.postOutput("w/hostile-tty", [`out${hostile} \x1b[1;31mred`]);
+    await client.postOutput("w/hostile-tty", [`err${hostile}`], { stream: "stderr" });
+    await client.postStatus("w/hostile-tty", { status: "exited", exitCode: 0 });
+    // script(1) runs the command on a pseudo-terminal: stdout and stderr are TTYs there.
+    const url = `${server.origin}/api/v1/processes/w/hostile-tty`;
+    const result = await new Deno.Command("script", {
+      args: ["-qefc", [...ringsideCommand(), "watch", url].join(" "), "/dev/null"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(result.stdout).replaceAll("\r\n", "\n");
+    assert.equal(result.code, 0, text);
+    // The colour left on is reset before exit; nothing else but text and newlines.
+    assert.equal(text, "out \x1b[1;31mred\nerr\n\x1b[0m");
+  },
+});
+
 Deno.test({
   name: `the README's client examples run on Deno, Bun and Node (${testRuntime})`,
   fn: async () => {

@@ -318,6 +318,47 @@ Deno.test(`jobs: oversize bodies are 413 (${testRuntime})`, async () => {
   await post(`${base}/big/finish`, { ok: true });
 });
 
+Deno.test(`jobs: JSON nested past 64 levels is 400; 64 levels renders a bounded page (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const base = jobs(server);
+  // The pen test's body: 60 KB, under --max-event-bytes, 30,001 levels deep. Before the limit,
+  // opening its page cost Bun ~20 s of CPU and ~2 GB, and Deno answered 500.
+  const deep = `{"a":${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+  const refusedStart = await post(`${base}/deep`, deep);
+  assert.equal(refusedStart.status, 400);
+  assert.equal(refusedStart.json!.error, "Body nests objects and arrays deeper than 64 levels");
+  assert.equal((await fetch(`${base}/deep`)).status, 404, "a refused start creates nothing");
+  assert.equal((await post(`${base}/deep`, { progress: 1 })).status, 201);
+  const refused = await post(`${base}/deep/progress`, deep);
+  assert.equal(refused.status, 400);
+  assert.match(String(refused.json!.error), /deeper than 64 levels/);
+  const refusedFinish = await post(`${base}/deep/finish`, `{"ok":true,"r":${deep}}`);
+  assert.equal(refusedFinish.status, 400);
+  assert.equal((await fetch(`${server.origin}/healthz`)).status, 200);
+  assert.equal((await snapshot(`${base}/deep`)).state, "running", "the job is untouched");
+
+  const emptyPage = await (await fetch(`${base}/deep`, { headers: { accept: "text/html" } }))
+    .text();
+  // At the limit: the body's object and 63 arrays, with a marker at the bottom and a wide
+  // level there (indented JSON of it would be ~130 characters a line).
+  const bottom = `"bottom-marker",${Array(2000).fill(7).join(",")}`;
+  const limit = `{"progress":3,"a":${"[".repeat(63)}${bottom}${"]".repeat(63)}}`;
+  const watcher = await Follower.open(`${base}/deep`);
+  assert.equal((await post(`${base}/deep/progress`, limit)).status, 204);
+  await watcher.waitFor((event) => event.data.includes("bottom-marker"));
+  const res = await fetch(`${base}/deep`, { headers: { accept: "text/html" } });
+  assert.equal(res.status, 200);
+  const page = await res.text();
+  assert.ok(page.includes("bottom-marker"), "the page carries the value for the browser");
+  assert.ok(
+    page.length - emptyPage.length < 2 * limit.length,
+    `the page grew by ${page.length - emptyPage.length} for a body of ${limit.length}`,
+  );
+  assert.equal(JSON.stringify((await snapshot(`${base}/deep`)).data), limit);
+  assert.equal((await post(`${base}/deep/finish`, { ok: true })).status, 200);
+  await watcher.closed;
+});
+
 Deno.test(`jobs: a stream that outlives --stream-timeout gets timeout (${testRuntime})`, async () => {
   await using server = await startServer({ args: ["--stream-timeout", "500ms"] });
   const url = `${jobs(server)}/long`;

@@ -368,6 +368,51 @@ Deno.test(`past --max-topics a sender with Expect: 100-continue gets 503 (${test
   await held.result;
 });
 
+Deno.test(`n must agree, a missing n meaning 1; the refused side changes nothing (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const name = "n-agree";
+  const url = `${server.origin}/api/v1/pipe/${name}`;
+  const snapshot = async () => await (await fetch(`${url}?progress&format=json`)).json();
+  const first = curl(`${url}?n=2`);
+  await waitForPipe(server.origin, name, hasReceivers(1));
+  // Before, this sender joined the receivers' n=2 and relayed to two it never asked for.
+  // (--max-time: so that it fails rather than waits for a second receiver if it is not refused)
+  const refused = await curl("--max-time", "20", "--data-binary", "not for two", url).result;
+  assert.equal(refused.stdout, "n=1 (no n= given) does not match n=2 of pipe 'n-agree'\n");
+  const plain = await fetch(url);
+  assert.equal(plain.status, 400);
+  assert.equal(await plain.text(), "n=1 (no n= given) does not match n=2 of pipe 'n-agree'\n");
+  const explicit = await fetch(`${url}?n=1`, { method: "PUT", body: "x" });
+  assert.equal(explicit.status, 400);
+  assert.equal(await explicit.text(), "n=1 does not match n=2 of pipe 'n-agree'\n");
+  const waiting = await snapshot();
+  assert.deepEqual([waiting.state, waiting.receivers, waiting.receiversExpected], [
+    "waiting",
+    1,
+    2,
+  ]);
+  const second = curl(`${url}?n=2`);
+  await waitForPipe(server.origin, name, hasReceivers(2));
+  const sent = await curl("--data-binary", "for both", `${url}?n=2`).result;
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.match(sent.stdout, /Sent 8 bytes to 2 receiver\(s\)/);
+  for (const receiver of await Promise.all([first.result, second.result])) {
+    assert.equal(receiver.code, 0, receiver.stderr);
+    assert.equal(receiver.stdout, "for both");
+  }
+
+  // The other way round: a sender without n= waits for one receiver; n=2 is refused.
+  const other = `${server.origin}/api/v1/pipe/n-agree-2`;
+  const sender = curl("--data-binary", "for one", other);
+  await waitForPipe(server.origin, "n-agree-2", isSenderWaiting);
+  const two = await fetch(`${other}?n=2`);
+  assert.equal(two.status, 400);
+  assert.equal(await two.text(), "n=2 does not match n=1 of pipe 'n-agree-2'\n");
+  const one = await curl(other).result;
+  assert.equal(one.stdout, "for one");
+  assert.equal((await sender.result).code, 0);
+});
+
 Deno.test(`409, 400 and 404 with one-line messages (${testRuntime})`, async () => {
   await using server = await startServer();
   const name = "conflicts";

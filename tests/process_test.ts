@@ -550,6 +550,47 @@ async function readChunkedBody(connection: Deno.TcpConn): Promise<string> {
   return body;
 }
 
+Deno.test(`20 MB without a newline: latecomers get about 1 MiB of history (${testRuntime})`, async () => {
+  // The pen test (issue 14): the ring kept 1000 pieces of 64 KiB, up to 64 MB per process.
+  await using server = await startServer();
+  const url = `${server.origin}/api/v1/processes/no-newline`;
+  const megabyte = new Uint8Array(1024 * 1024).fill(0x78);
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 20) controller.enqueue(megabyte);
+      else controller.close();
+    },
+  });
+  const posted = await post(`${url}/output`, body);
+  assert.equal(posted.status, 200);
+  assert.deepEqual(await posted.json(), { id: "no-newline", lines: 320, seq: 320 });
+  const historyBytes = 1024 * 1024;
+
+  const snapshot = await (await fetch(`${url}?format=json`)).json();
+  const tail = snapshot.tail as Line[];
+  assert.equal(snapshot.lines, 320);
+  assert.equal(tail.reduce((sum, line) => sum + line.line.length, 0), historyBytes);
+  assert.deepEqual([tail[0]!.seq, tail.at(-1)!.seq], [305, 320]);
+
+  const latecomer = await follow(url, { until: (event) => event.type === "status" });
+  const lines = outputs(latecomer);
+  assert.equal(lines.length, 16, "16 pieces of 64 KiB");
+  assert.ok(lines.every((line) => line.line.length === 65_536));
+  assert.equal(lines[0]!.seq, 305);
+
+  const reconnect = await follow(url, {
+    lastEventId: "10",
+    until: (event) => event.type === "status",
+  });
+  assert.equal(reconnect[0]!.type, "gap");
+  assert.deepEqual(JSON.parse(reconnect[0]!.data), { missed: 294 });
+  assert.equal(reconnect[0]!.id, "304");
+  assert.deepEqual(outputs(reconnect).map((line) => line.seq)[0], 305);
+  const end = await post(`${url}/status`, '{"status":"exited","exitCode":0}');
+  await end.body?.cancel();
+});
+
 Deno.test(`SIGTERM drain: running processes still post, new ones get 503 (${testRuntime})`, async () => {
   const server = await startServer({ args: ["--drain-timeout", "20s"] });
   try {

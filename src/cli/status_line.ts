@@ -1,3 +1,5 @@
+import { terminalText } from "./terminal_text.ts";
+
 /** Options for {@linkcode StatusLine}. */
 export interface StatusLineOptions {
   /** Redraw one line in place (`\r` + clear to the end of line) instead of printing lines. */
@@ -14,7 +16,11 @@ export interface StatusLineOptions {
  * One status line that changes often: on a terminal it is redrawn in place at every update; on
  * a pipe or a file it is printed as a line at most once a second (the newest one; a pending line
  * is printed when its second is up, even if no update follows), so a log stays readable.
- * {@linkcode StatusLine.finish} prints the final line and ends it with a newline.
+ * {@linkcode StatusLine.finish} prints the final line and ends it with a newline. A line is shown
+ * as text: its escape sequences and control characters are dropped (tabs and newlines become
+ * spaces, {@linkcode terminalText}), so a server's words can neither run in the terminal nor
+ * break the line; the only sequences written are the line's own redraw (`\r`, `ESC[K`), and
+ * only on a terminal.
  *
  * @example
  * ```ts
@@ -49,7 +55,8 @@ export class StatusLine {
   }
 
   /** Shows `line` now (TTY) or within the second (otherwise). */
-  async update(line: string): Promise<void> {
+  async update(text: string): Promise<void> {
+    const line = shown(text);
     if (this.#options.tty) {
       this.#drawn = true;
       await this.#options.write(`\r${line}\x1b[K`);
@@ -69,7 +76,8 @@ export class StatusLine {
   }
 
   /** Prints the final line (or, without one, ends the drawn line) and stops. */
-  async finish(line?: string): Promise<void> {
+  async finish(text?: string): Promise<void> {
+    const line = text === undefined ? undefined : shown(text);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = null;
@@ -88,4 +96,8 @@ export class StatusLine {
     this.#printedAt = this.#now();
     await this.#options.write(`${line}\n`);
   }
+}
+
+function shown(text: string): string {
+  return terminalText(text, { colors: false, oneLine: true });
 }

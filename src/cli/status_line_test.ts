@@ -53,3 +53,16 @@ Deno.test("StatusLine off a TTY: finish drops the pending line for the final one
   await line.finish("100%");
   assert.deepEqual(writes, ["10%\n", "100%\n"]);
 });
+
+Deno.test("StatusLine shows a line's text only: no sequence of its own reaches the output", async () => {
+  const hostile = "50%\x1b]52;c;cm0gLXJmIH4K\x07 \x1b[2J\x1b[31mred\x1b[0m\tcopy\x9b6n\n";
+  const terminal = recorder(true);
+  await terminal.line.update(hostile);
+  await terminal.line.finish(hostile);
+  assert.deepEqual(terminal.writes, ["\r50% red copy \x1b[K", "\r50% red copy \x1b[K\n"]);
+  const piped = recorder(false);
+  await piped.line.update(hostile);
+  await piped.line.finish("done\x1b[2J");
+  assert.deepEqual(piped.writes, ["50% red copy \n", "done\n"]);
+  assert.ok(!piped.writes.join("").includes("\x1b"), "no ESC at all off a terminal");
+});

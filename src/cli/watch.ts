@@ -8,6 +8,7 @@ import { RingsideClient, RingsideError, type RingsideEvent } from "../client.ts"
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import type { Runtime } from "../runtime.ts";
 import { StatusLine } from "./status_line.ts";
+import { terminalText } from "./terminal_text.ts";
 import { jobLine, pipeLine } from "./watch_line.ts";
 
 /** `ringside watch --help`. */
@@ -93,10 +94,22 @@ function processExitCode(data: { status?: unknown; exitCode?: unknown }): number
 
 /**
  * Runs `ringside watch ARGS…` and resolves with the exit code. Ctrl-C stops it (130).
+ *
+ * What the server sends (a process's lines, a job's error, any message) is written through
+ * {@linkcode terminalText}: on a terminal with its colours and no other escape sequence, and
+ * with none at all to a pipe or a file. Colours a line left set are reset before it exits.
  */
 export async function watch(runtime: Runtime, args: readonly string[]): Promise<number> {
   function print(stream: "stdout" | "stderr", text: string): Promise<void> {
     return runtime.write(stream, encoder.encode(text));
+  }
+  const terminal = { stdout: runtime.isTerminal("stdout"), stderr: runtime.isTerminal("stderr") };
+  const coloured = { stdout: false, stderr: false };
+  /** Prints text from the server followed by `end`: shown, never run by the terminal. */
+  function printRemote(stream: "stdout" | "stderr", text: string, end = "\n"): Promise<void> {
+    const safe = terminalText(text, { colors: terminal[stream] });
+    if (safe.includes("\x1b")) coloured[stream] = true;
+    return print(stream, safe + end);
   }
   let parsed: WatchArgs;
   try {
@@ -132,24 +145,34 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
   runtime.onSignal("SIGINT", () => stop.abort());
   let last: Record<string, unknown> = {};
   try {
-    for await (const event of client.subscribe(url, { signal: stop.signal })) {
-      const code = await show(event);
-      if (code !== null) return code;
+    return await follow();
+  } finally {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (coloured[stream]) await print(stream, "\x1b[0m");
     }
-  } catch (error) {
-    await line.finish();
-    const status = error instanceof RingsideError ? error.status : 0;
-    const message = error instanceof Error ? error.message : String(error);
-    await print(
-      "stderr",
-      `ringside watch: ${status > 0 ? `${status} ${message} (${url})` : message}\n`,
-    );
-    return 2;
   }
-  await line.finish();
-  if (stop.signal.aborted) return 130;
-  await print("stderr", `ringside watch: the stream ended before the topic did (${url})\n`);
-  return 1;
+
+  async function follow(): Promise<number> {
+    try {
+      for await (const event of client.subscribe(url, { signal: stop.signal })) {
+        const code = await show(event);
+        if (code !== null) return code;
+      }
+    } catch (error) {
+      await line.finish();
+      const status = error instanceof RingsideError ? error.status : 0;
+      const message = error instanceof Error ? error.message : String(error);
+      await printRemote(
+        "stderr",
+        `ringside watch: ${status > 0 ? `${status} ${message} (${url})` : message}`,
+      );
+      return 2;
+    }
+    await line.finish();
+    if (stop.signal.aborted) return 130;
+    await print("stderr", `ringside watch: the stream ended before the topic did (${url})\n`);
+    return 1;
+  }
 
   /** Shows one event; returns the exit code when it was the last one. */
   async function show(event: RingsideEvent): Promise<number | null> {
@@ -182,19 +205,13 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
         await line.finish(
           data.kind === "pipe" ? pipeLine(data as unknown as PipeSnapshot) : undefined,
         );
-        await print(
-          "stderr",
-          `ringside watch: failed: ${String(data.error ?? event.data)}\n`,
-        );
+        await printRemote("stderr", `ringside watch: failed: ${String(data.error ?? event.data)}`);
         return 1;
       case "output":
-        await print(
-          data.stream === "stderr" ? "stderr" : "stdout",
-          `${String(data.line)}\n`,
-        );
+        await printRemote(data.stream === "stderr" ? "stderr" : "stdout", String(data.line));
         return null;
       case "gap":
-        await print("stderr", `ringside watch: ${String(data.missed)} line(s) missed\n`);
+        await printRemote("stderr", `ringside watch: ${String(data.missed)} line(s) missed`);
         return null;
       case "status":
         return data.status === "running" ? null : processExitCode(data);

@@ -6,6 +6,7 @@
 
 import { formatBytes, formatSpeed } from "../dashboard/client/format.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
+import { terminalText } from "./terminal_text.ts";
 
 /**
  * Seconds as a clock: `0:26`, `12:05`, `1:02:03`.
@@ -78,8 +79,9 @@ export function pipeLine(
 
 /**
  * A job's line from its published data: the percent (`progress`), the state word (`state`), the
- * `message` and the ETA (`estimated_time`), whichever are there; `running` when none is. Control
- * characters in the publisher's text show as spaces.
+ * `message` and the ETA (`estimated_time`), whichever are there; `running` when none is. The
+ * publisher's text is shown, never run: escape sequences and control characters are dropped,
+ * tabs and newlines become spaces ({@linkcode terminalText}).
  *
  * @example
  * ```ts
@@ -102,12 +104,6 @@ export function jobLine(data: Record<string, unknown>): string {
   return parts.length > 0 ? parts.join("  ") : "running";
 }
 
-/**
- * The text with every run of control characters (C0, DEL, C1: newlines, tabs, ESC…) as one
- * space: a publisher's words are shown, never run by the watcher's terminal, and the line stays
- * one line that `\r` can redraw.
- */
 function printable(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+  return terminalText(text, { colors: false, oneLine: true });
 }

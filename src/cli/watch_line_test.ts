@@ -70,9 +70,12 @@ Deno.test("formatClock: rounding and bad input", () => {
 
 Deno.test("jobLine: a publisher's control characters never reach the terminal", () => {
   // ESC would let a published message clear the watcher's screen or set its title; a tab or a
-  // backspace would break the line redrawn in place.
-  const line = jobLine({ state: "up\x07load", message: "a\tb\x1b[2J\x1b]0;title\x07c\x7f\x9bd" });
-  assert.equal(line, "up load  a b [2J ]0;title c d");
+  // backspace would break the line redrawn in place. Whole sequences go, not just their ESC.
+  const line = jobLine({
+    state: "up\x07load",
+    message: "a\tb\x1b[2J\x1b]0;title\x07c\x7f\x9bde\x1b[31mred\x1b[0m\nnext",
+  });
+  assert.equal(line, "upload  a bcered next");
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f]/);
 });

@@ -21,6 +21,8 @@ export interface BridgeOptions {
   retention: number;
   /** Output lines a remote process keeps for new spectators. @default 1000 */
   historyLines?: number;
+  /** Bytes of output line text a remote process keeps for new spectators. @default 1048576 */
+  historyBytes?: number;
   /** A record is rewritten at most this often while events flow, in ms. @default 250 */
   recordInterval?: number;
   log?: Log;
@@ -294,6 +296,9 @@ export class Bridge {
     }
     topic = new RemoteTopic(kind, name, record, {
       ...(this.#options.historyLines ? { historyLines: this.#options.historyLines } : {}),
+      ...(this.#options.historyBytes !== undefined
+        ? { historyBytes: this.#options.historyBytes }
+        : {}),
     });
     for (const wire of early) topic.deliver(wire);
     remote = { topic, users: 0, listener, dead: false };

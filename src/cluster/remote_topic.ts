@@ -1,4 +1,5 @@
 import { Topic, TopicEvent } from "../progress/topic.ts";
+import { utf8Length } from "../process/process_topic.ts";
 import type { WireEvent, WireRecord } from "./wire.ts";
 
 /** The event types spectators of each kind subscribe to. */
@@ -12,6 +13,11 @@ const EVENT_TYPES: Record<string, readonly string[]> = {
 export interface RemoteTopicOptions {
   /** Output lines a process keeps for a new spectator. @default 1000 */
   historyLines?: number;
+  /**
+   * Bytes of output line text (UTF-8) a process keeps for a new spectator; the newest line
+   * always stays. @default 1048576
+   */
+  historyBytes?: number;
 }
 
 function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
@@ -40,11 +46,14 @@ function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
 export class RemoteTopic extends Topic {
   #record: WireRecord;
   #historyLines: number;
+  #historyBytes: number;
   #seq: number;
   /** Pipes and jobs: the newest event, which carries the whole state. */
   #latest: TopicEvent | null = null;
-  /** Processes: the recent lines and the last status. */
+  /** Processes: the recent lines (with the bytes each counts) and the last status. */
   #lines: TopicEvent[] = [];
+  #lineBytes: number[] = [];
+  #bytes = 0;
   #status: TopicEvent | null = null;
   #end: TopicEvent | null = null;
 
@@ -53,6 +62,7 @@ export class RemoteTopic extends Topic {
     this.#record = record;
     this.#seq = record.seq;
     this.#historyLines = options.historyLines ?? 1000;
+    this.#historyBytes = options.historyBytes ?? 1_048_576;
     for (const wire of record.greeting) {
       this.#remember(event(wire));
       // An ended run: mark this topic ended too (nobody listens yet).
@@ -131,8 +141,18 @@ export class RemoteTopic extends Topic {
         ? new TopicEvent("state", topicEvent.data, false, topicEvent.id)
         : topicEvent;
     } else if (topicEvent.type === "output" || topicEvent.type === "gap") {
+      const line = (topicEvent.data as { line?: unknown } | null)?.line;
+      const bytes = typeof line === "string" ? utf8Length(line) : 0;
       this.#lines.push(topicEvent);
-      if (this.#lines.length > this.#historyLines) this.#lines.shift();
+      this.#lineBytes.push(bytes);
+      this.#bytes += bytes;
+      while (
+        this.#lines.length > this.#historyLines ||
+        (this.#bytes > this.#historyBytes && this.#lines.length > 1)
+      ) {
+        this.#lines.shift();
+        this.#bytes -= this.#lineBytes.shift()!;
+      }
     } else {
       this.#status = topicEvent;
     }

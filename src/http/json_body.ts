@@ -3,6 +3,16 @@ import { HttpError } from "../http_error.ts";
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * How deeply a published JSON body may nest objects and arrays; the body's own object is level 1.
+ * Progress snapshots are a few levels deep; 64 (the default of .NET's `System.Text.Json`) leaves
+ * room for any real one, while every recursive walk of the value that comes later (each runtime's
+ * `JSON.parse` and `JSON.stringify`, the Redis bridge, the dashboard in the server and in every
+ * watcher's browser) stays far from its stack limit and from the quadratic cost of indenting
+ * thousands of levels.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
  * Reads a request body that must be one JSON object of at most `maxBytes` bytes, whatever its
  * `Content-Type` (`curl -d` says `application/x-www-form-urlencoded`). The limit holds while
  * reading: a `Content-Length` over it is refused before a byte is read, and a body without one
@@ -10,7 +20,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @returns the object, or `null` for an empty body (no bytes, or only whitespace).
  * @throws {HttpError} 413 over `maxBytes`; 400 for a body that breaks off (the client went
- * away), invalid UTF-8, invalid JSON, or JSON that is not an object (an array, a string, `null`…).
+ * away), invalid UTF-8, objects and arrays nested deeper than {@linkcode MAX_JSON_DEPTH} (checked
+ * on the text, in one pass, before it is parsed), invalid JSON, or JSON that is not an object (an
+ * array, a string, `null`…).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -20,6 +32,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * assert.equal(await readJsonObject(post(""), 100), null);
  * await assert.rejects(readJsonObject(post("[1]"), 100), /must be a JSON object/);
  * await assert.rejects(readJsonObject(post(`{"a":"${"x".repeat(200)}"}`), 100), /over the limit/);
+ * await assert.rejects(readJsonObject(post(`{"a":${"[".repeat(64)}${"]".repeat(64)}}`), 200), /deeper than 64/);
  * ```
  */
 export async function readJsonObject(
@@ -68,6 +81,9 @@ export async function readJsonObject(
     throw new HttpError(400, "Body is not valid UTF-8");
   }
   if (text.trim() === "") return null;
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, `Body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -78,4 +94,38 @@ export async function readJsonObject(
     throw new HttpError(400, "Body must be a JSON object");
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The deepest nesting of objects and arrays in JSON `text` (`0` for a number or a string, `1`
+ * for `{}`), in one pass and constant space: brackets count outside strings only. For text that
+ * is not JSON the count is a bound that `JSON.parse` would then refuse anyway.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nestingDepth } from "./json_body.ts";
+ * assert.equal(nestingDepth('{"a":[1,{"b":[]}]}'), 4);
+ * assert.equal(nestingDepth('{"a":"[[[\\"{{"}'), 1);
+ * assert.equal(nestingDepth("42"), 0);
+ * ```
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped, a quote included
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readJsonObject } from "./json_body.ts";
+import { MAX_JSON_DEPTH, nestingDepth, readJsonObject } from "./json_body.ts";
 import { HttpError } from "../http_error.ts";
 
 const encoder = new TextEncoder();
@@ -82,4 +82,39 @@ Deno.test("a body that breaks off mid-way is 400 with a line, not an internal er
   assert.ok(error instanceof HttpError, String(error));
   assert.equal(error.status, 400);
   assert.equal(error.message, "Body ended before it was complete (the client went away)");
+});
+
+Deno.test("nesting deeper than MAX_JSON_DEPTH is 400 naming the limit; the limit itself is accepted", async () => {
+  const nested = (levels: number) => `{"a":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
+  const limit = nested(MAX_JSON_DEPTH);
+  assert.equal(nestingDepth(limit), MAX_JSON_DEPTH);
+  const value = await readJsonObject(post(recordingBody([limit]).body), 100_000);
+  assert.ok(value !== null && Array.isArray(value.a));
+  const error = await readJsonObject(
+    post(recordingBody([nested(MAX_JSON_DEPTH + 1)]).body),
+    100_000,
+  )
+    .then(() => null, (error) => error);
+  assert.ok(error instanceof HttpError, String(error));
+  assert.equal(error.status, 400);
+  assert.equal(error.message, `Body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+});
+
+Deno.test("a pen-test body 30,000 levels deep is refused without a stack overflow", async () => {
+  // 60 KB: under --max-event-bytes, and deep enough to blow a recursive check.
+  const deep = `{"a":${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+  assert.equal(await status(readJsonObject(post(recordingBody([deep]).body), 65_536)), 400);
+  // Objects count as arrays do, and unclosed brackets count too (no parse is needed to refuse).
+  const objects = `${'{"a":'.repeat(100)}1${"}".repeat(100)}`;
+  assert.equal(await status(readJsonObject(post(recordingBody([objects]).body), 65_536)), 400);
+  assert.equal(nestingDepth("[".repeat(100_000)), 100_000);
+});
+
+Deno.test("nestingDepth() counts brackets outside strings only, escapes included", () => {
+  assert.equal(nestingDepth('{"k[{":"v]}"}'), 1);
+  assert.equal(nestingDepth(String.raw`{"k":"a\"[[[[\\","l":[[]]}`), 3);
+  assert.equal(nestingDepth(String.raw`{"k":"\\"}`), 1);
+  assert.equal(nestingDepth("[{},{},[{}]]"), 3);
+  assert.equal(nestingDepth(""), 0);
+  assert.equal(nestingDepth('"[[["'), 0);
 });

@@ -105,6 +105,7 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
         onCreate?.();
         return new Process(id, {
           historyLines: config.historyLines,
+          historyBytes: config.historyBytes,
           idle: config.jobIdle,
           onChange: changed,
         });

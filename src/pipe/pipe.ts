@@ -33,7 +33,7 @@ export interface PipeOptions {
 export interface SenderRequest {
   /** The bytes: the request body (or that body read ahead, see `readAhead`). */
   body: ReadableStream<Uint8Array> | null;
-  /** `?n=`, or `null` when not given. */
+  /** `?n=`, or `null` when not given (which means 1: see {@linkcode Pipe.send}). */
   n: number | null;
   /** `Content-Length` or `?size=`, for percent and ETA. */
   total: number | null;
@@ -134,6 +134,9 @@ export class Pipe {
    * Connects the sender. The returned stream is the sender's response: plain-text lines of
    * what happens. It ends after every receiver has every byte and is errored on failure, so
    * `curl` exits non-zero then.
+   *
+   * `n` must agree with the side that came first, a missing `n` meaning 1: a sender without
+   * `n=` is refused by receivers waiting with `n=2`, and the other way round.
    *
    * @throws {HttpError} 409 when a sender is here or a transfer runs, 400 when `n` disagrees.
    */
@@ -252,11 +255,20 @@ export class Pipe {
     }
   }
 
-  /** The pipe's `n` once this side joins. @throws {HttpError} 400 when `n` disagrees. */
+  /**
+   * The pipe's `n` once this side joins: the first side's, which every later side must match.
+   * A side without `n=` asks for 1, so it never joins a pipe that expects 2 (a sender without
+   * `n=` would otherwise relay to receivers it never asked for); the side refused leaves the
+   * waiting ones as they were.
+   *
+   * @throws {HttpError} 400 when `n` disagrees.
+   */
   #agreedN(n: number | null): number {
-    const agreed = this.#expected ?? n ?? 1;
-    if (n !== null && n !== agreed) {
-      throw new HttpError(400, `n=${n} does not match n=${agreed} of pipe '${this.name}'`);
+    const asked = n ?? 1;
+    const agreed = this.#expected ?? asked;
+    if (asked !== agreed) {
+      const mine = n === null ? "n=1 (no n= given)" : `n=${n}`;
+      throw new HttpError(400, `${mine} does not match n=${agreed} of pipe '${this.name}'`);
     }
     return agreed;
   }

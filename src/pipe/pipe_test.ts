@@ -62,3 +62,106 @@ Deno.test("a side whose connection closed before it joined never holds the pipe"
   });
   pipe.abort("Test over");
 });
+
+const encoder = new TextEncoder();
+
+function sender(n: number | null, text = "data") {
+  return {
+    body: ReadableStream.from([encoder.encode(text)]),
+    n,
+    total: null,
+    headers: new Headers(),
+    signal: new AbortController().signal,
+  };
+}
+
+function receiver(n: number | null) {
+  return { n, signal: new AbortController().signal };
+}
+
+/** Whether `promise` has settled by the time pending jobs and timers have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => done = true, () => done = true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return done;
+}
+
+function refusal(action: () => unknown): { status: number; message: string } {
+  try {
+    action();
+  } catch (error) {
+    const { status, message } = error as { status: number; message: string };
+    return { status, message };
+  }
+  throw new Error("Not refused");
+}
+
+Deno.test("n must agree, a missing n meaning 1: receivers with n=2, then a sender without n", async () => {
+  const pipe = new Pipe("agree");
+  const first = pipe.receive(receiver(2));
+  // Before, the sender joined the receivers' n=2 and relayed to two it never asked for.
+  assert.deepEqual(refusal(() => pipe.send(sender(null))), {
+    status: 400,
+    message: "n=1 (no n= given) does not match n=2 of pipe 'agree'",
+  });
+  assert.deepEqual(refusal(() => pipe.send(sender(1))), {
+    status: 400,
+    message: "n=1 does not match n=2 of pipe 'agree'",
+  });
+  assert.deepEqual(refusal(() => pipe.receive(receiver(null))), {
+    status: 400,
+    message: "n=1 (no n= given) does not match n=2 of pipe 'agree'",
+  });
+  // The waiting receiver is untouched: still waiting, still expecting two.
+  assert.equal(await settled(first), false);
+  const waiting = pipe.topic.snapshot();
+  assert.deepEqual([waiting.state, waiting.receivers, waiting.receiversExpected], [
+    "waiting",
+    1,
+    2,
+  ]);
+  const second = pipe.receive(receiver(2));
+  const log = pipe.send(sender(2, "both"));
+  for (const receiving of [first, second]) {
+    assert.equal(await new Response((await receiving).body).text(), "both");
+  }
+  assert.match(await new Response(log).text(), /Sent 4 bytes to 2 receiver\(s\)/);
+});
+
+Deno.test("n must agree: a sender without n first refuses receivers with n=2", async () => {
+  const pipe = new Pipe("agree-sender-first");
+  const log = pipe.send(sender(null, "one"));
+  const message = "n=2 does not match n=1 of pipe 'agree-sender-first'";
+  assert.deepEqual(refusal(() => pipe.receive(receiver(2))), { status: 400, message });
+  assert.deepEqual(refusal(() => pipe.checkReceive(2)), { status: 400, message });
+  assert.equal(pipe.topic.snapshot().receiversExpected, 1);
+  assert.equal(pipe.topic.snapshot().receivers, 0);
+  // `n=1` and no `n=` are the same request.
+  const receiving = pipe.receive(receiver(1));
+  assert.equal(await new Response((await receiving).body).text(), "one");
+  assert.match(await new Response(log).text(), /Sent 3 bytes to 1 receiver\(s\)/);
+});
+
+Deno.test("n must agree: a receiver without n first refuses n=2 on either side", async () => {
+  const pipe = new Pipe("agree-receiver-first");
+  const receiving = pipe.receive(receiver(null));
+  const message = "n=2 does not match n=1 of pipe 'agree-receiver-first'";
+  assert.deepEqual(refusal(() => pipe.receive(receiver(2))), { status: 400, message });
+  assert.deepEqual(refusal(() => pipe.send(sender(2))), { status: 400, message });
+  assert.deepEqual(refusal(() => pipe.checkSend(2)), { status: 400, message });
+  assert.equal(await settled(receiving), false);
+  pipe.send(sender(null, "ok"));
+  assert.equal(await new Response((await receiving).body).text(), "ok");
+});
+
+Deno.test("n is free again once the waiting sides have left", async () => {
+  const pipe = new Pipe("agree-again", { waitTimeout: 500 });
+  const leaving = new AbortController();
+  const waiting = pipe.receive({ n: 2, signal: leaving.signal });
+  leaving.abort();
+  await assert.rejects(waiting, { status: 408 });
+  const receiving = pipe.receive(receiver(null));
+  pipe.send(sender(null, "fresh"));
+  assert.equal(await new Response((await receiving).body).text(), "fresh");
+});

@@ -42,10 +42,19 @@ export class LineSplitter extends TransformStream<Uint8Array, string> {
   }
 }
 
+/** Called with each line and the number of bytes it was decoded from. */
+export type OnLine = (line: string, bytes: number) => void;
+
 /**
  * The synchronous core of {@linkcode LineSplitter}, for a reader that handles every line of a
  * chunk in one go (no promise per line): `push` calls `onLine` for each line a chunk completes,
- * `end` for the last unterminated one. Same rules as {@linkcode LineSplitter}.
+ * `end` for the last unterminated one, each with the byte length it was decoded from (the
+ * terminator left out). Same rules as {@linkcode LineSplitter}.
+ *
+ * Memory: the unfinished line is held in one buffer of at most `maxLineBytes + 1` bytes (the
+ * one more is a `\r` that may turn out to end the line), grown as needed; a longer line leaves
+ * in pieces as its bytes arrive, so however much comes without a newline, and in whatever
+ * chunks, nothing more is held.
  *
  * @example
  * ```ts
@@ -61,8 +70,8 @@ export class LineSplitter extends TransformStream<Uint8Array, string> {
 export class LineDecoder {
   #max: number;
   #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  // The unfinished line: pieces copied out of earlier chunks (a source may reuse its buffer).
-  #pieces: Uint8Array[] = [];
+  // The unfinished line, copied out of the chunks (a source may reuse its buffer).
+  #buffer = new Uint8Array(256);
   #pending = 0;
 
   constructor(options: LineSplitterOptions = {}) {
@@ -70,65 +79,75 @@ export class LineDecoder {
     if (!(this.#max >= 4)) throw new RangeError(`Invalid maxLineBytes ${this.#max} (at least 4)`);
   }
 
+  /** Bytes of the unfinished line held now: at most `maxLineBytes + 1`. */
+  get pendingBytes(): number {
+    return this.#pending;
+  }
+
   /** Calls `onLine` for every line `chunk` completes, in order. */
-  push(chunk: Uint8Array, onLine: (line: string) => void): void {
-    const max = this.#max;
+  push(chunk: Uint8Array, onLine: OnLine): void {
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(LF, start);
-      if (end < 0) {
-        this.#pieces.push(chunk.slice(start));
-        this.#pending += chunk.length - start;
-        if (this.#pending > max) {
-          // Emit whole pieces of an overlong line now rather than holding it.
-          const bytes = this.#joined(new Uint8Array());
-          let keep = bytes.length - (bytes.length % max || max);
-          while (keep > 0 && (bytes[keep]! & 0xc0) === 0x80) keep--;
-          if (keep > 0) this.#emit(bytes.subarray(0, keep), onLine);
-          const rest = bytes.slice(keep);
-          if (rest.length > 0) {
-            this.#pieces = [rest];
-            this.#pending = rest.length;
-          }
-        }
-        return;
-      }
-      let line = this.#joined(chunk.subarray(start, end));
-      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
-      this.#emit(line, onLine);
+      this.#take(chunk.subarray(start, end < 0 ? chunk.length : end), onLine);
+      if (end < 0) return;
+      let length = this.#pending;
+      if (length > 0 && this.#buffer[length - 1] === CR) length--;
+      this.#emit(length, onLine);
       start = end + 1;
     }
   }
 
   /** Calls `onLine` for the last line if it had no terminator. */
-  end(onLine: (line: string) => void): void {
-    if (this.#pending > 0) this.#emit(this.#joined(new Uint8Array()), onLine);
+  end(onLine: OnLine): void {
+    if (this.#pending > 0) this.#emit(this.#pending, onLine);
   }
 
-  #emit(bytes: Uint8Array, onLine: (line: string) => void): void {
+  /** Adds bytes of the unfinished line; a piece leaves whenever more than `max + 1` would be held. */
+  #take(bytes: Uint8Array, onLine: OnLine): void {
     const max = this.#max;
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.#pending === max + 1) {
+        // More of the line is coming, so the last byte held is not a final `\r`: a piece goes.
+        const cut = this.#cut(0);
+        onLine(this.#decoder.decode(this.#buffer.subarray(0, cut)), cut);
+        this.#buffer.copyWithin(0, cut, this.#pending);
+        this.#pending -= cut;
+      }
+      const room = Math.min(max + 1, this.#pending + bytes.length - offset);
+      if (room > this.#buffer.length) {
+        const grown = new Uint8Array(Math.min(max + 1, Math.max(room, this.#buffer.length * 2)));
+        grown.set(this.#buffer.subarray(0, this.#pending));
+        this.#buffer = grown;
+      }
+      const n = room - this.#pending;
+      this.#buffer.set(bytes.subarray(offset, offset + n), this.#pending);
+      this.#pending += n;
+      offset += n;
+    }
+  }
+
+  /** Emits the first `length` bytes held as a line (in pieces when over the limit) and clears. */
+  #emit(length: number, onLine: OnLine): void {
     let start = 0;
-    while (bytes.length - start > max) {
-      let cut = start + max;
-      // Back off to the first byte of a character (continuation bytes are 10xxxxxx).
-      while (cut > start + max - 3 && (bytes[cut]! & 0xc0) === 0x80) cut--;
-      onLine(this.#decoder.decode(bytes.subarray(start, cut)));
+    while (length - start > this.#max) {
+      const cut = this.#cut(start);
+      onLine(this.#decoder.decode(this.#buffer.subarray(start, cut)), cut - start);
       start = cut;
     }
-    onLine(this.#decoder.decode(bytes.subarray(start)));
+    onLine(this.#decoder.decode(this.#buffer.subarray(start, length)), length - start);
+    this.#pending = 0;
   }
 
-  #joined(tail: Uint8Array): Uint8Array {
-    if (this.#pending === 0) return tail;
-    const bytes = new Uint8Array(this.#pending + tail.length);
-    let offset = 0;
-    for (const piece of this.#pieces) {
-      bytes.set(piece, offset);
-      offset += piece.length;
-    }
-    bytes.set(tail, offset);
-    this.#pieces = [];
-    this.#pending = 0;
-    return bytes;
+  /**
+   * Where a piece of at most `max` bytes from `start` ends: before the first byte of a
+   * character (continuation bytes are 10xxxxxx), backing off 3 bytes at most. The byte after a
+   * full piece is always held by then.
+   */
+  #cut(start: number): number {
+    let cut = start + this.#max;
+    while (cut > start + this.#max - 3 && (this.#buffer[cut]! & 0xc0) === 0x80) cut--;
+    return cut;
   }
 }

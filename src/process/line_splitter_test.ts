@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineSplitter } from "./line_splitter.ts";
+import { LineDecoder, LineSplitter } from "./line_splitter.ts";
 
 const encoder = new TextEncoder();
 
@@ -89,4 +89,45 @@ Deno.test("an error of the source errors the lines", async () => {
     }
   }, /connection reset/);
   assert.throws(() => new LineSplitter({ maxLineBytes: 0 }), RangeError);
+});
+
+Deno.test("a line of exactly the limit before \\r\\n is one line; one byte more is two", async () => {
+  assert.deepEqual(await split(["abcd\r\n"], 4), ["abcd"]);
+  assert.deepEqual(await split([..."abcd\r\n"], 4), ["abcd"]);
+  assert.deepEqual(await split(["abcd\r\r\n"], 4), ["abcd", "\r"]);
+  assert.deepEqual(await split(["abcde\r\n"], 4), ["abcd", "e"]);
+  assert.deepEqual(await split([..."abcde\r\n"], 4), ["abcd", "e"]);
+  assert.deepEqual(await split(["abcd\rx\n"], 4), ["abcd", "\rx"]);
+  assert.deepEqual(await split(["abcdefgh\n"], 4), ["abcd", "efgh"]);
+  assert.deepEqual(await split(["abcd"], 4), ["abcd"]);
+  assert.deepEqual(await split(["abcd\r"], 4), ["abcd", "\r"], "no newline: the \\r is text");
+});
+
+Deno.test("the pieces of a long line are the same in any chunking", async () => {
+  const text = "ab€cdé€€fgh\r\nxyz€€€€€€\n€";
+  const whole = await split([text], 5);
+  const euros = Array(7).fill("€");
+  assert.deepEqual(whole, ["ab€", "cdé", "€", "€fg", "h", "xyz", ...euros]);
+  const bytes = [...encoder.encode(text)];
+  for (let size = 1; size <= 7; size++) {
+    const chunks: number[][] = [];
+    for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.slice(i, i + size));
+    assert.deepEqual(await split(chunks, 5), whole, `chunks of ${size}`);
+  }
+});
+
+Deno.test("the decoder never holds more than maxLineBytes + 1, whatever comes without a newline", () => {
+  // Before, a whole chunk was copied in first: one 8 MB chunk held 8 MB.
+  const decoder = new LineDecoder({ maxLineBytes: 65_536 });
+  const pieces: number[] = [];
+  const chunk = new Uint8Array(8 * 1024 * 1024).fill(0x78);
+  for (let i = 0; i < 3; i++) {
+    decoder.push(chunk, (line) => pieces.push(line.length));
+    assert.ok(decoder.pendingBytes <= 65_537, String(decoder.pendingBytes));
+  }
+  decoder.push(new Uint8Array([0x0a]), (line) => pieces.push(line.length));
+  assert.equal(decoder.pendingBytes, 0);
+  assert.equal(pieces.reduce((a, b) => a + b, 0), 3 * chunk.length);
+  assert.ok(pieces.every((length) => length <= 65_536 && length > 0));
+  assert.equal(pieces.length, 3 * 128);
 });

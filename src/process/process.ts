@@ -9,6 +9,8 @@ import { ProcessTopic } from "./process_topic.ts";
 export interface ProcessOptions {
   /** Lines kept for latecomers. @default 1000 */
   historyLines?: number;
+  /** Bytes of line text kept for latecomers (`--history-bytes`). @default 1048576 */
+  historyBytes?: number;
   /**
    * A running process with no post, no open output stream and no child for this long fails
    * (a crashed publisher cannot leave it running forever). @default 3600000
@@ -96,9 +98,9 @@ export class Process implements Entry {
     let lines = 0;
     let refused = false;
     // Every line of a chunk in one go: no promise per line.
-    const onLine = (line: string) => {
+    const onLine = (line: string, bytes: number) => {
       if (refused) return;
-      if (topic.output(stream, line)) lines++;
+      if (topic.output(stream, line, bytes)) lines++;
       else refused = true;
     };
     const reader = body.getReader();
@@ -194,7 +196,10 @@ export class Process implements Entry {
   }
 
   #newTopic(): ProcessTopic {
-    const topic = new ProcessTopic(this.name, { historyLines: this.#options.historyLines ?? 1000 });
+    const topic = new ProcessTopic(this.name, {
+      historyLines: this.#options.historyLines ?? 1000,
+      historyBytes: this.#options.historyBytes ?? 1_048_576,
+    });
     this.#stopping = false;
     this.touch();
     this.#watchIdle(topic);

@@ -5,6 +5,12 @@ import { type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 export interface ProcessTopicOptions {
   /** Lines kept for latecomers and reconnects (`--history-lines`). @default 1000 */
   historyLines?: number;
+  /**
+   * Bytes of line text (UTF-8) kept for latecomers and reconnects (`--history-bytes`): the
+   * oldest lines leave the ring until the rest fit, but the newest line always stays.
+   * @default 1048576
+   */
+  historyBytes?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -35,14 +41,17 @@ interface Kept {
   last: number;
   type: "output" | "gap";
   data: ProcessLine | { missed: number };
+  /** What it counts against `historyBytes`: its line's UTF-8 length (0 for a gap). */
+  bytes: number;
   /** Made when first needed (dispatch or a greeting), then shared by every spectator. */
   event: TopicEvent | null;
 }
 
 /**
  * One process as spectators see it: its output lines, numbered from 1 (`seq`, also the SSE
- * `id:`), a bounded ring of the last `historyLines` of them for latecomers, and its status
- * (`running`, then the first of `exited`, `killed`, `failed`, which is final).
+ * `id:`), a bounded ring of the last of them for latecomers (at most `historyLines` lines and
+ * `historyBytes` bytes of text), and its status (`running`, then the first of `exited`,
+ * `killed`, `failed`, which is final).
  *
  * Events: `output` (`{"seq","stream","line"}`, id `seq`), `status` (`{"status","exitCode"}`, id
  * the last `seq`; a final one is terminal, its id `SEQ.end`), and `gap` (`{"missed":K}`, id the
@@ -65,10 +74,12 @@ interface Kept {
 export class ProcessTopic extends Topic {
   #now: () => number;
   #capacity: number;
+  #maxBytes: number;
   #ring: (Kept | undefined)[];
-  /** Where the oldest entry is, and how many there are. */
+  /** Where the oldest entry is, how many there are, and the bytes they count. */
   #start = 0;
   #size = 0;
+  #bytes = 0;
   #seq = 0;
   /** `output` listeners now (counted so that a line nobody follows makes no event). */
   #listeners = 0;
@@ -84,6 +95,7 @@ export class ProcessTopic extends Topic {
     super("process", id, PROCESS_EVENTS);
     this.#now = options.now ?? Date.now;
     this.#capacity = Math.max(1, options.historyLines ?? 1000);
+    this.#maxBytes = options.historyBytes ?? 1_048_576;
     this.#ring = new Array(this.#capacity);
     this.#startedAt = this.#updatedAt = this.#now();
     this.#statusEvent = this.#newStatusEvent();
@@ -118,17 +130,19 @@ export class ProcessTopic extends Topic {
   }
 
   /**
-   * One line of output: it gets the next `seq` and goes to every spectator now.
+   * One line of output: it gets the next `seq` and goes to every spectator now. `bytes` is what
+   * it counts against `historyBytes`, when the caller knows it already (the bytes it was decoded
+   * from); by default its UTF-8 length.
    *
    * @returns `false` after a final status (nothing is emitted then).
    */
-  output(stream: "stdout" | "stderr", line: string): boolean {
+  output(stream: "stdout" | "stderr", line: string, bytes: number = utf8Length(line)): boolean {
     if (this.ended) return false;
     const seq = ++this.#seq;
     const data: ProcessLine = { seq, stream, line };
     // An event object costs more than the rest of a line's path: none when nobody listens.
     const event = this.#listeners > 0 ? this.emit("output", data, false, String(seq)) : null;
-    this.#keep({ first: seq, last: seq, type: "output", data, event });
+    this.#keep({ first: seq, last: seq, type: "output", data, bytes, event });
     this.#updatedAt = this.#now();
     return true;
   }
@@ -145,7 +159,7 @@ export class ProcessTopic extends Topic {
     this.#seq += missed;
     const data = { missed };
     const event = this.emit("gap", data, false, String(this.#seq));
-    this.#keep({ first, last: this.#seq, type: "gap", data, event });
+    this.#keep({ first, last: this.#seq, type: "gap", data, bytes: 0, event });
     this.#updatedAt = this.#now();
     return true;
   }
@@ -167,7 +181,7 @@ export class ProcessTopic extends Topic {
     return true;
   }
 
-  /** The last `historyLines` lines (and gaps) after `Last-Event-ID`, then the status. */
+  /** The lines (and gaps) the ring holds after `Last-Event-ID`, then the status. */
   override greeting(options: GreetingOptions = {}): TopicEvent[] {
     const after = parseLastEventId(options.lastEventId);
     const events: TopicEvent[] = [];
@@ -238,13 +252,48 @@ export class ProcessTopic extends Topic {
   }
 
   #keep(kept: Kept): void {
-    if (this.#size < this.#capacity) {
-      this.#ring[(this.#start + this.#size++) % this.#capacity] = kept;
-    } else {
-      this.#ring[this.#start] = kept;
-      this.#start = (this.#start + 1) % this.#capacity;
-    }
+    if (this.#size === this.#capacity) this.#dropOldest();
+    this.#ring[(this.#start + this.#size++) % this.#capacity] = kept;
+    this.#bytes += kept.bytes;
+    while (this.#bytes > this.#maxBytes && this.#size > 1) this.#dropOldest();
   }
+
+  #dropOldest(): void {
+    this.#bytes -= this.#ring[this.#start]!.bytes;
+    this.#ring[this.#start] = undefined;
+    this.#start = (this.#start + 1) % this.#capacity;
+    this.#size--;
+  }
+}
+
+/**
+ * The length of `text` in UTF-8, without encoding it (a lone surrogate counts as the 3 bytes
+ * of the U+FFFD it would be written as).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { utf8Length } from "./process_topic.ts";
+ * assert.equal(utf8Length("a€🎉é"), new TextEncoder().encode("a€🎉é").length);
+ * assert.equal(utf8Length("\ud800"), 3);
+ * ```
+ */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 2; // two UTF-16 units, four bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**

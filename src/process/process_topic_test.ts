@@ -111,3 +111,53 @@ Deno.test("a spectator past maxQueueBytes gets what it holds, a comment, then th
   assert.ok(ids.length > 5 && ids.length < 40, `${ids.length} events held`);
   assert.equal(reason, "overflow");
 });
+
+Deno.test("the ring keeps at most historyBytes of line text: older lines leave first", () => {
+  const topic = new ProcessTopic("p", { historyLines: 100, historyBytes: 10 });
+  for (let i = 1; i <= 5; i++) topic.output("stdout", `l${i}..`); // 4 bytes each
+  assert.deepEqual(topic.greeting().map((e) => e.id), ["4", "5", "5"]);
+  assert.deepEqual(topic.snapshot().tail.map((line) => line.seq), [4, 5]);
+  assert.equal(topic.snapshot().lines, 5, "the count goes on");
+  // Lines are counted in UTF-8: "€" is 3 bytes, so three of them leave room for nothing else.
+  topic.output("stdout", "€€€");
+  assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["€€€"]);
+  // A caller that knows the bytes (the decoder) gives them.
+  topic.output("stdout", "x", 9);
+  topic.output("stdout", "y", 1);
+  assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["x", "y"]);
+});
+
+Deno.test("lines that left for the byte bound are a gap for a reconnect, as for the line bound", () => {
+  const topic = new ProcessTopic("p", { historyLines: 100, historyBytes: 8 });
+  for (let i = 1; i <= 6; i++) topic.output("stdout", `l${i}..`);
+  assert.deepEqual(describe(topic.greeting({ lastEventId: "1" })), [
+    ["gap", "4", { missed: 3 }],
+    ["output", "5", { seq: 5, stream: "stdout", line: "l5.." }],
+    ["output", "6", { seq: 6, stream: "stdout", line: "l6.." }],
+    ["status", "6", { status: "running", exitCode: null }],
+  ]);
+  assert.deepEqual(topic.greeting({ lastEventId: "5" }).map((e) => e.id), ["6", "6"]);
+  // A newcomer gets what is kept, no gap (as with the line bound).
+  assert.deepEqual(topic.greeting().map((e) => e.type), ["output", "output", "status"]);
+});
+
+Deno.test("the newest line stays even when it alone is over historyBytes", () => {
+  const topic = new ProcessTopic("p", { historyBytes: 4 });
+  topic.output("stdout", "a");
+  topic.output("stdout", "much too long");
+  assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["much too long"]);
+  topic.output("stdout", "b");
+  assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["b"]);
+});
+
+Deno.test("100 MB without a newline: the default ring holds about 1 MiB, not 1000 pieces", () => {
+  // The pen test (issue 14): 64 KiB pieces, each kept, were 64 MB of text per process.
+  const piece = "x".repeat(65_536);
+  const topic = new ProcessTopic("p");
+  for (let i = 0; i < 1600; i++) topic.output("stdout", piece);
+  const kept = topic.greeting().filter((e) => e.type === "output").length;
+  assert.equal(kept, 16, "16 × 64 KiB = 1 MiB");
+  // Gaps count lines, not bytes.
+  topic.gap(5);
+  assert.equal(topic.greeting().filter((e) => e.type === "output").length, 16);
+});

@@ -9,6 +9,7 @@
 
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
 import { clampPercent, formatElapsed, formatPercent } from "./format.ts";
+import { previewJson } from "./json_preview.ts";
 import type { Connection } from "./pipe_view.ts";
 
 /** Everything the job dashboard knows. */
@@ -276,13 +277,18 @@ function titlePrefix(state: JobState, percent: number | null, label: string): st
   }
 }
 
-/** The most entries shown, and the longest value, so a huge result cannot stall the page. */
+/**
+ * The most entries shown, the longest value and the deepest level written out, so a huge or
+ * deep result cannot stall the page (in the server's first render or in a watcher's browser).
+ */
 const maxEntries = 50;
 const maxValueChars = 4000;
+const maxValueDepth = 16;
 
 /**
  * An object's fields as readable lines, `omit` left out: strings as they are, numbers and
- * booleans as written, objects and arrays as indented JSON.
+ * booleans as written, objects and arrays as indented JSON ({@linkcode previewJson}: at most
+ * 4000 characters and 16 levels, in time bounded by that, whatever the value's size or depth).
  *
  * @example
  * ```ts
@@ -303,7 +309,9 @@ export function entries(object: Record<string, unknown>, omit: readonly string[]
       shown.push({ key: "…", value: "more fields not shown", block: false });
       break;
     }
-    let text = typeof value === "string" ? value : JSON.stringify(value, null, 2) ?? String(value);
+    let text = typeof value === "string"
+      ? value
+      : previewJson(value, { maxChars: maxValueChars, maxDepth: maxValueDepth });
     if (text.length > maxValueChars) text = `${text.slice(0, maxValueChars)}…`;
     shown.push({ key, value: text, block: text.includes("\n") || text.length > 80 });
   }

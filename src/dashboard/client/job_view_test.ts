@@ -175,3 +175,19 @@ Deno.test("initialJobModel() dates the data by when it was published, on the ser
   const odd = initialJobModel(exampleJob({ startedAt: "?", durationSec: 45 }), 1000);
   assert.equal(odd.dataAt, 1000);
 });
+
+Deno.test("describeJob() shows a value 30,000 levels deep as a short preview, not quadratic JSON", () => {
+  // The pen test's `{"a":[[[…30,000 deep…]]]}`: indented JSON of it is ~900 million characters
+  // (a RangeError or seconds of CPU and gigabytes for every render); the page shows the top.
+  let inner: unknown[] = [];
+  for (let i = 0; i < 30_000; i++) inner = [inner];
+  const job = exampleJob({ data: { progress: 5, a: inner } });
+  const view = describeJob(initialJobModel(job, 0), 0);
+  assert.equal(view.details.length, 1);
+  const entry = view.details[0]!;
+  assert.equal(entry.key, "a");
+  assert.equal(entry.block, true);
+  assert.ok(entry.value.startsWith("[\n  [\n    [\n"), entry.value.slice(0, 20));
+  assert.ok(entry.value.includes("[…]"), "levels past 16 are folded");
+  assert.ok(entry.value.length <= 4001, String(entry.value.length));
+});
