@@ -24,6 +24,7 @@ import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { scopeAllows } from "./access/scope.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
+import { EndNotifier } from "./notify/end_notifier.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
@@ -66,6 +67,8 @@ export interface App {
   readonly watchUrl: WatchUrl;
   /** Watch ids both ways and the name-hiding map, for the hub's `watch:{id}` channels. */
   readonly watchLinks: WatchLinks;
+  /** Webhooks on every end (`--notify`), drained on SIGTERM; `null` without targets. */
+  readonly notifier: EndNotifier | null;
 }
 
 /**
@@ -87,6 +90,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const access = new Access(config);
   const links = new WatchLinks(config.secret);
   tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  const notifier = config.notify.length === 0 ? null : new EndNotifier(tracker, config, {
+    watchId: (kind, name) => links.id(kind, name),
+    log: options.log,
+  });
   // A watch link is given out only once every node can resolve it (DESIGN: the mapping is in
   // Redis before the start is answered); on one node, at once.
   const watchUrl: WatchUrl = async (kind, name, origin) => {
@@ -139,6 +146,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       trustProxy: config.trustProxy,
       hub,
       node: config.node,
+      notify: notifier ?? undefined,
     }),
   );
   app.route("/", staticRoutes());
@@ -203,5 +211,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
     return errorResponse(c.req.raw, 500, "Internal server error");
   });
-  return { app, tracker, hub, access, watchUrl, watchLinks: links };
+  return { app, tracker, hub, access, watchUrl, watchLinks: links, notifier };
 }

@@ -3,6 +3,8 @@ import type { Hub } from "../hub/hub.ts";
 import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
 import { publicOrigin } from "./origin.ts";
+import { notifyMetrics } from "../notify/notify_metrics.ts";
+import type { WebhookStats } from "../notify/webhooks.ts";
 
 /**
  * The curl usage text of `GET /help`, with this server's origin filled in.
@@ -60,7 +62,13 @@ function labelled(
 /** `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaRoutes(
   tracker: Tracker,
-  options: { runtime: string; trustProxy?: boolean; hub?: Hub; node?: string },
+  options: {
+    runtime: string;
+    trustProxy?: boolean;
+    hub?: Hub;
+    node?: string;
+    notify?: { stats(): WebhookStats } | undefined;
+  },
 ): Hono {
   const app = new Hono();
   app.get(
@@ -153,6 +161,7 @@ export function metaRoutes(
           return `ringside_runs_ended_total{kind="${kind}",state="${state}"} ${value}\n`;
         }).join(""),
     );
+    lines.push(notifyMetrics(options.notify?.stats()));
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
   });
   return app;
