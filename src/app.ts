@@ -25,6 +25,7 @@ import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { scopeAllows } from "./access/scope.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
 import { EndNotifier } from "./notify/end_notifier.ts";
+import { framingHeaders } from "./dashboard/framing.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
@@ -152,7 +153,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   app.route("/", staticRoutes());
   app.get("/", (c) => {
     const origin = publicOrigin(c.req.raw, config.trustProxy);
-    if (options.frontPage) return c.html(options.frontPage({ origin }));
+    if (options.frontPage) return c.html(options.frontPage({ origin }), 200, framingHeaders(false));
     return c.redirect("/help");
   });
   const dashboard = options.dashboard ? { dashboard: options.dashboard } : {};

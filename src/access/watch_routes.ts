@@ -11,6 +11,7 @@ import type { Topic } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { WatchLinks, WatchTarget } from "./watch_links.ts";
 import { HttpError } from "../http_error.ts";
+import { badgeResponse } from "../badge/badge_response.ts";
 
 /** Each kind's HTML page; a kind without one sends browsers its SSE stream. */
 export interface WatchPages {
@@ -79,13 +80,16 @@ export function watchRoutes(
   }
 
   app.get("/w/:id", async (c) => {
-    const id = c.req.param("id");
+    // `/w/ID.svg`: the topic's badge (see badgeResponse).
+    const svg = c.req.param("id").endsWith(".svg");
+    const id = svg ? c.req.param("id").slice(0, -4) : c.req.param("id");
     const found = /^[A-Za-z0-9_-]{22}$/.test(id) ? await find(id) : null;
     if (!found) return errorResponse(c.req.raw, 404, `Unknown watch link '${id}'`);
     const { target, release } = found;
     const hide = links.hider(id, target.name);
     let attached = false;
     try {
+      if (svg) return badgeResponse(c.req.raw, hide(found.topic().snapshot()));
       return spectateResponse(c, {
         snapshot: () => hide(found.topic().snapshot()),
         attach: (signal) => {
