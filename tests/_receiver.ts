@@ -51,7 +51,7 @@ async function hmacHex(secret: string, body: Uint8Array): Promise<string> {
 /** Starts a receiver; its URL is `http://127.0.0.1:PORT/hook`. */
 export function startReceiver(options: ReceiverOptions = {}): Receiver {
   const deliveries: Delivery[] = [];
-  let wake: (() => void)[] = [];
+  const wake: (() => void)[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
     async (request) => {
