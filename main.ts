@@ -52,7 +52,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     : null;
   // Watch links work on every node when all share one secret: --secret, else Redis's.
   const secret = config.secret || (await bridge?.sharedSecret()) || "";
-  const { app, tracker, hub, watchLinks } = createApp({
+  const { app, tracker, hub, watchLinks, notifier } = createApp({
     ...config,
     secret,
     node: bridge ? node : config.node,
@@ -84,6 +84,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
   const origin = `http://${
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;
+  notifier?.listening(origin);
   console.log(`listening on ${origin}`);
   for (const warning of startupWarnings(config)) console.error(`ringside: ${warning}`);
   log("started", {
@@ -100,6 +101,7 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       runtime.exit(1);
     }
     stopping = true;
+    const deadline = Date.now() + config.drainTimeout;
     const running = tracker.stats().transfers;
     log("draining", {
       signal,
@@ -115,6 +117,13 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     // writing the last responses (a receiver's final bytes) before the process exits.
     tracker.close();
     hub.close();
+    if (notifier) {
+      // Notices share the drain window (those of the runs just aborted too: a second at least).
+      const held = notifier.stats().queued;
+      await notifier.drain(Math.max(deadline - Date.now(), Math.min(config.drainTimeout, 1000)));
+      const { sent, failed, dropped } = notifier.stats();
+      log("notices drained", { held, sent, failed, dropped });
+    }
     await bridge?.close();
     await Promise.race([
       server.stop(),

@@ -24,7 +24,8 @@
  *   (idle.ts), and the three that also run standalone, adapted in standalone.ts: `churn`
  *   (churn.ts: sequential 1 MB transfers each watched; what retained pipes cost), `jobs`
  *   (jobs.ts: publishes/s and delivery lag with 0/50/500 spectators), `processes`
- *   (processes.ts: what `ringside run` costs a command printing 1,000,000 lines). These start
+ *   (processes.ts: what `ringside run` costs a command printing 1,000,000 lines), `notify`
+ *   (notify.ts: ends per second with and without `--notify`, the ratio). These start
  *   their own servers on the runtimes named in `--only` (`bun`, `deno`; both by default).
  *
  * Exits 1 when a transfer failed (error, truncation, hang); missed targets only print a flag.
@@ -74,7 +75,12 @@ import { pageSection } from "./bench/page.ts";
 import { reportMemory, throughputSection } from "./bench/relay.ts";
 import { soakSection } from "./bench/soak.ts";
 import { spectatorsSection } from "./bench/spectators.ts";
-import { churnBenchSection, jobsBenchSection, processesBenchSection } from "./bench/standalone.ts";
+import {
+  churnBenchSection,
+  jobsBenchSection,
+  notifyBenchSection,
+  processesBenchSection,
+} from "./bench/standalone.ts";
 import { tarSection } from "./bench/tar.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +98,7 @@ const catalog: { name: string; long: boolean; make: (options: Options) => BenchS
   { name: "churn", long: true, make: churnBenchSection },
   { name: "jobs", long: true, make: jobsBenchSection },
   { name: "processes", long: true, make: processesBenchSection },
+  { name: "notify", long: true, make: notifyBenchSection },
 ];
 
 const sectionNames = catalog.map((s) => s.name);

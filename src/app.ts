@@ -24,6 +24,8 @@ import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snap
 import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
+import { EndNotifier } from "./notify/end_notifier.ts";
+import { framingHeaders } from "./dashboard/framing.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
@@ -66,6 +68,8 @@ export interface App {
   readonly watchUrl: WatchUrl;
   /** Watch ids both ways and the name-hiding map, for the hub's `watch:{id}` channels. */
   readonly watchLinks: WatchLinks;
+  /** Webhooks on every end (`--notify`), drained on SIGTERM; `null` without targets. */
+  readonly notifier: EndNotifier | null;
 }
 
 /**
@@ -87,6 +91,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const access = new Access(config);
   const links = new WatchLinks(config.secret);
   tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  const notifier = config.notify.length === 0 ? null : new EndNotifier(tracker, config, {
+    watchId: (kind, name) => links.id(kind, name),
+    log: options.log,
+  });
   // A watch link is given out only once every node can resolve it (DESIGN: the mapping is in
   // Redis before the start is answered); on one node, at once.
   const watchUrl: WatchUrl = async (kind, name, origin) => {
@@ -148,6 +156,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     trustProxy: config.trustProxy,
     hub,
     node: config.node,
+    notify: notifier ?? undefined,
   });
   const files = staticHandlers();
   const hubRoutes = hubHandlers(tracker, hub, {
@@ -159,7 +168,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   mountRoutes(app, {
     front: (c) => {
       const origin = publicOrigin(c.req.raw, config.trustProxy);
-      if (options.frontPage) return c.html(options.frontPage({ origin }));
+      if (options.frontPage) {
+        return c.html(options.frontPage({ origin }), 200, framingHeaders(false));
+      }
       return c.redirect("/help");
     },
     help: meta.help,
@@ -222,5 +233,5 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     options.log?.("request failed", { path: c.req.path, error: String(error) });
     return errorResponse(c.req.raw, 500, "Internal server error", { dataPath });
   });
-  return { app, tracker, hub, access, watchUrl, watchLinks: links };
+  return { app, tracker, hub, access, watchUrl, watchLinks: links, notifier };
 }

@@ -1,3 +1,5 @@
+import { parseNotifyFilter } from "./notify/notify_filter.ts";
+
 /** Everything the server can be told at start-up. Durations are in milliseconds. */
 export interface Config {
   host: string;
@@ -45,9 +47,31 @@ export interface Config {
   redis: string;
   /** This node's name in metrics and stats with several nodes. */
   node: string;
+  /** Webhook URLs POSTed a notice on every topic's end (the operator's only). */
+  notify: string[];
+  /** HMAC-SHA256 key signing notices (`X-Ringside-Signature`); empty: unsigned. */
+  notifySecret: string;
+  /** `kind:name` filters (the scope rule); empty: every end is notified. */
+  notifyOn: string[];
+  /** Waits before each retry of a notice, in ms; its length is the number of retries. */
+  notifyRetry: number[];
+  /** One notice attempt gives up after this. */
+  notifyTimeout: number;
+  /** Notices waiting per target (in flight and retrying included); past it, dropped. */
+  notifyQueue: number;
+  /** This server's public origin for the URLs in notices; empty: `http://HOST:PORT`. */
+  publicUrl: string;
 }
 
-type FlagKind = "string" | "integer" | "duration" | "size" | "boolean" | "log-format" | "list";
+type FlagKind =
+  | "string"
+  | "integer"
+  | "duration"
+  | "durations"
+  | "size"
+  | "boolean"
+  | "log-format"
+  | "list";
 
 interface FlagSpec {
   key: keyof Config;
@@ -172,6 +196,41 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "redis": { key: "redis", kind: "string", help: "redis://HOST:PORT joining several nodes" },
   "node": { key: "node", kind: "string", help: "this node's name with several nodes" },
+  "notify": {
+    key: "notify",
+    kind: "list",
+    help: "webhook URL POSTed on every topic's end (repeatable; env: comma-separated)",
+  },
+  "notify-secret": {
+    key: "notifySecret",
+    kind: "string",
+    help: "sign notices: X-Ringside-Signature: sha256=HMAC(secret, body)",
+  },
+  "notify-on": {
+    key: "notifyOn",
+    kind: "list",
+    help: "notify only these kind:name ends (repeatable; job:ci covers ci/7; pipe:backup-*)",
+  },
+  "notify-retry": {
+    key: "notifyRetry",
+    kind: "durations",
+    help: "waits before each retry of a notice (comma-separated)",
+  },
+  "notify-timeout": {
+    key: "notifyTimeout",
+    kind: "duration",
+    help: "one notice attempt gives up after this",
+  },
+  "notify-queue": {
+    key: "notifyQueue",
+    kind: "integer",
+    help: "notices waiting per target; past it they are dropped and counted",
+  },
+  "public-url": {
+    key: "publicUrl",
+    kind: "string",
+    help: "this server's public origin for URLs in notices (default http://HOST:PORT)",
+  },
 };
 
 /**
@@ -217,6 +276,13 @@ export function defaultConfig(): Config {
     trustProxy: false,
     redis: "",
     node: "",
+    notify: [],
+    notifySecret: "",
+    notifyOn: [],
+    notifyRetry: [1000, 5000, 30_000, 120_000, 600_000],
+    notifyTimeout: 10_000,
+    notifyQueue: 1000,
+    publicUrl: "",
   };
 }
 
@@ -334,19 +400,11 @@ function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof C
       }
       return Number(value);
     }
-    case "duration": {
-      let ms: number;
-      try {
-        ms = parseDuration(value);
-      } catch {
-        throw new TypeError(`Invalid value '${value}' for --${flag} (use 250ms, 30s, 10m, 1h)`);
-      }
-      // Runtimes fire a longer timer at once (a 32-bit delay): 1000h would mean "now".
-      if (ms > MAX_TIMER_MS) {
-        throw new RangeError(`Invalid value '${value}' for --${flag} (at most 596h)`);
-      }
-      return ms;
-    }
+    case "duration":
+      return flagDuration(flag, value);
+    case "durations":
+      return value.split(",").map((item) => item.trim()).filter((item) => item !== "")
+        .map((item) => flagDuration(flag, item));
     case "size":
       try {
         return parseSize(value);
@@ -359,6 +417,20 @@ function parseValue(flag: string, spec: FlagSpec, value: string): Config[keyof C
     case "list":
       return [value];
   }
+}
+
+function flagDuration(flag: string, value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    throw new TypeError(`Invalid value '${value}' for --${flag} (use 250ms, 30s, 10m, 1h)`);
+  }
+  // Runtimes fire a longer timer at once (a 32-bit delay): 1000h would mean "now".
+  if (ms > MAX_TIMER_MS) {
+    throw new RangeError(`Invalid value '${value}' for --${flag} (at most 596h)`);
+  }
+  return ms;
 }
 
 function envName(flag: string): string {
@@ -382,6 +454,19 @@ function envName(flag: string): string {
  * assert.deepEqual(parseConfig([], { RINGSIDE_TOKEN: "x, y" }).tokens, ["x", "y"]);
  * assert.equal(parseConfig(["--hub-idle", "8s"], { RINGSIDE_HUB_IDLE: "12s" }).hubIdle, 8000);
  * assert.throws(() => parseConfig(["--private"], {}), /needs --token/);
+ * ```
+ *
+ * @example Notices
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./config.ts";
+ * const env = { RINGSIDE_NOTIFY: "http://a.test/hook, https://b.test/hook" };
+ * assert.deepEqual(parseConfig([], env).notify, ["http://a.test/hook", "https://b.test/hook"]);
+ * const config = parseConfig(["--notify-retry", "50ms,1s", "--public-url", "https://w.test/"], {});
+ * assert.deepEqual([config.notifyRetry, config.publicUrl], [[50, 1000], "https://w.test"]);
+ * assert.deepEqual(parseConfig([], {}).notifyRetry, [1000, 5000, 30_000, 120_000, 600_000]);
+ * assert.throws(() => parseConfig(["--notify", "file:///etc/passwd"], {}), /http:\/\/ or https:/);
+ * assert.throws(() => parseConfig(["--notify-on", "ci"], {}), /Invalid --notify-on 'ci'/);
  * ```
  */
 export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
@@ -428,7 +513,19 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
       "--private needs --token, --read-token or --jwt-secret (nobody could watch)",
     );
   }
+  for (const url of config.notify) httpUrl("notify", url);
+  if (config.publicUrl !== "") config.publicUrl = httpUrl("public-url", config.publicUrl);
+  parseNotifyFilter(config.notifyOn);
   return config;
+}
+
+/** `value` as an http(s) URL without a trailing slash. @throws {TypeError} otherwise. */
+function httpUrl(flag: string, value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(`Invalid value '${value}' for --${flag} (an http:// or https:// URL)`);
+  }
+  return value.replace(/\/+$/, "");
 }
 
 /** The flag list for `--help`, with defaults and environment names. */
@@ -440,6 +537,8 @@ export function flagHelp(): string {
       ? formatFlagDuration(value as number)
       : spec.kind === "size"
       ? formatFlagSize(value as number)
+      : spec.kind === "durations"
+      ? (value as number[]).map(formatFlagDuration).join(",")
       : Array.isArray(value)
       ? "none"
       : value === ""

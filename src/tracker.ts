@@ -112,6 +112,7 @@ export class Tracker {
   #runListeners: ((entry: Entry) => unknown)[] = [];
   #sharing = new WeakMap<Topic, Promise<unknown>>();
   #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
+  #endListeners: ((entry: Entry) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
@@ -167,6 +168,33 @@ export class Tracker {
    */
   onEntry(listener: (entry: Entry, present: boolean) => void): void {
     this.#entryListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` once for every run that ends from now on, of every kind (a pipe
+   * `complete`/`failed`, a job `success`/`failed`, a process `exited`/`killed`/`failed`), when
+   * the registry counts it: the run's topic holds its final state and snapshot then. Only the
+   * runs this node owns end here; a topic another node owns (Redis) is never in the registry.
+   * The listener runs on the path that ended the run: it must not wait for anything.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { defaultConfig } from "./config.ts";
+   * import { startJob } from "./job/job.ts";
+   * import { Tracker } from "./tracker.ts";
+   * const tracker = new Tracker(defaultConfig());
+   * const ended: string[] = [];
+   * tracker.onEnd((entry) => ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`));
+   * const { job } = startJob(tracker, "ci/7", { first: null });
+   * job.finish({ ok: true, result: {} });
+   * job.finish({ ok: false, error: "again" });
+   * assert.deepEqual(ended, ["job:ci/7:success"]);
+   * tracker.close();
+   * ```
+   */
+  onEnd(listener: (entry: Entry) => void): void {
+    this.#endListeners.push(listener);
   }
 
   /** The entry under `kind:name`, if any. */
@@ -390,6 +418,14 @@ export class Tracker {
     const state = entry.topic.state;
     const counter = `${entry.kind}:${state}`;
     this.#ended[counter] = (this.#ended[counter] ?? 0) + 1;
+    for (const listener of this.#endListeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        // A listener's fault must not break the path that ended the run.
+        this.#log("end listener failed", { error: String(error) });
+      }
+    }
     if (entry instanceof Pipe) {
       const snapshot = entry.topic.snapshot();
       this.#bytesEnded += snapshot.bytes;

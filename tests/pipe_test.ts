@@ -449,7 +449,7 @@ Deno.test(`409, 400 and 404 with one-line messages (${testRuntime})`, async () =
       [`/api/v1/pipe/${"x".repeat(257)}`, "Invalid name: 257 characters, at most 256\n"],
       ["/api/v1/pipe/ok?n=0", "Invalid n=0 (a whole number from 1 to 16)\n"],
       ["/api/v1/pipe/ok?n=17", "Invalid n=17 (a whole number from 1 to 16)\n"],
-      ["/api/v1/pipe/ok?progress&format=xml", "Invalid format 'xml' (html, json or sse)\n"],
+      ["/api/v1/pipe/ok?progress&format=xml", "Invalid format 'xml' (html, json, sse or svg)\n"],
     ]
   ) {
     const response = await fetch(server.origin + path);

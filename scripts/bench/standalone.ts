@@ -14,6 +14,7 @@ import type { Runtime } from "./_harness.ts";
 import { churnSection } from "./churn.ts";
 import { jobsSection, jobsTable } from "./jobs.ts";
 import { processesSection } from "./processes.ts";
+import { notifySection, notifyTable } from "./notify.ts";
 
 /** The ringside runtimes `--only` picked (both when it named none). */
 function runtimesPicked(options: Options): Runtime[] {
@@ -94,5 +95,19 @@ export function processesBenchSection(options: Options): BenchSection {
       });
     }
     return [];
+  });
+}
+
+/** `notify`: ends per second with and without `--notify` (one webhook target), the ratio. */
+export function notifyBenchSection(options: Options): BenchSection {
+  const runtimes = runtimesPicked(options);
+  return standalone("notify", "NOTIFY (scripts/bench/notify.ts)", async (print) => {
+    const rows = await notifySection({
+      runtimes,
+      runs: options.runs,
+      seconds: options.quick ? 2 : 5,
+      print,
+    });
+    return ["", ...notifyTable(rows).split("\n")];
   });
 }

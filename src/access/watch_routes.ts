@@ -10,6 +10,7 @@ import type { Topic } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { WatchLinks, WatchTarget } from "./watch_links.ts";
 import { HttpError } from "../http_error.ts";
+import { badgeResponse } from "../badge/badge_response.ts";
 
 /** Each kind's HTML page; a kind without one sends browsers its SSE stream. */
 export interface WatchPages {
@@ -77,13 +78,17 @@ export function watchHandler(
   }
 
   return async (c) => {
-    const id = c.req.param("id") ?? "";
+    // `/w/ID.svg`: the topic's badge (see badgeResponse).
+    const raw = c.req.param("id") ?? "";
+    const svg = raw.endsWith(".svg");
+    const id = svg ? raw.slice(0, -4) : raw;
     const found = /^[A-Za-z0-9_-]{22}$/.test(id) ? await find(id) : null;
     if (!found) throw new HttpError(404, `Unknown watch link '${id}'`);
     const { target, release } = found;
     const hide = links.hider(id, target.name);
     let attached = false;
     try {
+      if (svg) return badgeResponse(c.req.raw, hide(found.topic().snapshot()));
       return spectateResponse(c, {
         snapshot: () => hide(found.topic().snapshot()),
         attach: (signal) => {

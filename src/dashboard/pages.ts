@@ -37,6 +37,11 @@ export interface DashboardPageOptions {
    * stays right behind a reverse proxy.
    */
   origin: string;
+  /**
+   * The live card alone, for another site's `<iframe>` (`?embed`): no header, no script
+   * commands, a transparent page. @default false
+   */
+  embed?: boolean | undefined;
 }
 
 /**
@@ -58,7 +63,7 @@ export interface DashboardPageOptions {
  * ```
  */
 export function dashboardPage(options: DashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
   const view = describePipe(initialModel(snapshot, 0), 0);
   const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const fallback = `<noscript><main class="page">
@@ -73,6 +78,7 @@ ${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}
     assets: dashboardAssets,
     data: { snapshot, eventsUrl, jsonUrl },
     fallback,
+    embed,
   });
 }
 
@@ -86,6 +92,11 @@ export interface JobDashboardPageOptions {
   jsonUrl: string;
   /** This server as the request reached it, for the no-script curl lines. */
   origin: string;
+  /**
+   * The live card alone, for another site's `<iframe>` (`?embed`): no header, no script
+   * commands, a transparent page. @default false
+   */
+  embed?: boolean | undefined;
 }
 
 /**
@@ -107,7 +118,7 @@ export interface JobDashboardPageOptions {
  * ```
  */
 export function jobDashboardPage(options: JobDashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
   const view = describeJob(initialJobModel(snapshot, 0), 0);
   const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const result = view.result === null
@@ -131,6 +142,7 @@ ${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}${
     assets: jobAssets,
     data: { snapshot, eventsUrl, jsonUrl },
     fallback,
+    embed,
   });
 }
 
@@ -144,6 +156,11 @@ export interface ProcessDashboardPageOptions {
   jsonUrl: string;
   /** This server as the request reached it, for the no-script curl lines. */
   origin: string;
+  /**
+   * The live card alone, for another site's `<iframe>` (`?embed`): no header, no script
+   * commands, a transparent page. @default false
+   */
+  embed?: boolean | undefined;
 }
 
 /**
@@ -165,7 +182,7 @@ export interface ProcessDashboardPageOptions {
  * ```
  */
 export function processDashboardPage(options: ProcessDashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin } = options;
+  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
   const view = describeProcess(initialProcessModel(snapshot, 0), 0);
   const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const tail = snapshot.tail.map((l) => parseAnsi(l.line).spans.map((s) => s.text).join(""));
@@ -181,6 +198,7 @@ export function processDashboardPage(options: ProcessDashboardPageOptions): stri
     assets: processAssets,
     data: { snapshot, eventsUrl, jsonUrl },
     fallback,
+    embed,
   });
 }
 
@@ -210,7 +228,13 @@ export function frontPage(options: { origin: string }): string {
 }
 
 function htmlDocument(
-  page: { title: string; assets: PageAssets; data: unknown; fallback: string },
+  page: {
+    title: string;
+    assets: PageAssets;
+    data: unknown;
+    fallback: string;
+    embed?: boolean | undefined;
+  },
 ): string {
   const { assets } = page;
   const policy = [
@@ -224,12 +248,14 @@ function htmlDocument(
     "base-uri 'none'",
     "form-action 'self'",
   ].join("; ");
+  // Embedded, the page keeps the embedding page's colour scheme (a differing one would paint an
+  // opaque backdrop behind the transparent page); the card follows prefers-color-scheme.
   return `<!doctype html>
-<html lang="en">
+<html lang="en"${page.embed ? ` class="embed"` : ""}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
+<meta name="color-scheme" content="${page.embed ? "normal" : "light dark"}">
 <meta name="referrer" content="no-referrer">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
 <title>${escapeHtml(page.title)}</title>

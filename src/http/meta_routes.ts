@@ -3,6 +3,8 @@ import { TOPIC_KINDS, type TopicKind, type Tracker } from "../tracker.ts";
 import { VERSION } from "../version.ts";
 import { publicOrigin } from "./origin.ts";
 import type { RouteHandler } from "./router.ts";
+import { notifyMetrics } from "../notify/notify_metrics.ts";
+import type { WebhookStats } from "../notify/webhooks.ts";
 
 /**
  * The curl usage text of `GET /help`, with this server's origin filled in.
@@ -60,7 +62,13 @@ function labelled(
 /** The handlers of `GET /help`, `/version`, `/healthz`, `/metrics`. */
 export function metaHandlers(
   tracker: Tracker,
-  options: { runtime: string; trustProxy?: boolean; hub?: Hub; node?: string },
+  options: {
+    runtime: string;
+    trustProxy?: boolean;
+    hub?: Hub;
+    node?: string;
+    notify?: { stats(): WebhookStats } | undefined;
+  },
 ): { help: RouteHandler; version: RouteHandler; healthz: RouteHandler; metrics: RouteHandler } {
   const help: RouteHandler = (c) =>
     c.text(helpText(publicOrigin(c.req.raw, options.trustProxy ?? false)));
@@ -151,6 +159,7 @@ export function metaHandlers(
           return `ringside_runs_ended_total{kind="${kind}",state="${state}"} ${value}\n`;
         }).join(""),
     );
+    lines.push(notifyMetrics(options.notify?.stats()));
     return c.text(lines.join(""), 200, { "content-type": "text/plain; version=0.0.4" });
   };
   return { help, version, healthz, metrics };

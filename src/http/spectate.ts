@@ -3,6 +3,8 @@ import { HttpError } from "../http_error.ts";
 import type { Spectator, SpectatorOptions } from "../sse/spectator.ts";
 import { spectateFormat, SSE_HEADERS } from "./respond.ts";
 import type { RingsideEnv } from "./router.ts";
+import { badgeResponse } from "../badge/badge_response.ts";
+import { framingHeaders } from "../dashboard/framing.ts";
 
 /** Where a topic's page finds its event stream and snapshot, and this server's origin. */
 export interface SpectateUrls {
@@ -12,6 +14,8 @@ export interface SpectateUrls {
   jsonUrl: string;
   /** This server as the request reached it, for absolute curl lines in a no-script fallback. */
   origin: string;
+  /** `?embed`: the live card alone, for another site's `<iframe>`. */
+  embed?: boolean;
 }
 
 /** Renders a topic's HTML page from its snapshot. */
@@ -69,9 +73,12 @@ export function spectateResponse<S>(
   c: Context<RingsideEnv> | Context,
   options: SpectateOptions<S>,
 ): Response {
-  const format = spectateFormat(c.req.raw);
+  // The badge: a snapshot drawn, never a spectator (see badgeResponse).
+  if (c.req.query("format") === "svg") return badgeResponse(c.req.raw, options.snapshot());
+  const embed = c.req.query("embed") !== undefined;
+  const format = embed && c.req.query("format") === undefined ? "html" : spectateFormat(c.req.raw);
   if (format === null) {
-    throw new HttpError(400, `Invalid format '${c.req.query("format")}' (html, json or sse)`);
+    throw new HttpError(400, `Invalid format '${c.req.query("format")}' (html, json, sse or svg)`);
   }
   if (format === "json") {
     return c.json(options.snapshot() as object, 200, { "cache-control": "no-store" });
@@ -80,11 +87,16 @@ export function spectateResponse<S>(
     const url = new URL(c.req.url);
     const base = options.base ?? url.pathname;
     const join = base.includes("?") ? "&" : "?";
-    return c.html(options.page(options.snapshot(), {
-      eventsUrl: `${base}${join}format=sse`,
-      jsonUrl: `${base}${join}format=json`,
-      origin: options.origin ?? url.origin,
-    }));
+    return c.html(
+      options.page(options.snapshot(), {
+        eventsUrl: `${base}${join}format=sse`,
+        jsonUrl: `${base}${join}format=json`,
+        origin: options.origin ?? url.origin,
+        ...(embed ? { embed } : {}),
+      }),
+      200,
+      framingHeaders(embed),
+    );
   }
   // The EventSource that got the end already reconnects with its id: 204 makes it stop.
   if (options.endSeenBy?.(c.req.header("last-event-id") ?? null)) return c.body(null, 204);
