@@ -25,7 +25,8 @@ deno test -A --doc src/
 
 # The end-to-end suite: real servers on each runtime and the binary.
 e2e=(tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts tests/process_test.ts
-  tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts)
+  tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts
+  tests/notify_test.ts tests/badge_test.ts)
 
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
@@ -33,7 +34,8 @@ for runtime in bun deno; do
 done
 
 echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
-deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts tests/cluster_test.ts
+deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts tests/cluster_test.ts \
+  tests/notify_cluster_test.ts
 
 echo "== the binary"
 deno task build
@@ -45,6 +47,7 @@ RINGSIDE_TEST_RUNTIME=binary RINGSIDE_BINARY="$binary_dir/ringside" deno test -A
 echo "== browser"
 for runtime in bun deno binary; do
   RINGSIDE_TEST_RUNTIME=$runtime RINGSIDE_BINARY="$binary_dir/ringside" deno test -A \
-    tests/browser_test.ts tests/job_browser_test.ts tests/process_browser_test.ts
+    tests/browser_test.ts tests/job_browser_test.ts tests/process_browser_test.ts \
+    tests/badge_browser_test.ts
 done
 echo "all tests passed"
