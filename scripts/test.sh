@@ -17,8 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-echo "== static checks (deno task check: also proves the tasks run)"
-deno task check
+echo "== static checks (npm run check, which runs deno task check: also proves both run)"
+npm run check
 
 echo "== unit and doc tests"
 deno test -A --doc src/
@@ -32,11 +32,12 @@ for runtime in bun deno; do
   RINGSIDE_TEST_RUNTIME=$runtime deno test -A "${e2e[@]}"
 done
 
-echo "== behind nginx and HAProxy, and nodes joined through Redis (default runtime)"
-deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts tests/cluster_test.ts
+echo "== behind nginx and HAProxy, nodes joined through Redis, the installed command (default runtime)"
+deno test -A tests/proxy_test.ts tests/cluster_bridge_test.ts tests/cluster_test.ts \
+  tests/cli_install_test.ts
 
 echo "== the binary"
-deno task build
+npm run build
 binary_dir=$(mktemp -d)
 trap 'rm -rf "$binary_dir"' EXIT
 cp dist/ringside "$binary_dir/ringside"
