@@ -17,7 +17,7 @@ export interface FanOutOptions {
  * and the same `Uint8Array` is enqueued to every output still open. The next chunk is read only
  * when every open output has room, so the slowest reader paces the transfer and memory stays
  * bounded by a few chunks. It counts the bytes where it reads them (a separate counting stage
- * cost 11–15 % more CPU per GB with 8 and 32 simultaneous transfers; see the README).
+ * cost 11–15 % more CPU per GB with 8 and 32 simultaneous transfers; see docs/performance.md).
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
