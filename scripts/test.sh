@@ -8,6 +8,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 [ -x node_modules/.bin/deno ] && [ -x node_modules/.bin/bun ] || npm install --no-audit --no-fund
 need=()
 command -v curl >/dev/null || need+=(curl)
+command -v make >/dev/null || need+=(make) # the README's examples run make
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
@@ -25,7 +26,8 @@ deno test -A --doc src/
 
 # The end-to-end suite: real servers on each runtime and the binary.
 e2e=(tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts tests/process_test.ts
-  tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts)
+  tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts
+  tests/readme_test.ts)
 
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
