@@ -630,11 +630,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: `the README's client examples run on Deno, Bun and Node (${testRuntime})`,
+  name: `the client examples in docs/api.md run on Deno, Bun and Node (${testRuntime})`,
   fn: async () => {
     await using server = await startServer();
-    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-    const section = readme.slice(readme.indexOf("### `src/client.ts`"));
+    const api = await Deno.readTextFile(new URL("../docs/api.md", import.meta.url));
+    const section = api.slice(api.indexOf("## `src/client.ts`"));
     const [publisher = "", subscriber = ""] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((
       m,
     ) => m[1]!);

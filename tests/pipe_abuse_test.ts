@@ -272,7 +272,8 @@ Deno.test(`SSE ids, the end, a wrong size= and Content-Length (${testRuntime})`,
         if (testRuntime === "deno") {
           assert.equal(length, String(2 * 1024 * 1024));
         } else {
-          // Bun 1.4.5 drops a Content-Length set on a stream body (oven-sh/bun#10507; README).
+          // Bun 1.4.5 drops a Content-Length set on a stream body (oven-sh/bun#10507;
+          // docs/decisions.md).
           assert.ok(length === undefined || length === String(2 * 1024 * 1024), length);
         }
         assert.equal(await sha256(`${tmp}/length-out.bin`), await sha256(file));

@@ -117,7 +117,8 @@ Deno.test(`pipes relay byte-identical data (${testRuntime})`, async (t) => {
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     assert.equal(response.headers.get("content-disposition"), 'attachment; filename="page.html"');
     assert.equal(response.headers.get("x-pipe-checksum"), "abc123");
-    // Deno.serve sends every stream body chunked and drops a Content-Length header (README).
+    // Deno.serve sends every stream body chunked and drops a Content-Length header
+    // (docs/decisions.md).
     if (testRuntime !== "deno") assert.equal(response.headers.get("content-length"), "25");
     assert.equal(response.headers.get("x-other"), null);
     assert.equal(response.headers.get("access-control-allow-origin"), "*");
