@@ -12,7 +12,7 @@
 //   - `curl` fails on an HTTP error (`--fail-with-body`), so a refused request fails the block;
 //   - `open URL` fetches URL as a browser would and fails unless the answer is an HTML page;
 //   - a watch link the README made up is the real link of the topic it stands for (WATCH_LINKS);
-//   - TOKEN and JWT_SECRET are set; the working folder holds `./data`, `./deploy.sh` and a
+//   - TOKEN, VIEWER (a --read-token) and JWT_SECRET are set; the working folder holds `./data`, `./deploy.sh` and a
 //     Makefile; servers the README starts run in a folder whose Makefile builds until stopped
 //     (a named task that DELETE stops);
 //   - the block that installs the command (`npm install -g`) runs in this clone, offline, with
@@ -28,6 +28,7 @@ const EXAMPLE_ORIGIN = "http://127.0.0.1:8080";
 const SECRET = "readme-watch-secret";
 const TOKEN = "readme-token";
 const JWT_SECRET = "readme-jwt-secret";
+const VIEWER = "readme-read-only-token";
 /** Watch ids the README made up, and the topic each stands for. */
 const WATCH_LINKS: Record<string, [kind: string, name: string]> = {
   Jt4mK8dQx2Lw0pZs7VbN1c: ["pipe", "migration"],
@@ -209,6 +210,7 @@ Deno.test("every example in README.md runs, or says why not", async (t) => {
   const env = {
     PATH: `${sandbox.bin}:${Deno.env.get("PATH")}`,
     TOKEN,
+    VIEWER,
     JWT_SECRET,
   };
   const servers: TestServer[] = [];
@@ -342,6 +344,14 @@ async function runTypeScript(block: Block): Promise<void> {
   });
   assert.equal(other.status, 403);
   assert.match(await other.text(), /Token scope does not cover 'job:nightly\/readme'/);
+  // A name, not a string prefix: `job:ci` does not cover `ci-other`.
+  const sibling = await fetch(`${server.origin}/api/v1/jobs/ci-other`, {
+    method: "POST",
+    headers,
+    body: "{}",
+  });
+  assert.equal(sibling.status, 403);
+  await sibling.body?.cancel();
   const pipe = await fetch(`${server.origin}/api/v1/pipe/other`, {
     method: "PUT",
     headers,
