@@ -4,6 +4,8 @@
  * would, and answers as the test says (it may make an answer wait, to play a hanging target).
  */
 
+import { hmacHex } from "./_hmac.ts";
+
 /** One request the receiver got. */
 export interface Delivery {
   /** The exact body text. */
@@ -34,18 +36,6 @@ export interface Receiver extends AsyncDisposable {
   /** Resolves once `count` requests have arrived. */
   count(count: number): Promise<Delivery[]>;
   close(): Promise<void>;
-}
-
-async function hmacHex(secret: string, body: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, body as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Starts a receiver; its URL is `http://127.0.0.1:PORT/hook`. */

@@ -7,6 +7,7 @@
  * dies, because its stdin is a pipe from us and `--exit-on-stdin-close` is set.
  */
 
+import { hmacSha256 } from "./_hmac.ts";
 import { decodeText } from "./_sse.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -46,15 +47,8 @@ export function ringsideCli(
 
 /** The watch id the server must give `kind:name` under `secret`, computed independently. */
 export async function expectedWatchId(secret: string, kind: string, name: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${kind}:${name}`));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)))
+  const mac = await hmacSha256(secret, `${kind}:${name}`);
+  return btoa(String.fromCharCode(...mac))
     .replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
 }
 

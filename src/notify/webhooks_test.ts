@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../version.ts";
 import { Webhooks } from "./webhooks.ts";
+import { hmacHex } from "../../tests/_hmac.ts";
 
 /** One request as the receiver saw it. */
 interface Received {
@@ -36,18 +37,6 @@ function receiver(
     },
     close: () => server.shutdown(),
   };
-}
-
-async function hmacHex(secret: string, body: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, body as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 Deno.test("webhooks: the exact body, its headers, and a signature the receiver can check", async () => {
