@@ -335,11 +335,20 @@ export class HubClient {
     topic.addEventListener("lost", listener);
   }
 
+  /**
+   * Ends a subscription. Unsubscribing from a channel this client is not subscribed to (any
+   * more: a process's final status ended it, with `unsubscribed`, before the client's own
+   * `unsubscribe` arrived) answers `unsubscribed` too: that is what the client wanted. A channel
+   * that could never be subscribed to is an `error`.
+   */
   #unsubscribe(name: string): void {
-    if (!this.#subscriptions.has(name)) {
-      return this.#error(`Not subscribed to '${name.slice(0, 300)}'`);
+    if (this.#subscriptions.has(name)) return this.#end(name, true);
+    try {
+      parseChannel(name);
+    } catch (error) {
+      return this.#error((error as Error).message);
     }
-    this.#end(name, true);
+    this.#ack("unsubscribed", name);
   }
 
   /** Ends one subscription; `tell` sends `unsubscribed`. */

@@ -145,3 +145,26 @@ Deno.test("an oversize frame closes with 1009 and is not handled", async () => {
   assert.match(socket.ended ?? "", /^close 1009 /);
   assert.deepEqual(socket.sent, []);
 });
+
+Deno.test("unsubscribing after the topic ended the subscription answers unsubscribed", async () => {
+  const socket = new BufferedSocket();
+  const topic = new Lines();
+  const { hubClient, released } = client(socket, topic);
+  await hubClient.receive('{"type":"subscribe","data":"process:build"}');
+  topic.exit();
+  assert.deepEqual(socket.types().slice(-2), ["process_status", "unsubscribed"]);
+  await hubClient.receive('{"type":"unsubscribe","data":"process:build"}');
+  assert.deepEqual(JSON.parse(socket.sent.at(-1)!), {
+    type: "unsubscribed",
+    data: "process:build",
+  });
+  // Never subscribed at all: the same answer; a channel that cannot exist: an error.
+  await hubClient.receive('{"type":"unsubscribe","data":"pipe:other"}');
+  assert.deepEqual(JSON.parse(socket.sent.at(-1)!), { type: "unsubscribed", data: "pipe:other" });
+  await hubClient.receive('{"type":"unsubscribe","data":"nonsense"}');
+  const last = JSON.parse(socket.sent.at(-1)!);
+  assert.equal(last.type, "error");
+  assert.match(last.data, /^Invalid channel 'nonsense'/);
+  assert.equal(released(), 1);
+  hubClient.close();
+});
