@@ -434,3 +434,34 @@ Deno.test(`jobs: spectator limits and metrics (${testRuntime})`, async () => {
   await post(`${base}/running/finish`, { ok: true });
   await watcher.closed;
 });
+
+Deno.test(`jobs: a watch link's EventSource that has the end is answered 204 (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${jobs(server)}/watched-to-the-end`;
+  const started = await post(url, { progress: 0 });
+  assert.equal(started.status, 201);
+  const watch = String(started.json!.watch);
+  // Every event the link sends has an id, the greeting's too.
+  const follower = await Follower.open(watch);
+  const [greeting] = await follower.until(1);
+  assert.equal(greeting!.type, "progress");
+  assert.match(greeting!.id, /^\S+$/);
+  assert.equal((await post(`${url}/finish`, { ok: true })).status, 200);
+  await follower.closed;
+  const end = follower.events.at(-1)!;
+  assert.equal(end.type, "complete");
+  assert.notEqual(end.id, greeting!.id);
+  // What a plain EventSource does 2 s later: the end's id as Last-Event-ID.
+  const again = await fetch(watch, {
+    headers: { accept: "text/event-stream", "last-event-id": end.id },
+  });
+  assert.equal(again.status, 204);
+  assert.equal(await again.text(), "");
+  // Any other id (or none) is a latecomer: it gets the end once.
+  const latecomer = await fetch(watch, {
+    headers: { accept: "text/event-stream", "last-event-id": greeting!.id },
+  });
+  assert.equal(latecomer.status, 200);
+  const record = await readSse(latecomer.body!);
+  assert.deepEqual(record.events.map((e) => [e.type, e.id]), [["complete", end.id]]);
+});

@@ -31,7 +31,10 @@ function round1(value: number): number {
  * coalesced publish still pending when the job ends is emitted before the terminal event.
  *
  * A new spectator's greeting is the terminal event after the end, else one `progress` with the
- * cached object (`{}` plus the two fields before the first publish).
+ * cached object (`{}` plus the two fields before the first publish). Every event has an SSE id,
+ * the greeting too (the id of the last event emitted), so a reconnecting EventSource always
+ * names where it was; one that names the terminal event has seen the end
+ * ({@linkcode Topic.endSeenBy}), and the route answers it `204` so that it stops reconnecting.
  *
  * @example
  * ```ts
@@ -122,7 +125,7 @@ export class JobTopic extends Topic {
 
   override greeting(): TopicEvent[] {
     if (this.ended) return super.greeting();
-    return [new TopicEvent("progress", this.#progressData())];
+    return [new TopicEvent("progress", this.#progressData(), false, this.lastId)];
   }
 
   snapshot(): JobSnapshot {

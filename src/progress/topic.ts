@@ -130,9 +130,15 @@ export abstract class Topic extends EventTarget {
    * `options.lastEventId`, the reconnecting client's `Last-Event-ID`.
    */
   greeting(_options: GreetingOptions = {}): TopicEvent[] {
-    return [
-      this.#end ?? new TopicEvent("state", this.snapshot(), false, `${this.#run}.${this.#seq}`),
-    ];
+    return [this.#end ?? new TopicEvent("state", this.snapshot(), false, this.lastId)];
+  }
+
+  /**
+   * The SSE id of the last event emitted (`RUN.0` before any): a greeting carries it, so that
+   * every event a spectator gets has an id and a reconnect names where it was.
+   */
+  protected get lastId(): string {
+    return `${this.#run}.${this.#seq}`;
   }
 
   /**
