@@ -799,3 +799,51 @@ Deno.test(`hub: a job whose data says "kind":"job" still gets the job's snapshot
   assert.equal(last.data.id, "kind-field");
   assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:kind-field" });
 });
+
+Deno.test(`hub: anonymous subscriptions to pipes nobody sends on never starve publishers (${testRuntime})`, async () => {
+  await using server = await startServer({
+    args: ["--max-topics", "3", "--max-waiting-topics", "5"],
+  });
+  using hub = await HubConnection.open(server.origin);
+  for (let i = 0; i < 6; i++) hub.send({ type: "subscribe", data: `pipe:nobody-${i}` });
+  const answers = await hub.roundTrip();
+  assert.equal(answers.filter((m) => m.type === "subscribed").length, 5);
+  assert.deepEqual(answers.filter((m) => m.type === "error"), [
+    { type: "error", data: "Too many topics waiting for a publisher on this server (5)" },
+  ]);
+  // An SSE spectator of a pipe that does not exist is refused the same way, in one line…
+  const refused = await fetch(`${server.origin}/api/v1/pipe/nobody-else?progress`, {
+    headers: { accept: "text/event-stream" },
+  });
+  assert.equal(refused.status, 503);
+  assert.equal(
+    (await refused.text()).trim(),
+    "Too many topics waiting for a publisher on this server (5)",
+  );
+  // …while a job starts and a pipe relays, in the room kept for publishers.
+  const job = await fetch(`${server.origin}/api/v1/jobs/still-room`, { method: "POST" });
+  assert.equal(job.status, 201);
+  await job.body?.cancel();
+  const url = `${server.origin}/api/v1/pipe/real`;
+  const receiving = fetch(url);
+  const sent = await fetch(url, { method: "PUT", body: "bytes for a real receiver" });
+  assert.equal(sent.status, 200);
+  await sent.text();
+  assert.equal(await (await receiving).text(), "bytes for a real receiver");
+  // A sender on a pipe the hub waits on takes it into the publishers' room: the subscriber
+  // sees the transfer, and one waiting slot is free again.
+  const watched = `${server.origin}/api/v1/pipe/nobody-0`;
+  const receiver = fetch(watched);
+  const sender = await fetch(watched, { method: "PUT", body: "at last" });
+  await sender.text();
+  assert.equal(await (await receiver).text(), "at last");
+  const end = await hub.until((m) => m.channel === "pipe:nobody-0" && isFinal(m));
+  assert.equal(end.data.state, "complete");
+  hub.send({ type: "subscribe", data: "pipe:nobody-6" });
+  assert.deepEqual(await hub.until((m) => m.data === "pipe:nobody-6" || m.type === "error"), {
+    type: "subscribed",
+    data: "pipe:nobody-6",
+  });
+  await hub.close();
+  await waitForStats(server.origin, (s) => s.spectators === 0 && s.pipes === 2);
+});
