@@ -847,3 +847,46 @@ Deno.test(`hub: anonymous subscriptions to pipes nobody sends on never starve pu
   await hub.close();
   await waitForStats(server.origin, (s) => s.spectators === 0 && s.pipes === 2);
 });
+
+Deno.test(`hub: subscribers are told when the audience changes, on every kind (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const api = `${server.origin}/api/v1`;
+  const started = await fetch(`${api}/jobs/told`, { method: "POST", body: '{"progress":1}' });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  const process = await fetch(`${api}/processes/told/status`, {
+    method: "POST",
+    body: '{"status":"running"}',
+  });
+  assert.equal(process.status, 200);
+  await process.body?.cancel();
+  using hub = await HubConnection.open(server.origin);
+  const channels = ["pipe:told", "job:told", "process:told"];
+  for (const channel of channels) hub.send({ type: "subscribe", data: channel });
+  await hub.roundTrip();
+  // A second spectator of each, over SSE; no publish, no output, no transfer.
+  const watchers = await Promise.all([
+    openSse(`${api}/pipe/told?progress`),
+    openSse(`${api}/jobs/told`),
+    openSse(`${api}/processes/told`),
+  ]);
+  // Each channel's news, in whatever order the three topics' timers fire.
+  const told = new Map<string, HubMessage>();
+  while (told.size < 3) {
+    const message = await hub.next();
+    if (message.data?.spectators === 2) told.set(message.channel, message);
+  }
+  const pipe = told.get("pipe:told")!;
+  assert.equal(pipe.type, "pipe_progress");
+  assert.equal(pipe.data.state, "idle");
+  const job = told.get("job:told")!;
+  assert.equal(job.type, "job_progress");
+  assert.deepEqual(job.data.data, { progress: 1 });
+  assert.deepEqual(told.get("process:told"), {
+    type: "process_spectators",
+    channel: "process:told",
+    processId: "told",
+    data: { spectators: 2 },
+  });
+  for (const watcher of watchers) await watcher.body?.cancel();
+});

@@ -127,8 +127,10 @@ Deno.test(`jobs: start, publish, finish, spectate (${testRuntime})`, async (t) =
     assert.equal(finish.status, 200);
     assert.equal(finish.json!.state, "success");
     await late.closed;
-    assert.deepEqual(late.events.map((e) => e.type), ["progress", "progress", "complete"]);
-    assert.deepEqual(JSON.parse(late.events[2]!.data), {
+    // (Besides `spectators`: the audience changed when `late` came.)
+    const told = late.events.filter((e) => e.type !== "spectators");
+    assert.deepEqual(told.map((e) => e.type), ["progress", "progress", "complete"]);
+    assert.deepEqual(JSON.parse(told[2]!.data), {
       state: "success",
       ok: true,
       artifact: "build-7.tar",
@@ -464,4 +466,25 @@ Deno.test(`jobs: a watch link's EventSource that has the end is answered 204 (${
   assert.equal(latecomer.status, 200);
   const record = await readSse(latecomer.body!);
   assert.deepEqual(record.events.map((e) => [e.type, e.id]), [["complete", end.id]]);
+});
+
+Deno.test(`jobs: spectators are told when another comes, with no publish (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${jobs(server)}/audience`;
+  assert.equal((await post(url, { progress: 7 })).status, 201);
+  const first = await Follower.open(url);
+  const second = await Follower.open(url);
+  const told = await first.waitFor((event, data) =>
+    event.type === "spectators" && data.spectators === 2
+  );
+  assert.deepEqual(JSON.parse(told.data), { spectators: 2 });
+  assert.match(told.id, /^\S+$/);
+  assert.equal((await snapshot(url)).spectators, 2);
+  // Nothing was published: every progress the first got is the one object.
+  for (const event of first.events.filter((e) => e.type === "progress")) {
+    assert.equal(JSON.parse(event.data).progress, 7);
+  }
+  await post(`${url}/finish`, { ok: true });
+  await Promise.all([first.closed, second.closed]);
+  assert.equal(first.events.at(-1)!.type, "complete");
 });

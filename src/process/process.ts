@@ -9,6 +9,8 @@ import { ProcessTopic } from "./process_topic.ts";
 export interface ProcessOptions {
   /** Lines kept for latecomers. @default 1000 */
   historyLines?: number;
+  /** At most one `spectators` event per this many ms (`--progress-interval`). @default 250 */
+  progressInterval?: number;
   /**
    * A running process with no post, no open output stream and no child for this long fails
    * (a crashed publisher cannot leave it running forever). @default 3600000
@@ -194,7 +196,10 @@ export class Process implements Entry {
   }
 
   #newTopic(): ProcessTopic {
-    const topic = new ProcessTopic(this.name, { historyLines: this.#options.historyLines ?? 1000 });
+    const topic = new ProcessTopic(this.name, {
+      historyLines: this.#options.historyLines ?? 1000,
+      progressInterval: this.#options.progressInterval ?? 250,
+    });
     this.#stopping = false;
     this.touch();
     this.#watchIdle(topic);

@@ -1,16 +1,18 @@
 import type { ProcessLine, ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
-import { type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode ProcessTopic}. */
 export interface ProcessTopicOptions {
   /** Lines kept for latecomers and reconnects (`--history-lines`). @default 1000 */
   historyLines?: number;
+  /** At most one `spectators` event per this many ms (`--progress-interval`). @default 250 */
+  progressInterval?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
 
 /** The event types of a process topic. */
-export const PROCESS_EVENTS = ["output", "status", "gap"] as const;
+export const PROCESS_EVENTS = ["output", "status", "gap", AUDIENCE_EVENT] as const;
 
 /**
  * The highest line number (`seq`): 15 digits, which a `Last-Event-ID` may carry
@@ -46,7 +48,9 @@ interface Kept {
  *
  * Events: `output` (`{"seq","stream","line"}`, id `seq`), `status` (`{"status","exitCode"}`, id
  * the last `seq`; a final one is terminal, its id `SEQ.end`), and `gap` (`{"missed":K}`, id the
- * last missed `seq`) when the publisher reports lines it could not send. The greeting is the ring
+ * last missed `seq`) when the publisher reports lines it could not send, and `spectators`
+ * (`{"spectators":N}`, id the last `seq`, so that a reconnect still resumes after the last
+ * line) when their number changed, at most once per `progressInterval`. The greeting is the ring
  * and then the status; with a `Last-Event-ID` of `N` it resumes after line `N`, starting with a
  * `gap` when lines after `N` already left the ring.
  *
@@ -84,6 +88,7 @@ export class ProcessTopic extends Topic {
     super("process", id, PROCESS_EVENTS);
     this.#now = options.now ?? Date.now;
     this.#capacity = Math.max(1, options.historyLines ?? 1000);
+    this.audienceInterval = options.progressInterval ?? 250;
     this.#ring = new Array(this.#capacity);
     this.#startedAt = this.#updatedAt = this.#now();
     this.#statusEvent = this.#newStatusEvent();
@@ -199,6 +204,10 @@ export class ProcessTopic extends Topic {
   /** Whether a reconnect already got the final status (its id was `Last-Event-ID`). */
   override endSeenBy(lastEventId: string | null | undefined): boolean {
     return this.ended && lastEventId === this.#statusEvent.id;
+  }
+
+  protected override announceAudience(): void {
+    this.emit(AUDIENCE_EVENT, { spectators: this.spectators }, false, String(this.#seq));
   }
 
   snapshot(): ProcessSnapshot {

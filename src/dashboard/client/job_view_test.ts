@@ -175,3 +175,11 @@ Deno.test("initialJobModel() dates the data by when it was published, on the ser
   const odd = initialJobModel(exampleJob({ startedAt: "?", durationSec: 45 }), 1000);
   assert.equal(odd.dataAt, 1000);
 });
+
+Deno.test("reduceJobModel(): a spectators event sets the watcher count and nothing else", () => {
+  const model = initialJobModel(exampleJob({ spectators: 1, data: { progress: 30 } }), 0);
+  const next = reduceJobModel(model, { type: "spectators", spectators: 2 });
+  assert.equal(describeJob(next, 0).spectatorsText, "2");
+  assert.deepEqual({ ...next.snapshot, spectators: 1 }, model.snapshot);
+  assert.equal(next.connection, model.connection);
+});
