@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { JobTopic } from "../job/job_topic.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { Topic } from "../progress/topic.ts";
 import { HubClient, type HubClientOptions, type HubSocket } from "./hub_client.ts";
@@ -166,5 +167,18 @@ Deno.test("unsubscribing after the topic ended the subscription answers unsubscr
   assert.equal(last.type, "error");
   assert.match(last.data, /^Invalid channel 'nonsense'/);
   assert.equal(released(), 1);
+  hubClient.close();
+});
+
+Deno.test("a greeting whose events make the same message twice sends it once", async () => {
+  const socket = new BufferedSocket();
+  const topic = new JobTopic("j");
+  topic.spectators = 1;
+  const { hubClient } = client(socket, topic);
+  await hubClient.receive('{"type":"subscribe","data":"job:j"}');
+  assert.deepEqual(socket.types(), ["subscribed", "job_progress"]);
+  assert.equal(JSON.parse(socket.sent[1]!).data.spectators, 1);
+  topic.succeed({ ok: true });
+  assert.deepEqual(socket.types().slice(2), ["job_progress", "unsubscribed"]);
   hubClient.close();
 });

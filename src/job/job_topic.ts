@@ -36,7 +36,8 @@ function round1(value: number): number {
  * interval too (the published object is the publisher's: the count is not added to it).
  *
  * A new spectator's greeting is the terminal event after the end, else one `progress` with the
- * cached object (`{}` plus the two fields before the first publish). Every event has an SSE id,
+ * cached object (`{}` plus the two fields before the first publish) and one `spectators` (a page
+ * opened before its stream came says "Watching 1" at once). Every event has an SSE id,
  * the greeting too (the id of the last event emitted), so a reconnecting EventSource always
  * names where it was; one that names the terminal event has seen the end
  * ({@linkcode Topic.endSeenBy}), and the route answers it `204` so that it stops reconnecting.
@@ -131,7 +132,11 @@ export class JobTopic extends Topic {
 
   override greeting(): TopicEvent[] {
     if (this.ended) return super.greeting();
-    return [new TopicEvent("progress", this.#progressData(), false, this.lastId)];
+    const id = this.lastId;
+    return [
+      new TopicEvent("progress", this.#progressData(), false, id),
+      new TopicEvent(AUDIENCE_EVENT, { spectators: this.spectators }, false, id),
+    ];
   }
 
   protected override announceAudience(): void {

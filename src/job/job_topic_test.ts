@@ -157,3 +157,15 @@ Deno.test("a reconnect whose Last-Event-ID is the terminal event's has seen the 
   assert.equal(topic.endSeenBy(greeting.id), false);
   assert.equal(topic.endSeenBy(undefined), false);
 });
+
+Deno.test("a running job's greeting tells the newcomer how many watch, the newcomer included", () => {
+  const topic = new JobTopic("j");
+  topic.spectators = 3;
+  const greeting = topic.greeting();
+  assert.deepEqual(greeting.map((event) => [event.type, event.data]).slice(1), [
+    ["spectators", { spectators: 3 }],
+  ]);
+  assert.equal(greeting[1]!.id, greeting[0]!.id);
+  topic.succeed({ ok: true });
+  assert.deepEqual(topic.greeting().map((event) => event.type), ["complete"]);
+});

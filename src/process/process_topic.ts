@@ -51,8 +51,8 @@ interface Kept {
  * last missed `seq`) when the publisher reports lines it could not send, and `spectators`
  * (`{"spectators":N}`, id the last `seq`, so that a reconnect still resumes after the last
  * line) when their number changed, at most once per `progressInterval`. The greeting is the ring
- * and then the status; with a `Last-Event-ID` of `N` it resumes after line `N`, starting with a
- * `gap` when lines after `N` already left the ring.
+ * and then the status (and `spectators` while running); with a `Last-Event-ID` of `N` it
+ * resumes after line `N`, starting with a `gap` when lines after `N` already left the ring.
  *
  * @example
  * ```ts
@@ -197,7 +197,14 @@ export class ProcessTopic extends Topic {
     }
     // A final status replays as it was emitted (terminal, so the stream closes after it); a
     // running one carries the current seq so that the client's Last-Event-ID stays right.
-    events.push(this.ended ? this.#statusEvent : this.#newStatusEvent());
+    if (this.ended) {
+      events.push(this.#statusEvent);
+    } else {
+      events.push(
+        this.#newStatusEvent(),
+        new TopicEvent(AUDIENCE_EVENT, { spectators: this.spectators }, false, String(this.#seq)),
+      );
+    }
     return events;
   }
 

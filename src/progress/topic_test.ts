@@ -68,8 +68,8 @@ Deno.test("a process's spectators event carries the last line's id, so a reconne
   assert.equal(event.id, "2");
   assert.deepEqual(
     topic.greeting({ lastEventId: event.id }).map((e) => e.type),
-    ["status"],
-    "nothing after line 2 but the status",
+    ["status", AUDIENCE_EVENT],
+    "nothing after line 2 but the status and the count",
   );
   topic.setStatus("exited", 0);
 });

@@ -262,10 +262,10 @@ export class Spectator {
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
     while (!this.#closed) {
-      const frame = this.#takeQueued() ?? this.#audience ?? this.#latest;
+      const frame = this.#takeQueued() ?? this.#latest ?? this.#audience;
       if (frame) {
-        if (frame === this.#audience) this.#audience = null;
-        else if (frame === this.#latest) this.#latest = null;
+        if (frame === this.#latest) this.#latest = null;
+        else if (frame === this.#audience) this.#audience = null;
         this.#wroteSinceBeat = true;
         this.#controller.enqueue(frame);
         return;

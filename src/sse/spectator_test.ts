@@ -63,8 +63,8 @@ Deno.test("the audience count has its own latest-wins slot: it replaces no progr
   topic.tick();
   const frames: string[] = [];
   for (let i = 0; i < 2; i++) frames.push(decoder.decode((await reader.read()).value));
-  assert.match(frames[0]!, /event: spectators\ndata: \{"spectators":4\}\n\n$/);
-  assert.match(frames[1]!, /event: progress\ndata: \{"count":2\}\n\n$/);
+  assert.match(frames[0]!, /event: progress\ndata: \{"count":2\}\n\n$/);
+  assert.match(frames[1]!, /event: spectators\ndata: \{"spectators":4\}\n\n$/);
   // The end makes an unsent count moot: nothing follows the terminal event.
   topic.tell(5);
   topic.stop();
