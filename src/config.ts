@@ -19,6 +19,8 @@ export interface Config {
   writeTimeout: number;
   drainTimeout: number;
   maxTopics: number;
+  /** Topics only spectators hold (an idle pipe watched before anyone sends), apart. */
+  maxWaitingTopics: number;
   maxTotalSpectators: number;
   logFormat: "text" | "json";
   /** Exit when standard input closes (test harnesses and supervisors that own our stdin). */
@@ -145,6 +147,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: "integer",
     help: "topics alive at once, retained ones included (then 503)",
   },
+  "max-waiting-topics": {
+    key: "maxWaitingTopics",
+    kind: "integer",
+    help: "topics only spectators wait on (no sender yet), apart from --max-topics (then 503)",
+  },
   "max-total-spectators": {
     key: "maxTotalSpectators",
     kind: "integer",
@@ -261,6 +268,7 @@ export function defaultConfig(): Config {
     writeTimeout: 30_000,
     drainTimeout: 30_000,
     maxTopics: 10_000,
+    maxWaitingTopics: 10_000,
     maxTotalSpectators: 10_000,
     logFormat: "text",
     exitOnStdinClose: false,

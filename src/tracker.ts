@@ -39,6 +39,11 @@ export interface TrackerStats {
   ended: Record<string, number>;
   /** Pipes known now (= `topics.pipe`). */
   pipes: number;
+  /**
+   * Entries only spectators hold now (an idle pipe watched before any sender or receiver
+   * came), counted against `maxWaitingTopics` rather than `maxTopics`; included in `topics`.
+   */
+  waiting: number;
   /** Pipe transfers moving bytes now. */
   transfers: number;
   spectators: number;
@@ -51,6 +56,7 @@ export interface TrackerStats {
 export type TrackerOptions = Pick<
   Config,
   | "maxTopics"
+  | "maxWaitingTopics"
   | "maxSpectators"
   | "maxTotalSpectators"
   | "retention"
@@ -71,6 +77,13 @@ function perKind(): Record<TopicKind, number> {
  * runs for latecomers. An entry nobody uses (not busy, no spectator, and no ended run within
  * retention) is forgotten.
  *
+ * Topics that only spectators hold are counted apart: a pipe watched before anyone sends
+ * ({@linkcode Tracker.watchPipe}) is made idle so that its spectators can wait for it, and
+ * counts against `maxWaitingTopics`, never `maxTopics`, until a sender or receiver comes
+ * ({@linkcode Tracker.pipe}), when it moves to `maxTopics`. So anonymous spectators naming
+ * pipes that do not exist can fill the waiting room, never the room that senders, jobs and
+ * processes need.
+ *
  * Entries tell the tracker when they change through the `changed` callback they are created
  * with; a run that ends while nothing keeps its entry busy is counted, logged and retained.
  *
@@ -89,6 +102,8 @@ function perKind(): Record<TopicKind, number> {
 export class Tracker {
   #options: TrackerOptions;
   #entries = new Map<string, Entry>();
+  /** Keys of entries only spectators have held so far (no sender, receiver or publisher). */
+  #waiting = new Set<string>();
   /**
    * Ended runs kept for latecomers, by `kind:name`, with when they expire. Retention is one
    * duration, so insertion order is expiry order and one timer serves them all (a timer per
@@ -219,11 +234,26 @@ export class Tracker {
     }
     const key = `${kind}:${name}`;
     const existing = this.#entries.get(key);
-    if (existing) return existing as T;
-    if (this.#entries.size >= this.#options.maxTopics) {
+    if (existing) {
+      if (this.#waiting.has(key)) {
+        // Spectators made it; from now on it is a publisher's, and counts as one.
+        this.#checkTopicRoom();
+        this.#waiting.delete(key);
+      }
+      return existing as T;
+    }
+    this.#checkTopicRoom();
+    return this.#add(key, create(this.#changedCallback));
+  }
+
+  /** @throws {HttpError} 503 when publishers' topics are at `maxTopics`. */
+  #checkTopicRoom(): void {
+    if (this.#entries.size - this.#waiting.size >= this.#options.maxTopics) {
       throw new HttpError(503, `Too many topics on this server (${this.#options.maxTopics})`);
     }
-    const entry = create(this.#changedCallback);
+  }
+
+  #add<T extends Entry>(key: string, entry: T): T {
     this.#entries.set(key, entry);
     for (const listener of this.#entryListeners) listener(entry, true);
     this.#seeRun(entry);
@@ -231,12 +261,48 @@ export class Tracker {
   }
 
   /**
-   * The pipe of that name, created when missing.
+   * The pipe of that name for a sender or receiver, created when missing. A pipe only
+   * spectators held until now moves to the publishers' count.
    *
    * @throws {HttpError} 503 past `maxTopics`, or while draining when `forTransfer`.
    */
   pipe(name: string, forTransfer = false): Pipe {
     return this.obtain("pipe", name, () => new Pipe(name, this.#pipeOptions), forTransfer);
+  }
+
+  /**
+   * The pipe of that name for a spectator: when missing, an idle one is made for spectators to
+   * wait on, counted against `maxWaitingTopics` (not `maxTopics`) until a sender or receiver
+   * comes. It is forgotten when its last spectator leaves, as any unused entry is.
+   *
+   * @throws {HttpError} 503 when `maxWaitingTopics` topics already wait (an existing pipe is
+   * always returned).
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { defaultConfig } from "./config.ts";
+   * import { Tracker } from "./tracker.ts";
+   * const tracker = new Tracker({ ...defaultConfig(), maxTopics: 1, maxWaitingTopics: 1 });
+   * const spectator = tracker.spectate(tracker.watchPipe("early").topic);
+   * assert.throws(() => tracker.watchPipe("another"), /waiting for a publisher/);
+   * tracker.pipe("sender-side"); // the publishers' room is untouched
+   * assert.deepEqual([tracker.stats().pipes, tracker.stats().waiting], [2, 1]);
+   * spectator.close();
+   * tracker.close();
+   * ```
+   */
+  watchPipe(name: string): Pipe {
+    const key = `pipe:${name}`;
+    const existing = this.#entries.get(key);
+    if (existing) return existing as Pipe;
+    if (this.#waiting.size >= this.#options.maxWaitingTopics) {
+      throw new HttpError(
+        503,
+        `Too many topics waiting for a publisher on this server (${this.#options.maxWaitingTopics})`,
+      );
+    }
+    this.#waiting.add(key);
+    return this.#add(key, new Pipe(name, this.#pipeOptions));
   }
 
   /** The pipe of that name if it exists. */
@@ -301,10 +367,10 @@ export class Tracker {
    * Attaches an SSE spectator to the pipe of that name, created (idle) when missing so that
    * spectators can wait for a transfer that has not started.
    *
-   * @throws {HttpError} as {@linkcode Tracker.spectate} and {@linkcode Tracker.pipe} do.
+   * @throws {HttpError} as {@linkcode Tracker.spectate} and {@linkcode Tracker.watchPipe} do.
    */
   spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
-    return this.spectate(this.pipe(name).topic, signal ? { ...extra, signal } : extra);
+    return this.spectate(this.watchPipe(name).topic, signal ? { ...extra, signal } : extra);
   }
 
   /** @throws {HttpError} when one more spectator of `topic` would pass a limit. */
@@ -343,6 +409,7 @@ export class Tracker {
       started: { ...this.#started },
       ended: { ...this.#ended },
       pipes: topics.pipe,
+      waiting: this.#waiting.size,
       transfers,
       spectators: this.#subscribers.size,
       bytesRelayed: this.#bytesEnded + bytesLive,
@@ -385,6 +452,8 @@ export class Tracker {
     const key = `${entry.kind}:${entry.name}`;
     if (this.#entries.get(key) !== entry) return;
     const topic = entry.topic;
+    // Whatever made it busy came through `obtain` and moved it already; this is the backstop.
+    if (entry.busy) this.#waiting.delete(key);
     this.#seeRun(entry);
     if (topic.ended && !entry.busy && !this.#counted.has(topic)) {
       this.#counted.add(topic);
@@ -462,6 +531,7 @@ export class Tracker {
     // the run is then still to be counted and retained.
     if (entry.topic.ended && !this.#counted.has(entry.topic)) return;
     this.#entries.delete(key);
+    this.#waiting.delete(key);
     for (const listener of this.#entryListeners) listener(entry, false);
   }
 }

@@ -445,3 +445,24 @@ async function frontPageReceives(browser: TestBrowser, origin: string, dir: stri
   assertClean(watched);
   await page.close();
 }
+
+Deno.test("browser: a pipe page counts its watchers while nothing is sent", async () => {
+  await using server = await startServer();
+  await using browser = await launchBrowser();
+  const { origin } = server;
+  const url = `${origin}/api/v1/pipe/watched-${crypto.randomUUID().slice(0, 8)}`;
+  const watched = await browser.newPage(origin);
+  const { page } = watched;
+  await page.goto(`${url}?progress`);
+  const watchers = (count: number) =>
+    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
+  await watchers(1);
+  const other = await fetch(`${url}?progress`, { headers: { accept: "text/event-stream" } });
+  await watchers(2);
+  await other.body?.cancel();
+  await watchers(1);
+  await dashboardState(page, "idle");
+  assertClean(watched);
+  await page.close();
+  await browser.close();
+});

@@ -101,8 +101,9 @@ Deno.test(`hub: protocol answers and limits (${testRuntime})`, async (t) => {
     assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
     hub.send({ type: "unsubscribe", data: "pipe:a/b" });
     assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:a/b" });
+    // Not subscribed any more: what the client wanted, so the same answer, not an error.
     hub.send({ type: "unsubscribe", data: "pipe:a/b" });
-    assert.deepEqual(await hub.next(), { type: "error", data: "Not subscribed to 'pipe:a/b'" });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:a/b" });
   });
 
   await t.step("bad messages get one-line errors and the connection stays", async () => {
@@ -489,6 +490,10 @@ Deno.test(`hub: a process's output and status (${testRuntime})`, async (t) => {
       data: { status: "exited", exitCode: 3 },
     });
     assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "process:build-1" });
+    // A client that unsubscribes once it sees the end (its message crossed ours) is answered
+    // as it asked, not with an error.
+    hub.send({ type: "unsubscribe", data: "process:build-1" });
+    assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "process:build-1" });
   });
 
   await t.step("a latecomer gets the ring and the status at once", async () => {
@@ -793,4 +798,95 @@ Deno.test(`hub: a job whose data says "kind":"job" still gets the job's snapshot
   assert.equal(last.data.state, "success");
   assert.equal(last.data.id, "kind-field");
   assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "job:kind-field" });
+});
+
+Deno.test(`hub: anonymous subscriptions to pipes nobody sends on never starve publishers (${testRuntime})`, async () => {
+  await using server = await startServer({
+    args: ["--max-topics", "3", "--max-waiting-topics", "5"],
+  });
+  using hub = await HubConnection.open(server.origin);
+  for (let i = 0; i < 6; i++) hub.send({ type: "subscribe", data: `pipe:nobody-${i}` });
+  const answers = await hub.roundTrip();
+  assert.equal(answers.filter((m) => m.type === "subscribed").length, 5);
+  assert.deepEqual(answers.filter((m) => m.type === "error"), [
+    { type: "error", data: "Too many topics waiting for a publisher on this server (5)" },
+  ]);
+  // An SSE spectator of a pipe that does not exist is refused the same way, in one line…
+  const refused = await fetch(`${server.origin}/api/v1/pipe/nobody-else?progress`, {
+    headers: { accept: "text/event-stream" },
+  });
+  assert.equal(refused.status, 503);
+  assert.equal(
+    (await refused.text()).trim(),
+    "Too many topics waiting for a publisher on this server (5)",
+  );
+  // …while a job starts and a pipe relays, in the room kept for publishers.
+  const job = await fetch(`${server.origin}/api/v1/jobs/still-room`, { method: "POST" });
+  assert.equal(job.status, 201);
+  await job.body?.cancel();
+  const url = `${server.origin}/api/v1/pipe/real`;
+  const receiving = fetch(url);
+  const sent = await fetch(url, { method: "PUT", body: "bytes for a real receiver" });
+  assert.equal(sent.status, 200);
+  await sent.text();
+  assert.equal(await (await receiving).text(), "bytes for a real receiver");
+  // A sender on a pipe the hub waits on takes it into the publishers' room: the subscriber
+  // sees the transfer, and one waiting slot is free again.
+  const watched = `${server.origin}/api/v1/pipe/nobody-0`;
+  const receiver = fetch(watched);
+  const sender = await fetch(watched, { method: "PUT", body: "at last" });
+  await sender.text();
+  assert.equal(await (await receiver).text(), "at last");
+  const end = await hub.until((m) => m.channel === "pipe:nobody-0" && isFinal(m));
+  assert.equal(end.data.state, "complete");
+  hub.send({ type: "subscribe", data: "pipe:nobody-6" });
+  assert.deepEqual(await hub.until((m) => m.data === "pipe:nobody-6" || m.type === "error"), {
+    type: "subscribed",
+    data: "pipe:nobody-6",
+  });
+  await hub.close();
+  await waitForStats(server.origin, (s) => s.spectators === 0 && s.pipes === 2);
+});
+
+Deno.test(`hub: subscribers are told when the audience changes, on every kind (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const api = `${server.origin}/api/v1`;
+  const started = await fetch(`${api}/jobs/told`, { method: "POST", body: '{"progress":1}' });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  const process = await fetch(`${api}/processes/told/status`, {
+    method: "POST",
+    body: '{"status":"running"}',
+  });
+  assert.equal(process.status, 200);
+  await process.body?.cancel();
+  using hub = await HubConnection.open(server.origin);
+  const channels = ["pipe:told", "job:told", "process:told"];
+  for (const channel of channels) hub.send({ type: "subscribe", data: channel });
+  await hub.roundTrip();
+  // A second spectator of each, over SSE; no publish, no output, no transfer.
+  const watchers = await Promise.all([
+    openSse(`${api}/pipe/told?progress`),
+    openSse(`${api}/jobs/told`),
+    openSse(`${api}/processes/told`),
+  ]);
+  // Each channel's news, in whatever order the three topics' timers fire.
+  const told = new Map<string, HubMessage>();
+  while (told.size < 3) {
+    const message = await hub.next();
+    if (message.data?.spectators === 2) told.set(message.channel, message);
+  }
+  const pipe = told.get("pipe:told")!;
+  assert.equal(pipe.type, "pipe_progress");
+  assert.equal(pipe.data.state, "idle");
+  const job = told.get("job:told")!;
+  assert.equal(job.type, "job_progress");
+  assert.deepEqual(job.data.data, { progress: 1 });
+  assert.deepEqual(told.get("process:told"), {
+    type: "process_spectators",
+    channel: "process:told",
+    processId: "told",
+    data: { spectators: 2 },
+  });
+  for (const watcher of watchers) await watcher.body?.cancel();
 });

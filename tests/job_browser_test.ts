@@ -182,7 +182,7 @@ async function jobRunsToSuccess(browser: TestBrowser, origin: string) {
   assert.equal(await valueNow(page), 65.5);
   await expectTitle(page, `65% · ${id}`);
   assert.equal(await page.getByTestId("big").innerText(), "65.5%");
-  // The watcher count comes from the JSON snapshot every 5 s: this page is one.
+  // The page counts itself: its stream's greeting says so.
   await page.getByTestId("spectators").filter({ hasText: /^1$/ }).waitFor();
   await watched.screenshot("job-3-running-65");
 
@@ -301,4 +301,34 @@ Deno.test("browser: a --private page opened with ?token= goes live and never sho
   assert.ok(!(await page.content()).includes(token), "the token is in the page");
   assertClean(watched);
   await browser.close();
+});
+
+Deno.test("browser: a job page counts its watchers from the stream, at once", async () => {
+  await using server = await startServer();
+  await using browser = await launchBrowser();
+  const { origin } = server;
+  const id = jobId("watched");
+  await start(origin, id, { progress: 10 });
+  const watched = await browser.newPage(origin);
+  const { page } = watched;
+  // The page's JSON poll learns nothing here: only its stream can change the count.
+  await page.route(
+    /format=json/,
+    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
+  );
+  await page.goto(`${origin}/api/v1/jobs/${id}`);
+  const watchers = (count: number) =>
+    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
+  await watchers(1); // the page itself, though its embedded snapshot was taken before it watched
+  const other = await fetch(`${origin}/api/v1/jobs/${id}`, {
+    headers: { accept: "text/event-stream" },
+  });
+  await watchers(2);
+  await other.body?.cancel();
+  await watchers(1);
+  assert.equal(await page.getByTestId("big").innerText(), "10%", "no publish came");
+  assertClean(watched);
+  await finish(origin, id, { ok: true });
+  await jobState(page, "success");
+  await page.close();
 });

@@ -127,8 +127,10 @@ Deno.test(`jobs: start, publish, finish, spectate (${testRuntime})`, async (t) =
     assert.equal(finish.status, 200);
     assert.equal(finish.json!.state, "success");
     await late.closed;
-    assert.deepEqual(late.events.map((e) => e.type), ["progress", "progress", "complete"]);
-    assert.deepEqual(JSON.parse(late.events[2]!.data), {
+    // (Besides `spectators`: the audience changed when `late` came.)
+    const told = late.events.filter((e) => e.type !== "spectators");
+    assert.deepEqual(told.map((e) => e.type), ["progress", "progress", "complete"]);
+    assert.deepEqual(JSON.parse(told[2]!.data), {
       state: "success",
       ok: true,
       artifact: "build-7.tar",
@@ -160,9 +162,10 @@ Deno.test(`jobs: start, publish, finish, spectate (${testRuntime})`, async (t) =
       await post(`${url}/progress`, { run: 2, progress: 100 });
       await post(`${url}/finish`, { ok: true });
       await watcher.closed;
-      assert.deepEqual(watcher.events.map((e) => e.type).filter((t) => t !== "progress"), [
-        "complete",
-      ]);
+      assert.deepEqual(
+        watcher.events.map((e) => e.type).filter((t) => t !== "progress" && t !== "spectators"),
+        ["complete"],
+      );
     },
   );
 
@@ -365,8 +368,10 @@ Deno.test(`jobs: a stream that outlives --stream-timeout gets timeout (${testRun
   await post(url, { progress: 1 });
   const watcher = await Follower.open(url);
   await watcher.closed;
-  assert.deepEqual(watcher.events.map((e) => e.type), ["progress", "timeout"]);
-  assert.deepEqual(JSON.parse(watcher.events[1]!.data), { message: "Stream timeout" });
+  // (The greeting's `spectators` comes too unless the farewell came first: it is latest-wins.)
+  const events = watcher.events.filter((e) => e.type !== "spectators");
+  assert.deepEqual(events.map((e) => e.type), ["progress", "timeout"]);
+  assert.deepEqual(JSON.parse(events[1]!.data), { message: "Stream timeout" });
   assert.equal((await snapshot(url)).state, "running", "the job goes on");
   await post(`${url}/finish`, { ok: true });
 });
@@ -474,4 +479,62 @@ Deno.test(`jobs: spectator limits and metrics (${testRuntime})`, async () => {
   assert.match(metrics, /^ringside_runs_ended_total\{kind="job",state="failed"\} 1$/m);
   await post(`${base}/running/finish`, { ok: true });
   await watcher.closed;
+});
+
+Deno.test(`jobs: an EventSource that has the end is answered 204, on a watch link and the job URL (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${jobs(server)}/watched-to-the-end`;
+  const started = await post(url, { progress: 0 });
+  assert.equal(started.status, 201);
+  const watch = String(started.json!.watch);
+  // Every event the link sends has an id, the greeting's too.
+  const follower = await Follower.open(watch);
+  const [greeting] = await follower.until(1);
+  assert.equal(greeting!.type, "progress");
+  assert.match(greeting!.id, /^\S+$/);
+  assert.equal((await post(`${url}/finish`, { ok: true })).status, 200);
+  await follower.closed;
+  const end = follower.events.at(-1)!;
+  assert.equal(end.type, "complete");
+  assert.notEqual(end.id, greeting!.id);
+  // What a plain EventSource does 2 s later: the end's id as Last-Event-ID.
+  const again = await fetch(watch, {
+    headers: { accept: "text/event-stream", "last-event-id": end.id },
+  });
+  assert.equal(again.status, 204);
+  assert.equal(await again.text(), "");
+  // The job's own URL answers the same.
+  const own = await fetch(url, {
+    headers: { accept: "text/event-stream", "last-event-id": end.id },
+  });
+  assert.equal(own.status, 204);
+  await own.body?.cancel();
+  // Any other id (or none) is a latecomer: it gets the end once.
+  const latecomer = await fetch(watch, {
+    headers: { accept: "text/event-stream", "last-event-id": greeting!.id },
+  });
+  assert.equal(latecomer.status, 200);
+  const record = await readSse(latecomer.body!);
+  assert.deepEqual(record.events.map((e) => [e.type, e.id]), [["complete", end.id]]);
+});
+
+Deno.test(`jobs: spectators are told when another comes, with no publish (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${jobs(server)}/audience`;
+  assert.equal((await post(url, { progress: 7 })).status, 201);
+  const first = await Follower.open(url);
+  const second = await Follower.open(url);
+  const told = await first.waitFor((event, data) =>
+    event.type === "spectators" && data.spectators === 2
+  );
+  assert.deepEqual(JSON.parse(told.data), { spectators: 2 });
+  assert.match(told.id, /^\S+$/);
+  assert.equal((await snapshot(url)).spectators, 2);
+  // Nothing was published: every progress the first got is the one object.
+  for (const event of first.events.filter((e) => e.type === "progress")) {
+    assert.equal(JSON.parse(event.data).progress, 7);
+  }
+  await post(`${url}/finish`, { ok: true });
+  await Promise.all([first.closed, second.closed]);
+  assert.equal(first.events.at(-1)!.type, "complete");
 });

@@ -602,3 +602,25 @@ Deno.test(`SIGTERM tells waiting senders and receivers, and exits (${testRuntime
     await server.stop();
   }
 });
+
+Deno.test(`a pipe's spectators are told when another comes or goes, with no transfer (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${server.origin}/api/v1/pipe/audience?progress`;
+  const first = await openSse(url);
+  let second: Response | null = await openSse(url);
+  const counts: number[] = [];
+  await readSse(first.body!, (event) => {
+    assert.equal(event.type, "state");
+    const snapshot = JSON.parse(event.data);
+    assert.equal(snapshot.state, "idle");
+    counts.push(snapshot.spectators);
+    if (snapshot.spectators === 2 && second) {
+      // The second one leaves: the first is told again.
+      void second.body!.cancel();
+      second = null;
+    }
+    return counts.length > 1 && snapshot.spectators === 1;
+  });
+  // The greeting (the first alone), the second came, the second left: no publish in between.
+  assert.deepEqual(counts, [1, 2, 1]);
+});

@@ -307,3 +307,34 @@ Deno.test("browser: a process page keeps its lines and says reconnecting… when
   assert.equal(watched.navigations(), 1);
   await browser.close();
 });
+
+Deno.test("browser: a process page counts its watchers from the stream, at once", async () => {
+  await using server = await startServer();
+  await using browser = await launchBrowser();
+  const { origin } = server;
+  const id = processId("watched");
+  await status(origin, id, { status: "running" });
+  await output(origin, id, "one line\n");
+  const watched = await browser.newPage(origin);
+  const { page } = watched;
+  // The page's JSON poll learns nothing here: only its stream can change the count.
+  await page.route(
+    /format=json/,
+    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
+  );
+  await page.goto(`${origin}/api/v1/processes/${id}`);
+  await row(page, "one line");
+  const watchers = (count: number) =>
+    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
+  await watchers(1); // the page itself, though its embedded snapshot was taken before it watched
+  const other = await fetch(`${origin}/api/v1/processes/${id}`, {
+    headers: { accept: "text/event-stream" },
+  });
+  await watchers(2);
+  await other.body?.cancel();
+  await watchers(1);
+  await lines(page, "1");
+  assertClean(watched);
+  await status(origin, id, { status: "exited", exitCode: 0 });
+  await page.close();
+});

@@ -809,3 +809,34 @@ Deno.test(`named tasks (${testRuntime})`, async (t) => {
     assert.match(await response.text(), /not started by this server/);
   });
 });
+
+Deno.test(`a process's spectators are told when another comes, with no output (${testRuntime})`, async () => {
+  await using server = await startServer();
+  const url = `${server.origin}/api/v1/processes/audience`;
+  const running = await post(`${url}/status`, JSON.stringify({ status: "running" }));
+  assert.equal(running.status, 200);
+  await running.body?.cancel();
+  const posted = await post(`${url}/output`, "one\ntwo\n");
+  assert.equal(posted.status, 200);
+  await posted.body?.cancel();
+  const first = await openSse(url);
+  const second = await openSse(url);
+  const events: SseEvent[] = [];
+  await readSse(first.body!, (event) => {
+    events.push(event);
+    return event.type === "spectators" && JSON.parse(event.data).spectators === 2;
+  });
+  // The greeting says 1 (unless the 2 replaced it unsent: the count is latest-wins).
+  assert.deepEqual(events.filter((e) => e.type !== "spectators").map((e) => e.type), [
+    "output",
+    "output",
+    "status",
+  ]);
+  const told = events.at(-1)!;
+  assert.deepEqual(JSON.parse(told.data), { spectators: 2 });
+  // Its id is the last line's: a reconnect from here resumes after line 2, missing nothing.
+  assert.equal(told.id, "2");
+  await second.body!.cancel();
+  const exited = await post(`${url}/status`, JSON.stringify({ status: "exited", exitCode: 0 }));
+  await exited.body?.cancel();
+});

@@ -1,12 +1,12 @@
-import { Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
 import { utf8Length } from "../process/process_topic.ts";
 import type { WireEvent, WireRecord } from "./wire.ts";
 
 /** The event types spectators of each kind subscribe to. */
 const EVENT_TYPES: Record<string, readonly string[]> = {
   pipe: ["state", "progress", "done", "error"],
-  job: ["progress", "complete", "error", "timeout"],
-  process: ["output", "status", "gap"],
+  job: ["progress", "complete", "error", "timeout", AUDIENCE_EVENT],
+  process: ["output", "status", "gap", AUDIENCE_EVENT],
 };
 
 /** Options for {@linkcode RemoteTopic}. */
@@ -130,8 +130,9 @@ export class RemoteTopic extends Topic {
     this.dispatchEvent(new Event("lost"));
   }
 
-  /** Keeps what a new spectator needs. */
+  /** Keeps what a new spectator needs (not the audience count: a greeting carries its own). */
   #remember(topicEvent: TopicEvent): void {
+    if (topicEvent.type === AUDIENCE_EVENT) return;
     if (topicEvent.terminal) {
       this.#end = topicEvent;
     } else if (this.kind !== "process") {

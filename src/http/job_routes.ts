@@ -127,6 +127,7 @@ export function jobHandlers(
       snapshot: () => job.topic.snapshot(),
       attach: (signal, extra) =>
         tracker.spectate(job.topic, { ...jobSpectatorOptions(config), signal, ...extra }),
+      endSeenBy: (lastEventId) => job.topic.endSeenBy(lastEventId),
       page: options.page,
       base: new URL(c.req.url).pathname,
       origin: publicOrigin(c.req.raw, config.trustProxy),

@@ -102,6 +102,12 @@ export function metaHandlers(
         stats.transfersFailed,
       ],
       ["ringside_draining", "gauge", "1 after SIGTERM", tracker.draining ? 1 : 0],
+      [
+        "ringside_topics_waiting",
+        "gauge",
+        "Pipes only spectators hold (--max-waiting-topics)",
+        stats.waiting,
+      ],
       ["ringside_jobs_running", "gauge", "Jobs running now", stats.active.job],
       ["ringside_jobs_started_total", "counter", "Job runs started", stats.started.job],
       [

@@ -106,6 +106,7 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
         return new Process(id, {
           historyLines: config.historyLines,
           historyBytes: config.historyBytes,
+          progressInterval: config.progressInterval,
           idle: config.jobIdle,
           onChange: changed,
         });

@@ -152,7 +152,8 @@ export class Hub {
       if (remote) return { topic: remote, release: () => remotes.release(remote) };
     }
     // A pipe may be watched before anyone sends: spectators wait on an idle pipe.
-    if (kind === "pipe") return { topic: this.#tracker.pipe(name).topic };
+    // (counted apart from the topics publishers need, against --max-waiting-topics).
+    if (kind === "pipe") return { topic: this.#tracker.watchPipe(name).topic };
     throw new Error(`${NAMES[kind]} '${name}' not found`);
   }
 }

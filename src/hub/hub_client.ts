@@ -327,19 +327,31 @@ export class HubClient {
     this.#subscriptions.set(name, { topic, view, listener, release });
     this.#options.onSubscription?.(name, 1);
     this.#ack("subscribed", name);
+    // Two events of a greeting may make one message (a job's progress and its audience count
+    // are each the job's snapshot): the same message twice in a row is sent once.
+    let previous: string | undefined;
     for (const event of topic.greeting()) {
-      this.#deliver(name, event);
+      previous = this.#deliver(name, event, previous);
       if (!this.#subscriptions.has(name)) return;
     }
     for (const type of topic.eventTypes) topic.addEventListener(type, listener);
     topic.addEventListener("lost", listener);
   }
 
+  /**
+   * Ends a subscription. Unsubscribing from a channel this client is not subscribed to (any
+   * more: a process's final status ended it, with `unsubscribed`, before the client's own
+   * `unsubscribe` arrived) answers `unsubscribed` too: that is what the client wanted. A channel
+   * that could never be subscribed to is an `error`.
+   */
   #unsubscribe(name: string): void {
-    if (!this.#subscriptions.has(name)) {
-      return this.#error(`Not subscribed to '${name.slice(0, 300)}'`);
+    if (this.#subscriptions.has(name)) return this.#end(name, true);
+    try {
+      parseChannel(name);
+    } catch (error) {
+      return this.#error((error as Error).message);
     }
-    this.#end(name, true);
+    this.#ack("unsubscribed", name);
   }
 
   /** Ends one subscription; `tell` sends `unsubscribed`. */
@@ -356,13 +368,20 @@ export class HubClient {
     if (tell) this.#ack("unsubscribed", name);
   }
 
-  #deliver(name: string, event: TopicEvent): void {
+  /** Sends an event's messages, but not one whose text is `repeated`; returns the last text. */
+  #deliver(name: string, event: TopicEvent, repeated?: string): string | undefined {
     const subscription = this.#subscriptions.get(name);
     if (!subscription) return;
+    let last = repeated;
     for (const message of hubMessages(subscription.topic, event, subscription.view)) {
-      this.#offer(name, message);
-      if (message.final) return this.#end(name, true);
+      if (message.final || message.text !== last) this.#offer(name, message);
+      last = message.text;
+      if (message.final) {
+        this.#end(name, true);
+        break;
+      }
     }
+    return last;
   }
 
   #ack(type: "subscribed" | "unsubscribed", channel: string): void {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { JobTopic } from "../job/job_topic.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { Topic } from "../progress/topic.ts";
 import { HubClient, type HubClientOptions, type HubSocket } from "./hub_client.ts";
@@ -144,4 +145,40 @@ Deno.test("an oversize frame closes with 1009 and is not handled", async () => {
   await hubClient.receive(`{"type":"ping","data":"${"é".repeat(40_000)}"}`);
   assert.match(socket.ended ?? "", /^close 1009 /);
   assert.deepEqual(socket.sent, []);
+});
+
+Deno.test("unsubscribing after the topic ended the subscription answers unsubscribed", async () => {
+  const socket = new BufferedSocket();
+  const topic = new Lines();
+  const { hubClient, released } = client(socket, topic);
+  await hubClient.receive('{"type":"subscribe","data":"process:build"}');
+  topic.exit();
+  assert.deepEqual(socket.types().slice(-2), ["process_status", "unsubscribed"]);
+  await hubClient.receive('{"type":"unsubscribe","data":"process:build"}');
+  assert.deepEqual(JSON.parse(socket.sent.at(-1)!), {
+    type: "unsubscribed",
+    data: "process:build",
+  });
+  // Never subscribed at all: the same answer; a channel that cannot exist: an error.
+  await hubClient.receive('{"type":"unsubscribe","data":"pipe:other"}');
+  assert.deepEqual(JSON.parse(socket.sent.at(-1)!), { type: "unsubscribed", data: "pipe:other" });
+  await hubClient.receive('{"type":"unsubscribe","data":"nonsense"}');
+  const last = JSON.parse(socket.sent.at(-1)!);
+  assert.equal(last.type, "error");
+  assert.match(last.data, /^Invalid channel 'nonsense'/);
+  assert.equal(released(), 1);
+  hubClient.close();
+});
+
+Deno.test("a greeting whose events make the same message twice sends it once", async () => {
+  const socket = new BufferedSocket();
+  const topic = new JobTopic("j");
+  topic.spectators = 1;
+  const { hubClient } = client(socket, topic);
+  await hubClient.receive('{"type":"subscribe","data":"job:j"}');
+  assert.deepEqual(socket.types(), ["subscribed", "job_progress"]);
+  assert.equal(JSON.parse(socket.sent[1]!).data.spectators, 1);
+  topic.succeed({ ok: true });
+  assert.deepEqual(socket.types().slice(2), ["job_progress", "unsubscribed"]);
+  hubClient.close();
 });

@@ -1,5 +1,5 @@
 import { hideName } from "../access/watch_links.ts";
-import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "../progress/topic.ts";
 
 /** One message for a hub client, serialized once for every subscriber of its channel. */
 export interface HubMessage {
@@ -25,8 +25,11 @@ export interface ChannelView {
  * - process `output` → `{"type":"process_output","channel","processId","seq","stream","data":line}`,
  *   queued in order, never replaced;
  * - process `status` → `{"type":"process_status","channel","processId","data":{"status","exitCode"}}`;
+ * - process `spectators` → `{"type":"process_spectators","channel","processId","data":{"spectators":N}}`,
+ *   latest-wins (a newer count replaces an unsent one);
  * - every event of any other kind (pipe, job) → `{"type":"KIND_progress","channel","data":snapshot}`
- *   with the topic's full snapshot; latest-wins until the terminal one, which is final.
+ *   with the topic's full snapshot; latest-wins until the terminal one, which is final (a job's
+ *   `spectators` event too: the snapshot carries the count).
  *
  * On a watch channel the snapshot's `name` or `id` is the watch id (it never reveals the name).
  *
@@ -69,6 +72,13 @@ function processMessages(topic: Topic, event: TopicEvent, view: ChannelView): Hu
     return [{
       text: JSON.stringify({ type: "process_output", channel, processId, seq, stream, data: line }),
       latestWins: false,
+      final: false,
+    }];
+  }
+  if (event.type === AUDIENCE_EVENT) {
+    return [{
+      text: JSON.stringify({ type: "process_spectators", channel, processId, data: event.data }),
+      latestWins: true,
       final: false,
     }];
   }

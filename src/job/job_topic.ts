@@ -1,18 +1,21 @@
 import type { JobSnapshot, JobState } from "../progress/snapshot.ts";
-import { Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode JobTopic}. */
 export interface JobTopicOptions {
   /** The first snapshot (a start's body). @default {} */
   first?: Record<string, unknown> | null;
-  /** At most one `progress` event per this many ms; the newest publish wins. @default 250 */
+  /**
+   * At most one `progress` event per this many ms, the newest publish winning; and at most one
+   * `spectators` event. @default 250
+   */
   progressInterval?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
 
-/** The event types of a job topic (the SSE task-progress convention). */
-export const JOB_EVENTS = ["progress", "complete", "error"] as const;
+/** The event types of a job topic (the SSE task-progress convention, and `spectators`). */
+export const JOB_EVENTS = ["progress", "complete", "error", AUDIENCE_EVENT] as const;
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
@@ -29,9 +32,15 @@ function round1(value: number): number {
  * the end of the interval. So spectators get at most one `progress` per interval however fast
  * the publisher goes, and the fan-out costs the same for 10 publishes a second or 10,000. A
  * coalesced publish still pending when the job ends is emitted before the terminal event.
+ * `spectators` (`{"spectators":N}`) tells them when their number changed, at most once per
+ * interval too (the published object is the publisher's: the count is not added to it).
  *
  * A new spectator's greeting is the terminal event after the end, else one `progress` with the
- * cached object (`{}` plus the two fields before the first publish).
+ * cached object (`{}` plus the two fields before the first publish) and one `spectators` (a page
+ * opened before its stream came says "Watching 1" at once). Every event has an SSE id,
+ * the greeting too (the id of the last event emitted), so a reconnecting EventSource always
+ * names where it was; one that names the terminal event has seen the end
+ * ({@linkcode Topic.endSeenBy}), and the route answers it `204` so that it stops reconnecting.
  *
  * @example
  * ```ts
@@ -69,6 +78,7 @@ export class JobTopic extends Topic {
     super("job", id, JOB_EVENTS);
     this.#now = options.now ?? Date.now;
     this.#interval = options.progressInterval ?? 250;
+    this.audienceInterval = this.#interval;
     this.#data = options.first ?? {};
     this.#startedAt = this.#now();
     this.#updatedAt = this.#startedAt;
@@ -122,7 +132,15 @@ export class JobTopic extends Topic {
 
   override greeting(): TopicEvent[] {
     if (this.ended) return super.greeting();
-    return [new TopicEvent("progress", this.#progressData())];
+    const id = this.lastId;
+    return [
+      new TopicEvent("progress", this.#progressData(), false, id),
+      new TopicEvent(AUDIENCE_EVENT, { spectators: this.spectators }, false, id),
+    ];
+  }
+
+  protected override announceAudience(): void {
+    this.emit(AUDIENCE_EVENT, { spectators: this.spectators });
   }
 
   snapshot(): JobSnapshot {

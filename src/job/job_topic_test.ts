@@ -124,3 +124,48 @@ Deno.test("a farewell event ends the stream at the TTL", async () => {
   topic.publish({ after: true }); // nobody listens any more
   topic.succeed({ ok: true });
 });
+
+Deno.test("every event a spectator gets has an id, the greeting's too", async () => {
+  const topic = new JobTopic("j", { progressInterval: 1 });
+  const reader = new Spectator(topic).stream.getReader();
+  assert.equal(await readFrame(reader), "retry: 2000\n\n");
+  const greeting = await readFrame(reader);
+  assert.match(greeting, /^id: \w+\.0\nevent: progress\n/);
+  topic.publish({ progress: 10 });
+  assert.match(await readFrame(reader), /^id: \w+\.1\nevent: progress\n/);
+  const late = new Spectator(topic).stream.getReader();
+  await readFrame(late);
+  // A latecomer's greeting names the last event emitted, as a reconnect would.
+  assert.match(await readFrame(late), /^id: \w+\.1\nevent: progress\n/);
+  topic.succeed({ ok: true });
+  for (const spectator of [reader, late]) {
+    assert.match(await readFrame(spectator), /^id: \w+\.2\nevent: complete\n/);
+    assert.equal(await readFrame(spectator), "<end>");
+  }
+});
+
+Deno.test("a reconnect whose Last-Event-ID is the terminal event's has seen the end", () => {
+  const topic = new JobTopic("j");
+  const greeting = topic.greeting()[0]!;
+  topic.publish({ progress: 50 });
+  assert.equal(topic.endSeenBy(greeting.id), false);
+  assert.equal(topic.endSeenBy(null), false);
+  topic.fail("disk full");
+  const [terminal] = topic.greeting();
+  assert.equal(terminal!.type, "error");
+  assert.equal(topic.endSeenBy(terminal!.id), true);
+  assert.equal(topic.endSeenBy(greeting.id), false);
+  assert.equal(topic.endSeenBy(undefined), false);
+});
+
+Deno.test("a running job's greeting tells the newcomer how many watch, the newcomer included", () => {
+  const topic = new JobTopic("j");
+  topic.spectators = 3;
+  const greeting = topic.greeting();
+  assert.deepEqual(greeting.map((event) => [event.type, event.data]).slice(1), [
+    ["spectators", { spectators: 3 }],
+  ]);
+  assert.equal(greeting[1]!.id, greeting[0]!.id);
+  topic.succeed({ ok: true });
+  assert.deepEqual(topic.greeting().map((event) => event.type), ["complete"]);
+});

@@ -4,7 +4,10 @@ import { Topic } from "../progress/topic.ts";
 
 /** Options for {@linkcode PipeTopic}. */
 export interface PipeTopicOptions {
-  /** How often bytes are sampled and `progress` may be emitted, in ms. @default 250 */
+  /**
+   * How often bytes are sampled and `progress` may be emitted, in ms; also the most often
+   * spectators are told that their number changed. @default 250
+   */
   progressInterval?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
@@ -33,9 +36,10 @@ function round1(value: number): number {
  * `idle → waiting → streaming → complete | failed` and a sampler that reads the relay's byte
  * count every `progressInterval` and emits `progress` only when bytes moved.
  *
- * Events: `state` when the state or the waiting receivers change, `progress` while bytes
- * move, then exactly one of `done` or `error` (terminal). Every event's data is a full
- * {@linkcode PipeSnapshot}.
+ * Events: `state` when the state or the waiting receivers change, and when the number of
+ * spectators changes (at most once per `progressInterval`, see {@linkcode Topic}), `progress`
+ * while bytes move, then exactly one of `done` or `error` (terminal). Every event's data is a
+ * full {@linkcode PipeSnapshot}.
  *
  * @example
  * ```ts
@@ -71,6 +75,7 @@ export class PipeTopic extends Topic {
     super("pipe", name, PIPE_EVENTS);
     this.#now = options.now ?? Date.now;
     this.#interval = options.progressInterval ?? 250;
+    this.audienceInterval = this.#interval;
     this.#updatedAt = this.#now();
   }
 
@@ -112,6 +117,11 @@ export class PipeTopic extends Topic {
     this.#error = reason;
     this.#state = "failed";
     this.emit("error", this.snapshot(), true);
+  }
+
+  /** A `state` snapshot: its `spectators` is the news. */
+  protected override announceAudience(): void {
+    this.emit("state", this.snapshot());
   }
 
   snapshot(): PipeSnapshot {

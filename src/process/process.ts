@@ -11,6 +11,8 @@ export interface ProcessOptions {
   historyLines?: number;
   /** Bytes of line text kept for latecomers (`--history-bytes`). @default 1048576 */
   historyBytes?: number;
+  /** At most one `spectators` event per this many ms (`--progress-interval`). @default 250 */
+  progressInterval?: number;
   /**
    * A running process with no post, no open output stream and no child for this long fails
    * (a crashed publisher cannot leave it running forever). @default 3600000
@@ -199,6 +201,7 @@ export class Process implements Entry {
     const topic = new ProcessTopic(this.name, {
       historyLines: this.#options.historyLines ?? 1000,
       historyBytes: this.#options.historyBytes ?? 1_048_576,
+      progressInterval: this.#options.progressInterval ?? 250,
     });
     this.#stopping = false;
     this.touch();

@@ -1,5 +1,5 @@
 import type { ProcessLine, ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
-import { type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode ProcessTopic}. */
 export interface ProcessTopicOptions {
@@ -11,12 +11,14 @@ export interface ProcessTopicOptions {
    * @default 1048576
    */
   historyBytes?: number;
+  /** At most one `spectators` event per this many ms (`--progress-interval`). @default 250 */
+  progressInterval?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
 
 /** The event types of a process topic. */
-export const PROCESS_EVENTS = ["output", "status", "gap"] as const;
+export const PROCESS_EVENTS = ["output", "status", "gap", AUDIENCE_EVENT] as const;
 
 /**
  * The highest line number (`seq`): 15 digits, which a `Last-Event-ID` may carry
@@ -55,9 +57,11 @@ interface Kept {
  *
  * Events: `output` (`{"seq","stream","line"}`, id `seq`), `status` (`{"status","exitCode"}`, id
  * the last `seq`; a final one is terminal, its id `SEQ.end`), and `gap` (`{"missed":K}`, id the
- * last missed `seq`) when the publisher reports lines it could not send. The greeting is the ring
- * and then the status; with a `Last-Event-ID` of `N` it resumes after line `N`, starting with a
- * `gap` when lines after `N` already left the ring.
+ * last missed `seq`) when the publisher reports lines it could not send, and `spectators`
+ * (`{"spectators":N}`, id the last `seq`, so that a reconnect still resumes after the last
+ * line) when their number changed, at most once per `progressInterval`. The greeting is the ring
+ * and then the status (and `spectators` while running); with a `Last-Event-ID` of `N` it
+ * resumes after line `N`, starting with a `gap` when lines after `N` already left the ring.
  *
  * @example
  * ```ts
@@ -96,6 +100,7 @@ export class ProcessTopic extends Topic {
     this.#now = options.now ?? Date.now;
     this.#capacity = Math.max(1, options.historyLines ?? 1000);
     this.#maxBytes = options.historyBytes ?? 1_048_576;
+    this.audienceInterval = options.progressInterval ?? 250;
     this.#ring = new Array(this.#capacity);
     this.#startedAt = this.#updatedAt = this.#now();
     this.#statusEvent = this.#newStatusEvent();
@@ -206,13 +211,24 @@ export class ProcessTopic extends Topic {
     }
     // A final status replays as it was emitted (terminal, so the stream closes after it); a
     // running one carries the current seq so that the client's Last-Event-ID stays right.
-    events.push(this.ended ? this.#statusEvent : this.#newStatusEvent());
+    if (this.ended) {
+      events.push(this.#statusEvent);
+    } else {
+      events.push(
+        this.#newStatusEvent(),
+        new TopicEvent(AUDIENCE_EVENT, { spectators: this.spectators }, false, String(this.#seq)),
+      );
+    }
     return events;
   }
 
   /** Whether a reconnect already got the final status (its id was `Last-Event-ID`). */
   override endSeenBy(lastEventId: string | null | undefined): boolean {
     return this.ended && lastEventId === this.#statusEvent.id;
+  }
+
+  protected override announceAudience(): void {
+    this.emit(AUDIENCE_EVENT, { spectators: this.spectators }, false, String(this.#seq));
   }
 
   snapshot(): ProcessSnapshot {

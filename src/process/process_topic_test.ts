@@ -16,6 +16,7 @@ Deno.test("lines get seq from 1; the ring keeps the last historyLines", () => {
     ["output", "4", { seq: 4, stream: "stderr", line: "l4" }],
     ["output", "5", { seq: 5, stream: "stdout", line: "l5" }],
     ["status", "5", { status: "running", exitCode: null }],
+    ["spectators", "5", { spectators: 0 }],
   ]);
   const snapshot = topic.snapshot();
   assert.equal(snapshot.lines, 5);
@@ -26,16 +27,16 @@ Deno.test("Last-Event-ID: resume after N, a gap first when lines after N left th
   const topic = new ProcessTopic("p", { historyLines: 3 });
   for (let i = 1; i <= 6; i++) topic.output("stdout", `l${i}`);
   const types = (id: string) => topic.greeting({ lastEventId: id }).map((e) => e.type);
-  assert.deepEqual(types("5"), ["output", "status"]);
-  assert.deepEqual(types("3"), ["output", "output", "output", "status"]);
+  assert.deepEqual(types("5"), ["output", "status", "spectators"]);
+  assert.deepEqual(types("3"), ["output", "output", "output", "status", "spectators"]);
   assert.deepEqual(describe(topic.greeting({ lastEventId: "1" })).slice(0, 2), [
     ["gap", "3", { missed: 2 }],
     ["output", "4", { seq: 4, stream: "stdout", line: "l4" }],
   ]);
-  assert.deepEqual(types("6"), ["status"]);
-  assert.deepEqual(types("99"), ["status"]);
+  assert.deepEqual(types("6"), ["status", "spectators"]);
+  assert.deepEqual(types("99"), ["status", "spectators"]);
   // Not one of ours: the whole ring, as for a newcomer.
-  assert.deepEqual(types("abc").length, 4);
+  assert.deepEqual(types("abc").length, 5);
 });
 
 Deno.test("dropped lines are a gap in place, and a resume inside them is told the rest", () => {

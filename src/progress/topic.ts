@@ -53,6 +53,12 @@ export class TopicEvent extends Event {
   }
 }
 
+/**
+ * The event that tells a job's or a process's spectators how many they are (`{"spectators":N}`):
+ * their other events do not carry the count. A pipe tells it with a `state` snapshot instead.
+ */
+export const AUDIENCE_EVENT = "spectators";
+
 /** What a new spectator brings to {@linkcode Topic.greeting}. */
 export interface GreetingOptions {
   /** The `Last-Event-ID` of a reconnecting client, if any. */
@@ -72,6 +78,13 @@ let topicsMade = 0;
  * emitted (`RUN.0` before any), so a reconnect names where it was. {@linkcode Topic.endSeenBy}
  * tells a reconnect that already has the terminal event (answered `204`, which makes
  * EventSource stop reconnecting).
+ *
+ * The audience: when {@linkcode Topic.spectators} changes, the spectators who were already
+ * there are told by {@linkcode Topic.announceAudience} (each kind chooses the event), at most
+ * once per `audienceInterval` ms: changes in between coalesce into one event with the count
+ * then, sent from a timer, never on the publisher's path. Nobody is told when the count goes
+ * from 0 (the one who came knows it from its greeting) or to 0 (nobody is left), nor when it
+ * comes back to what was last told, nor after the end.
  *
  * @example
  * ```ts
@@ -100,8 +113,15 @@ export abstract class Topic extends EventTarget {
   readonly name: string;
   /** The event types a spectator subscribes to. */
   readonly eventTypes: readonly string[];
-  /** Spectators attached now (SSE and WebSocket). */
-  spectators = 0;
+  /**
+   * At most one {@linkcode Topic.announceAudience} per this many ms; 0 (the default): the kind
+   * tells nobody (a topic another node owns: its count is the owner's).
+   */
+  protected audienceInterval = 0;
+  #spectators = 0;
+  #told = 0;
+  #toldAt = -Infinity;
+  #audienceTimer: ReturnType<typeof setTimeout> | undefined;
   #end: TopicEvent | null = null;
   #run = `${Date.now().toString(36)}${(++topicsMade).toString(36)}`;
   #seq = 0;
@@ -112,6 +132,34 @@ export abstract class Topic extends EventTarget {
     this.name = name;
     this.eventTypes = eventTypes;
   }
+
+  /** Spectators attached now (SSE and WebSocket); the tracker counts them. */
+  get spectators(): number {
+    return this.#spectators;
+  }
+
+  set spectators(count: number) {
+    const before = this.#spectators;
+    this.#spectators = count;
+    if (this.audienceInterval <= 0 || this.#end) return;
+    if (before === 0 || count === 0 || count === this.#told) {
+      // Nobody who was here needs telling (see the class doc): whatever was pending is moot.
+      if (before === 0 || count === 0) this.#told = count;
+      clearTimeout(this.#audienceTimer);
+      this.#audienceTimer = undefined;
+      return;
+    }
+    this.#audienceTimer ??= setTimeout(
+      () => this.#tellAudience(),
+      Math.max(0, this.#toldAt + this.audienceInterval - Date.now()),
+    );
+  }
+
+  /**
+   * Tells the spectators how many they are now ({@linkcode Topic.spectators}) with the kind's
+   * event. Called from a timer, at most once per `audienceInterval`. @default nothing
+   */
+  protected announceAudience(): void {}
 
   /** The current state as JSON-ready data. */
   abstract snapshot(): unknown;
@@ -130,9 +178,15 @@ export abstract class Topic extends EventTarget {
    * `options.lastEventId`, the reconnecting client's `Last-Event-ID`.
    */
   greeting(_options: GreetingOptions = {}): TopicEvent[] {
-    return [
-      this.#end ?? new TopicEvent("state", this.snapshot(), false, `${this.#run}.${this.#seq}`),
-    ];
+    return [this.#end ?? new TopicEvent("state", this.snapshot(), false, this.lastId)];
+  }
+
+  /**
+   * The SSE id of the last event emitted (`RUN.0` before any): a greeting carries it, so that
+   * every event a spectator gets has an id and a reconnect names where it was.
+   */
+  protected get lastId(): string {
+    return `${this.#run}.${this.#seq}`;
   }
 
   /**
@@ -141,6 +195,14 @@ export abstract class Topic extends EventTarget {
    */
   endSeenBy(lastEventId: string | null | undefined): boolean {
     return this.#end !== null && lastEventId === this.#end.id;
+  }
+
+  #tellAudience(): void {
+    this.#audienceTimer = undefined;
+    if (this.#end || this.#spectators === this.#told) return;
+    this.#told = this.#spectators;
+    this.#toldAt = Date.now();
+    this.announceAudience();
   }
 
   /**
@@ -156,7 +218,11 @@ export abstract class Topic extends EventTarget {
   ): TopicEvent | null {
     if (this.#end) return null;
     const event = new TopicEvent(type, data, terminal, id ?? `${this.#run}.${++this.#seq}`);
-    if (terminal) this.#end = event;
+    if (terminal) {
+      this.#end = event;
+      clearTimeout(this.#audienceTimer);
+      this.#audienceTimer = undefined;
+    }
     this.dispatchEvent(event);
     return event;
   }

@@ -1,4 +1,4 @@
-import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "../progress/topic.ts";
 
 const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
@@ -57,7 +57,9 @@ export interface SpectatorOptions {
  *
  * It never blocks the topic: the topic's events land in a small queue that the runtime drains
  * at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a newer
- * one overwrites; every other event (state, done, error) is queued and never dropped. The
+ * one overwrites; every other event (state, done, error) is queued and never dropped, except the
+ * audience count (`spectators`), which has a latest-wins slot of its own (it supersedes no
+ * progress, and a terminal event makes it moot). The
  * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
  * event, after `ttl` or at the `deadline` (the expiry of the token that opened it), or is
  * errored when the socket takes no write for `writeTimeout`. With `mapData`, each event's data
@@ -89,6 +91,8 @@ export class Spectator {
   #queuedBytes = 0;
   #budget = Infinity;
   #latest: Uint8Array | null = null;
+  /** The newest unsent `spectators` frame. */
+  #audience: Uint8Array | null = null;
   #ending = false;
   #overflowed = false;
   #closed = false;
@@ -134,7 +138,8 @@ export class Spectator {
     this.#heartbeat = setInterval(() => {
       // Only into an empty slot: a keepalive in the latest-wins slot would replace the newest
       // progress a slow socket has not taken yet, and anything waiting is a sign of life anyway.
-      const idle = this.#latest === null && this.#head >= this.#queue.length;
+      const idle = this.#latest === null && this.#audience === null &&
+        this.#head >= this.#queue.length;
       if (!this.#wroteSinceBeat && idle) this.#offer(KEEPALIVE, true);
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
@@ -165,6 +170,7 @@ export class Spectator {
     this.#head = 0;
     this.#queuedBytes = 0;
     this.#latest = null;
+    this.#audience = null;
     try {
       if (reason === "write-timeout") {
         this.#controller.error(new Error("Spectator took no write in time"));
@@ -183,12 +189,16 @@ export class Spectator {
     if (this.#ending) return;
     if (event.terminal || event === this.#options.farewell) this.#ending = true;
     const map = this.#options.mapData;
-    this.#offer(map ? event.frameWith(map) : event.frame, this.#latestWins.has(event.type));
+    const frame = map ? event.frameWith(map) : event.frame;
+    if (event.type === AUDIENCE_EVENT) this.#offer(frame, "audience");
+    else this.#offer(frame, this.#latestWins.has(event.type));
   }
 
-  #offer(frame: Uint8Array, latestWins: boolean): void {
+  #offer(frame: Uint8Array, latestWins: boolean | "audience"): void {
     if (this.#closed) return;
-    if (latestWins) {
+    if (latestWins === "audience") {
+      this.#audience = frame;
+    } else if (latestWins) {
       this.#latest = frame;
     } else {
       // A full snapshot supersedes an older unsent progress.
@@ -202,6 +212,8 @@ export class Spectator {
         this.#queue.push(OVERFLOW);
         this.#queuedBytes += OVERFLOW.length;
       }
+      // Nothing goes out after the last frame.
+      if (this.#ending) this.#audience = null;
     }
     if (this.#wake) {
       this.#wake();
@@ -250,9 +262,10 @@ export class Spectator {
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
     while (!this.#closed) {
-      const frame = this.#takeQueued() ?? this.#latest;
+      const frame = this.#takeQueued() ?? this.#latest ?? this.#audience;
       if (frame) {
         if (frame === this.#latest) this.#latest = null;
+        else if (frame === this.#audience) this.#audience = null;
         this.#wroteSinceBeat = true;
         this.#controller.enqueue(frame);
         return;

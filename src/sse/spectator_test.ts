@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { Topic } from "../progress/topic.ts";
+import { AUDIENCE_EVENT, Topic } from "../progress/topic.ts";
 import { Spectator } from "./spectator.ts";
 
 class Counter extends Topic {
   count = 0;
-  constructor() {
-    super("counter", "c", ["progress", "done"]);
+  constructor(eventTypes: readonly string[] = ["progress", "done"]) {
+    super("counter", "c", eventTypes);
   }
   get state() {
     return this.ended ? "done" : "counting";
@@ -35,6 +35,38 @@ Deno.test("a heartbeat never replaces the newest progress a slow socket has not 
   assert.match(decoder.decode((await reader.read()).value), /event: progress\ndata: \{"count":1\}/);
   // With nothing to send, the heartbeat still goes out.
   assert.equal(decoder.decode((await reader.read()).value), ": keepalive\n\n");
+  topic.stop();
+  assert.match(decoder.decode((await reader.read()).value), /event: done\n/);
+  assert.equal((await reader.read()).done, true);
+});
+
+/** A topic whose spectator count goes out as `spectators` the moment it is set. */
+class Audience extends Counter {
+  constructor() {
+    super(["progress", "done", AUDIENCE_EVENT]);
+  }
+  tell(count: number) {
+    this.emit(AUDIENCE_EVENT, { spectators: count });
+  }
+}
+
+Deno.test("the audience count has its own latest-wins slot: it replaces no progress", async () => {
+  const topic = new Audience();
+  const spectator = new Spectator(topic, { writeTimeout: 60_000 });
+  const reader = spectator.stream.getReader();
+  assert.match(decoder.decode((await reader.read()).value), /^retry: 2000\n\n/);
+  // A slow socket: a progress, then three counts, then a newer progress, none taken yet.
+  topic.tick();
+  topic.tell(2);
+  topic.tell(3);
+  topic.tell(4);
+  topic.tick();
+  const frames: string[] = [];
+  for (let i = 0; i < 2; i++) frames.push(decoder.decode((await reader.read()).value));
+  assert.match(frames[0]!, /event: progress\ndata: \{"count":2\}\n\n$/);
+  assert.match(frames[1]!, /event: spectators\ndata: \{"spectators":4\}\n\n$/);
+  // The end makes an unsent count moot: nothing follows the terminal event.
+  topic.tell(5);
   topic.stop();
   assert.match(decoder.decode((await reader.read()).value), /event: done\n/);
   assert.equal((await reader.read()).done, true);

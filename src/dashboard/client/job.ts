@@ -1,7 +1,8 @@
 /**
  * The job dashboard (browser entry). It renders the snapshot embedded in the page at once,
- * then follows the job's SSE stream (`progress`, `complete`, `error`, `timeout`) until the job
- * ends, and polls the JSON snapshot every few seconds for the watcher count.
+ * then follows the job's SSE stream (`progress`, `spectators`, `complete`, `error`, `timeout`)
+ * until the job ends, and polls the JSON snapshot every few seconds (the clock, and whatever a
+ * broken stream missed).
  *
  * @module
  */
@@ -171,6 +172,12 @@ function useFollowJob(
         progress(data) {
           const value = parseData(data);
           if (isObject(value)) dispatch({ type: "progress", data: value, at: Date.now() });
+        },
+        spectators(data) {
+          const value = parseData(data);
+          if (isObject(value) && typeof value.spectators === "number") {
+            dispatch({ type: "spectators", spectators: value.spectators });
+          }
         },
         complete(data) {
           const value = parseData(data);

@@ -28,6 +28,7 @@ export interface JobModel {
 /** A change to the model: an SSE event or a fresh JSON snapshot at time `at`, or the link. */
 export type JobAction =
   | { type: "progress"; data: Record<string, unknown>; at: number }
+  | { type: "spectators"; spectators: number }
   | { type: "complete"; body: Record<string, unknown>; at: number }
   | { type: "error"; error: string; at: number }
   | { type: "snapshot"; snapshot: JobSnapshot; at: number }
@@ -58,7 +59,8 @@ export function initialJobModel(snapshot: JobSnapshot, at: number): JobModel {
 }
 
 /**
- * Applies one action. A `progress` event replaces the data (latest wins); `complete` and
+ * Applies one action. A `progress` event replaces the data (latest wins); `spectators` the
+ * watcher count; `complete` and
  * `error` end the job and the link, and the page then closes its EventSource. A JSON snapshot
  * refreshes the watchers and the elapsed time, and its data only when it is not older than
  * what the stream already delivered; it never takes a finished job back to running (a new run
@@ -83,6 +85,8 @@ export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
     case "connection":
       if (model.connection === "ended") return model;
       return { ...model, connection: action.connection };
+    case "spectators":
+      return { ...model, snapshot: { ...s, spectators: action.spectators } };
     case "progress": {
       if (s.state !== "running") return model;
       const data: Record<string, unknown> = {};

@@ -191,3 +191,11 @@ Deno.test("describeJob() shows a value 30,000 levels deep as a short preview, no
   assert.ok(entry.value.includes("[…]"), "levels past 16 are folded");
   assert.ok(entry.value.length <= 4001, String(entry.value.length));
 });
+
+Deno.test("reduceJobModel(): a spectators event sets the watcher count and nothing else", () => {
+  const model = initialJobModel(exampleJob({ spectators: 1, data: { progress: 30 } }), 0);
+  const next = reduceJobModel(model, { type: "spectators", spectators: 2 });
+  assert.equal(describeJob(next, 0).spectatorsText, "2");
+  assert.deepEqual({ ...next.snapshot, spectators: 1 }, model.snapshot);
+  assert.equal(next.connection, model.connection);
+});

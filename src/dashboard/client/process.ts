@@ -1,7 +1,7 @@
 /**
  * The process dashboard (browser entry): a terminal view of a command's output. It shows the
- * tail embedded in the page at once, then follows the SSE stream (`output`, `status`, `gap`)
- * until a final status. Only the rows in view (plus a margin) are elements, so tens of
+ * tail embedded in the page at once, then follows the SSE stream (`output`, `status`, `gap`,
+ * `spectators`) until a final status. Only the rows in view (plus a margin) are elements, so tens of
  * thousands of lines scroll smoothly; the page keeps the last 50,000.
  *
  * @module
@@ -332,6 +332,12 @@ function useFollowProcess(
           if (isObject(value) && typeof value.missed === "number") {
             buffer.gap(value.missed);
             draw();
+          }
+        },
+        spectators(data) {
+          const value = parseData(data);
+          if (isObject(value) && typeof value.spectators === "number") {
+            dispatch({ type: "spectators", spectators: value.spectators });
           }
         },
         status(data) {

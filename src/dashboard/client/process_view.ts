@@ -20,9 +20,10 @@ export interface ProcessModel {
   connection: Connection;
 }
 
-/** A change to the model: a `status` event, a fresh JSON snapshot, or the link. */
+/** A change to the model: a `status` or `spectators` event, a fresh JSON snapshot, or the link. */
 export type ProcessAction =
   | { type: "status"; status: ProcessStatus; exitCode: number | null; at: number }
+  | { type: "spectators"; spectators: number }
   | { type: "snapshot"; snapshot: ProcessSnapshot; at: number }
   | { type: "connection"; connection: Connection };
 
@@ -65,7 +66,8 @@ export function initialProcessModel(snapshot: ProcessSnapshot, at: number): Proc
 
 /**
  * Applies one action. The first final status (`exited`, `killed`, `failed`) ends the process
- * and the link, and nothing takes it back to running; a JSON snapshot refreshes the counts and
+ * and the link, and nothing takes it back to running; a `spectators` event sets the watcher
+ * count; a JSON snapshot refreshes the counts and
  * the clock, and ends the page when it reports an end the stream did not deliver.
  *
  * @example
@@ -88,6 +90,8 @@ export function reduceProcessModel(model: ProcessModel, action: ProcessAction): 
     case "connection":
       if (model.connection === "ended") return model;
       return { ...model, connection: action.connection };
+    case "spectators":
+      return { ...model, snapshot: { ...s, spectators: action.spectators } };
     case "status": {
       if (!running) return { ...model, connection: "ended" };
       if (action.status === "running") return { ...model, connection: "live" };

@@ -77,3 +77,11 @@ Deno.test("reduceProcessModel() takes counts from JSON snapshots but never reope
   });
   assert.deepEqual([model.snapshot.status, model.snapshot.spectators], ["exited", 1]);
 });
+
+Deno.test("reduceProcessModel(): a spectators event sets the watcher count and nothing else", () => {
+  const model = initialProcessModel(exampleProcess({ spectators: 1 }), 0);
+  const next = reduceProcessModel(model, { type: "spectators", spectators: 3 });
+  assert.equal(describeProcess(next, 0).spectatorsText, "3");
+  assert.deepEqual({ ...next.snapshot, spectators: 1 }, model.snapshot);
+  assert.equal(next.connection, model.connection);
+});
