@@ -1,6 +1,5 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
-import { Pipe, type PipeOptions } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
 import { HttpError } from "./http_error.ts";
@@ -25,6 +24,19 @@ export interface Entry {
   readonly busy: boolean;
   /** Fails whatever runs now (shutdown). Safe to call twice. */
   abort(reason: string): void;
+  /**
+   * Whether bytes move here now (a pipe's transfer): `transfers` counts these, and the drain
+   * waits for them. An entry that has it starts a run (for `started`) when it first moves
+   * bytes; one without it (a job, a process) when the registry first sees the run.
+   */
+  readonly transferring?: boolean;
+  /** The bytes the current run relayed: so far while it transfers, in all once it ended. */
+  readonly bytesRelayed?: number;
+  /**
+   * What the log says when a run starts and when it ends, as message and fields; without it,
+   * or when it gives `undefined`, nothing at the start and `KIND STATE` at the end.
+   */
+  logLine?(moment: "started" | "ended"): [string, Record<string, unknown>] | undefined;
 }
 
 /** Counters for `/metrics` and `/api/v1/stats`. */
@@ -77,12 +89,16 @@ function perKind(): Record<TopicKind, number> {
  * runs for latecomers. An entry nobody uses (not busy, no spectator, and no ended run within
  * retention) is forgotten.
  *
- * Topics that only spectators hold are counted apart: a pipe watched before anyone sends
- * ({@linkcode Tracker.watchPipe}) is made idle so that its spectators can wait for it, and
- * counts against `maxWaitingTopics`, never `maxTopics`, until a sender or receiver comes
- * ({@linkcode Tracker.pipe}), when it moves to `maxTopics`. So anonymous spectators naming
- * pipes that do not exist can fill the waiting room, never the room that senders, jobs and
+ * Topics that only spectators hold are counted apart: an entry watched before anyone publishes
+ * ({@linkcode Tracker.watch}, a pipe's spectators waiting for its transfer) counts against
+ * `maxWaitingTopics`, never `maxTopics`, until a publisher obtains it
+ * ({@linkcode Tracker.obtain}), when it moves to `maxTopics`. So anonymous spectators naming
+ * topics that do not exist can fill the waiting room, never the room that senders, jobs and
  * processes need.
+ *
+ * The registry knows no kind: each kind's module makes its entries through `obtain` and
+ * `watch` (`startJob`, `obtainPipe`, `obtainProcess`), and an entry tells what the counters
+ * need (`busy`, `transferring`, `bytesRelayed`).
  *
  * Entries tell the tracker when they change through the `changed` callback they are created
  * with; a run that ends while nothing keeps its entry busy is counted, logged and retained.
@@ -91,12 +107,16 @@ function perKind(): Record<TopicKind, number> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultConfig } from "./config.ts";
+ * import { startJob } from "./job/job.ts";
  * import { Tracker } from "./tracker.ts";
  * const tracker = new Tracker(defaultConfig());
- * const spectator = tracker.spectate(tracker.pipe("p").topic);
+ * const { job } = startJob(tracker, "build");
+ * const spectator = tracker.spectate(job.topic);
  * assert.equal(tracker.stats().spectators, 1);
+ * job.finish({ ok: true, result: {} });
+ * assert.deepEqual(tracker.stats().ended, { "job:success": 1 });
  * spectator.close();
- * assert.equal(tracker.stats().pipes, 0);
+ * tracker.close();
  * ```
  */
 export class Tracker {
@@ -111,9 +131,8 @@ export class Tracker {
    */
   #retained = new Map<string, number>();
   #sweeper: ReturnType<typeof setTimeout> | undefined;
-  /** One callback and one pipe options object for every entry, not one closure per entry. */
+  /** One callback for every entry, not one closure per entry. */
   #changedCallback = (entry: Entry) => this.#changed(entry);
-  #pipeOptions: PipeOptions;
   #seen = new WeakSet<Topic>();
   #counted = new WeakSet<Topic>();
   #transfers = new WeakSet<Topic>();
@@ -133,12 +152,6 @@ export class Tracker {
   constructor(options: TrackerOptions, log: Log = () => {}) {
     this.#options = options;
     this.#log = log;
-    // One options object for every pipe, not one (and one closure) per pipe.
-    this.#pipeOptions = {
-      waitTimeout: options.waitTimeout,
-      progressInterval: options.progressInterval,
-      onChange: this.#changedCallback,
-    };
   }
 
   /** Whether the server stopped taking new work (SIGTERM). */
@@ -261,40 +274,38 @@ export class Tracker {
   }
 
   /**
-   * The pipe of that name for a sender or receiver, created when missing. A pipe only
-   * spectators held until now moves to the publishers' count.
+   * The entry under `kind:name` for a spectator: when missing, `create` makes one for
+   * spectators to wait on, counted against `maxWaitingTopics` (not `maxTopics`) until a
+   * publisher {@linkcode Tracker.obtain}s it. It is forgotten when its last spectator leaves,
+   * as any unused entry is.
    *
-   * @throws {HttpError} 503 past `maxTopics`, or while draining when `forTransfer`.
-   */
-  pipe(name: string, forTransfer = false): Pipe {
-    return this.obtain("pipe", name, () => new Pipe(name, this.#pipeOptions), forTransfer);
-  }
-
-  /**
-   * The pipe of that name for a spectator: when missing, an idle one is made for spectators to
-   * wait on, counted against `maxWaitingTopics` (not `maxTopics`) until a sender or receiver
-   * comes. It is forgotten when its last spectator leaves, as any unused entry is.
-   *
-   * @throws {HttpError} 503 when `maxWaitingTopics` topics already wait (an existing pipe is
+   * @throws {HttpError} 503 when `maxWaitingTopics` topics already wait (an existing entry is
    * always returned).
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { defaultConfig } from "./config.ts";
+   * import { Job } from "./job/job.ts";
    * import { Tracker } from "./tracker.ts";
    * const tracker = new Tracker({ ...defaultConfig(), maxTopics: 1, maxWaitingTopics: 1 });
-   * const spectator = tracker.spectate(tracker.watchPipe("early").topic);
-   * assert.throws(() => tracker.watchPipe("another"), /waiting for a publisher/);
-   * tracker.pipe("sender-side"); // the publishers' room is untouched
-   * assert.deepEqual([tracker.stats().pipes, tracker.stats().waiting], [2, 1]);
+   * const idle = (changed: (job: Job) => void) => new Job("early", { onChange: changed });
+   * const early = tracker.watch("job", "early", idle);
+   * const spectator = tracker.spectate(early.topic);
+   * assert.throws(() => tracker.watch("job", "another", idle), /waiting for a publisher/);
+   * assert.equal(tracker.watch("job", "early", idle), early);
+   * assert.deepEqual([tracker.stats().topics.job, tracker.stats().waiting], [1, 1]);
    * spectator.close();
    * tracker.close();
    * ```
    */
-  watchPipe(name: string): Pipe {
-    const key = `pipe:${name}`;
+  watch<T extends Entry>(
+    kind: TopicKind,
+    name: string,
+    create: (changed: (entry: Entry) => void) => T,
+  ): T {
+    const key = `${kind}:${name}`;
     const existing = this.#entries.get(key);
-    if (existing) return existing as Pipe;
+    if (existing) return existing as T;
     if (this.#waiting.size >= this.#options.maxWaitingTopics) {
       throw new HttpError(
         503,
@@ -302,12 +313,7 @@ export class Tracker {
       );
     }
     this.#waiting.add(key);
-    return this.#add(key, new Pipe(name, this.#pipeOptions));
-  }
-
-  /** The pipe of that name if it exists. */
-  findPipe(name: string): Pipe | undefined {
-    return this.find<Pipe>("pipe", name);
+    return this.#add(key, create(this.#changedCallback));
   }
 
   /**
@@ -363,16 +369,6 @@ export class Tracker {
     return spectator;
   }
 
-  /**
-   * Attaches an SSE spectator to the pipe of that name, created (idle) when missing so that
-   * spectators can wait for a transfer that has not started.
-   *
-   * @throws {HttpError} as {@linkcode Tracker.spectate} and {@linkcode Tracker.watchPipe} do.
-   */
-  spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
-    return this.spectate(this.watchPipe(name).topic, signal ? { ...extra, signal } : extra);
-  }
-
   /** @throws {HttpError} when one more spectator of `topic` would pass a limit. */
   #checkSpectatorRoom(topic: Topic): void {
     if (topic.spectators >= this.#options.maxSpectators) {
@@ -398,9 +394,9 @@ export class Tracker {
     for (const entry of this.#entries.values()) {
       topics[entry.kind]++;
       if (entry.busy) active[entry.kind]++;
-      if (entry instanceof Pipe && entry.transferring) {
+      if (entry.transferring) {
         transfers++;
-        bytesLive += entry.bytesInFlight;
+        bytesLive += entry.bytesRelayed ?? 0;
       }
     }
     return {
@@ -445,7 +441,13 @@ export class Tracker {
     const pending = this.#runListeners.map((listener) => listener(entry))
       .filter((result) => result instanceof Promise);
     if (pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(pending));
-    if (entry.kind !== "pipe") this.#started[entry.kind]++;
+    if (entry.transferring === undefined) this.#countStart(entry);
+  }
+
+  #countStart(entry: Entry): void {
+    this.#started[entry.kind]++;
+    const line = entry.logLine?.("started");
+    if (line) this.#log(...line);
   }
 
   #changed(entry: Entry): void {
@@ -462,15 +464,9 @@ export class Tracker {
       this.#retained.delete(key);
       this.#retained.set(key, Date.now() + this.#options.retention);
       this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.retention);
-    } else if (entry instanceof Pipe && entry.transferring && !this.#transfers.has(topic)) {
+    } else if (entry.transferring && !this.#transfers.has(topic)) {
       this.#transfers.add(topic);
-      this.#started.pipe++;
-      const snapshot = entry.topic.snapshot();
-      this.#log("transfer started", {
-        pipe: entry.name,
-        receivers: snapshot.receiversExpected,
-        total: snapshot.total,
-      });
+      this.#countStart(entry);
     }
     if (!topic.ended && this.#retained.has(key)) {
       // A new run replaced the retained one: the old run's expiry must not end the new one.
@@ -495,19 +491,10 @@ export class Tracker {
         this.#log("end listener failed", { error: String(error) });
       }
     }
-    if (entry instanceof Pipe) {
-      const snapshot = entry.topic.snapshot();
-      this.#bytesEnded += snapshot.bytes;
-      this.#log(`transfer ${snapshot.state}`, {
-        pipe: entry.name,
-        bytes: snapshot.bytes,
-        durationSec: snapshot.durationSec,
-        mbps: snapshot.mbps,
-        ...(snapshot.error ? { error: snapshot.error } : {}),
-      });
-    } else {
-      this.#log(`${entry.kind} ${state}`, { [entry.kind]: entry.name });
-    }
+    this.#bytesEnded += entry.bytesRelayed ?? 0;
+    this.#log(
+      ...entry.logLine?.("ended") ?? [`${entry.kind} ${state}`, { [entry.kind]: entry.name }],
+    );
   }
 
   /** Forgets the retained runs whose time is up, then waits for the next one. */

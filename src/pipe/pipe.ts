@@ -130,6 +130,30 @@ export class Pipe {
     return this.#relay?.bytes ?? 0;
   }
 
+  /** Bytes the current run relayed: so far while it transfers, in all once it ended. */
+  get bytesRelayed(): number {
+    return this.#relay?.bytes ?? this.#topic.snapshot().bytes;
+  }
+
+  /** What the registry logs when a transfer starts and when it ends. */
+  logLine(moment: "started" | "ended"): [string, Record<string, unknown>] {
+    const snapshot = this.#topic.snapshot();
+    if (moment === "started") {
+      return ["transfer started", {
+        pipe: this.name,
+        receivers: snapshot.receiversExpected,
+        total: snapshot.total,
+      }];
+    }
+    return [`transfer ${snapshot.state}`, {
+      pipe: this.name,
+      bytes: snapshot.bytes,
+      durationSec: snapshot.durationSec,
+      mbps: snapshot.mbps,
+      ...(snapshot.error ? { error: snapshot.error } : {}),
+    }];
+  }
+
   /**
    * Connects the sender. The returned stream is the sender's response: plain-text lines of
    * what happens. It ends after every receiver has every byte and is errored on failure, so
