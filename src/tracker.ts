@@ -3,66 +3,13 @@ import type { Log } from "./log.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
 import { HttpError } from "./http_error.ts";
+import type { Entry, TopicKind } from "./entry.ts";
+import { Retention } from "./retention.ts";
+import { RunCounters, type TrackerStats } from "./tracker_stats.ts";
 
-/** The kinds of topic the registry holds. */
-export type TopicKind = "pipe" | "job" | "process";
-
-/** Every kind, in the order stats and metrics list them. */
-export const TOPIC_KINDS: readonly TopicKind[] = ["pipe", "job", "process"];
-
-/**
- * What the registry holds under `kind:name`: a pipe, a job or a process. The entry owns its
- * current run's {@linkcode Topic} (a new run may replace it) and says whether anything besides
- * spectators keeps it alive.
- */
-export interface Entry {
-  readonly kind: TopicKind;
-  readonly name: string;
-  /** The current run, or the last one after it ended. */
-  readonly topic: Topic;
-  /** Whether a sender, receiver, transfer, running job or running process is here now. */
-  readonly busy: boolean;
-  /** Fails whatever runs now (shutdown). Safe to call twice. */
-  abort(reason: string): void;
-  /**
-   * Whether bytes move here now (a pipe's transfer): `transfers` counts these, and the drain
-   * waits for them. An entry that has it starts a run (for `started`) when it first moves
-   * bytes; one without it (a job, a process) when the registry first sees the run.
-   */
-  readonly transferring?: boolean;
-  /** The bytes the current run relayed: so far while it transfers, in all once it ended. */
-  readonly bytesRelayed?: number;
-  /**
-   * What the log says when a run starts and when it ends, as message and fields; without it,
-   * or when it gives `undefined`, nothing at the start and `KIND STATE` at the end.
-   */
-  logLine?(moment: "started" | "ended"): [string, Record<string, unknown>] | undefined;
-}
-
-/** Counters for `/metrics` and `/api/v1/stats`. */
-export interface TrackerStats {
-  /** Entries known now by kind, retained ones included. */
-  topics: Record<TopicKind, number>;
-  /** Entries of each kind that are busy now (a transfer or a waiting side, a running job…). */
-  active: Record<TopicKind, number>;
-  /** Runs started since start-up, by kind. */
-  started: Record<TopicKind, number>;
-  /** Runs ended since start-up, by `kind:state` (`pipe:complete`, `job:failed`…). */
-  ended: Record<string, number>;
-  /** Pipes known now (= `topics.pipe`). */
-  pipes: number;
-  /**
-   * Entries only spectators hold now (an idle pipe watched before any sender or receiver
-   * came), counted against `maxWaitingTopics` rather than `maxTopics`; included in `topics`.
-   */
-  waiting: number;
-  /** Pipe transfers moving bytes now. */
-  transfers: number;
-  spectators: number;
-  bytesRelayed: number;
-  transfersComplete: number;
-  transfersFailed: number;
-}
+export { TOPIC_KINDS } from "./entry.ts";
+export type { Entry, TopicKind } from "./entry.ts";
+export type { TrackerStats } from "./tracker_stats.ts";
 
 /** Options for {@linkcode Tracker}; the config's limits. */
 export type TrackerOptions = Pick<
@@ -78,10 +25,6 @@ export type TrackerOptions = Pick<
   | "spectatorTtl"
   | "writeTimeout"
 >;
-
-function perKind(): Record<TopicKind, number> {
-  return { pipe: 0, job: 0, process: 0 };
-}
 
 /**
  * The one registry of every topic, by `kind:name` (pipes, jobs, processes), with the limits:
@@ -124,24 +67,15 @@ export class Tracker {
   #entries = new Map<string, Entry>();
   /** Keys of entries only spectators have held so far (no sender, receiver or publisher). */
   #waiting = new Set<string>();
-  /**
-   * Ended runs kept for latecomers, by `kind:name`, with when they expire. Retention is one
-   * duration, so insertion order is expiry order and one timer serves them all (a timer per
-   * entry would be kept as long as the entry).
-   */
-  #retained = new Map<string, number>();
-  #sweeper: ReturnType<typeof setTimeout> | undefined;
+  /** Ended runs kept for latecomers, by `kind:name`. */
+  #retained: Retention;
   /** One callback for every entry, not one closure per entry. */
   #changedCallback = (entry: Entry) => this.#changed(entry);
   #seen = new WeakSet<Topic>();
-  #counted = new WeakSet<Topic>();
-  #transfers = new WeakSet<Topic>();
+  #counters: RunCounters;
   /** Every spectator's way to end it at shutdown (SSE streams and hub subscriptions). */
   #subscribers = new Set<() => void>();
   #draining = false;
-  #started = perKind();
-  #ended: Record<string, number> = {};
-  #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
   #runListeners: ((entry: Entry) => unknown)[] = [];
   #sharing = new WeakMap<Topic, Promise<unknown>>();
@@ -152,6 +86,8 @@ export class Tracker {
   constructor(options: TrackerOptions, log: Log = () => {}) {
     this.#options = options;
     this.#log = log;
+    this.#counters = new RunCounters(log);
+    this.#retained = new Retention(options.retention, (key) => this.#forgetIfUnused(key));
   }
 
   /** Whether the server stopped taking new work (SIGTERM). */
@@ -203,23 +139,8 @@ export class Tracker {
    * `complete`/`failed`, a job `success`/`failed`, a process `exited`/`killed`/`failed`), when
    * the registry counts it: the run's topic holds its final state and snapshot then. Only the
    * runs this node owns end here; a topic another node owns (Redis) is never in the registry.
-   * The listener runs on the path that ended the run: it must not wait for anything.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { defaultConfig } from "./config.ts";
-   * import { startJob } from "./job/job.ts";
-   * import { Tracker } from "./tracker.ts";
-   * const tracker = new Tracker(defaultConfig());
-   * const ended: string[] = [];
-   * tracker.onEnd((entry) => ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`));
-   * const { job } = startJob(tracker, "ci/7", { first: null });
-   * job.finish({ ok: true, result: {} });
-   * job.finish({ ok: false, error: "again" });
-   * assert.deepEqual(ended, ["job:ci/7:success"]);
-   * tracker.close();
-   * ```
+   * The listener runs on the path that ended the run: it must not wait for anything
+   * (src/tracker_test.ts shows each kind's ends).
    */
   onEnd(listener: (entry: Entry) => void): void {
     this.#endListeners.push(listener);
@@ -387,31 +308,10 @@ export class Tracker {
 
   /** The counters. */
   stats(): TrackerStats {
-    const topics = perKind();
-    const active = perKind();
-    let transfers = 0;
-    let bytesLive = 0;
-    for (const entry of this.#entries.values()) {
-      topics[entry.kind]++;
-      if (entry.busy) active[entry.kind]++;
-      if (entry.transferring) {
-        transfers++;
-        bytesLive += entry.bytesRelayed ?? 0;
-      }
-    }
-    return {
-      topics,
-      active,
-      started: { ...this.#started },
-      ended: { ...this.#ended },
-      pipes: topics.pipe,
+    return this.#counters.stats(this.#entries.values(), {
       waiting: this.#waiting.size,
-      transfers,
       spectators: this.#subscribers.size,
-      bytesRelayed: this.#bytesEnded + bytesLive,
-      transfersComplete: this.#ended["pipe:complete"] ?? 0,
-      transfersFailed: this.#ended["pipe:failed"] ?? 0,
-    };
+    });
   }
 
   /**
@@ -429,8 +329,6 @@ export class Tracker {
   close(): void {
     for (const close of [...this.#subscribers]) close();
     for (const entry of [...this.#entries.values()]) entry.abort("Server is shutting down");
-    clearTimeout(this.#sweeper);
-    this.#sweeper = undefined;
     this.#retained.clear();
   }
 
@@ -441,13 +339,7 @@ export class Tracker {
     const pending = this.#runListeners.map((listener) => listener(entry))
       .filter((result) => result instanceof Promise);
     if (pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(pending));
-    if (entry.transferring === undefined) this.#countStart(entry);
-  }
-
-  #countStart(entry: Entry): void {
-    this.#started[entry.kind]++;
-    const line = entry.logLine?.("started");
-    if (line) this.#log(...line);
+    if (entry.transferring === undefined) this.#counters.start(entry);
   }
 
   #changed(entry: Entry): void {
@@ -457,32 +349,22 @@ export class Tracker {
     // Whatever made it busy came through `obtain` and moved it already; this is the backstop.
     if (entry.busy) this.#waiting.delete(key);
     this.#seeRun(entry);
-    if (topic.ended && !entry.busy && !this.#counted.has(topic)) {
-      this.#counted.add(topic);
-      this.#record(entry);
-      // Delete first: a Map keeps a re-set key in its old place, and order is expiry order.
-      this.#retained.delete(key);
-      this.#retained.set(key, Date.now() + this.#options.retention);
-      this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.retention);
-    } else if (entry.transferring && !this.#transfers.has(topic)) {
-      this.#transfers.add(topic);
-      this.#countStart(entry);
+    if (topic.ended && !entry.busy && this.#counters.end(entry)) {
+      this.#ended(entry);
+      this.#retained.keep(key);
+    } else if (entry.transferring) {
+      this.#counters.start(entry);
     }
-    if (!topic.ended && this.#retained.has(key)) {
-      // A new run replaced the retained one: the old run's expiry must not end the new one.
-      this.#retained.delete(key);
-    }
+    // A new run replaced the retained one: the old run's expiry must not end the new one.
+    if (!topic.ended) this.#retained.drop(key);
     this.#forgetIfUnused(key);
     if (this.#idleWaiters.length > 0 && this.stats().transfers === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
-  /** Counts and logs a run that ended. */
-  #record(entry: Entry): void {
-    const state = entry.topic.state;
-    const counter = `${entry.kind}:${state}`;
-    this.#ended[counter] = (this.#ended[counter] ?? 0) + 1;
+  /** Tells the end listeners that a run ended (counted and logged already). */
+  #ended(entry: Entry): void {
     for (const listener of this.#endListeners) {
       try {
         listener(entry);
@@ -491,24 +373,6 @@ export class Tracker {
         this.#log("end listener failed", { error: String(error) });
       }
     }
-    this.#bytesEnded += entry.bytesRelayed ?? 0;
-    this.#log(
-      ...entry.logLine?.("ended") ?? [`${entry.kind} ${state}`, { [entry.kind]: entry.name }],
-    );
-  }
-
-  /** Forgets the retained runs whose time is up, then waits for the next one. */
-  #sweep(): void {
-    this.#sweeper = undefined;
-    const now = Date.now();
-    for (const [key, expires] of this.#retained) {
-      if (expires > now) {
-        this.#sweeper = setTimeout(() => this.#sweep(), expires - now);
-        return;
-      }
-      this.#retained.delete(key);
-      this.#forgetIfUnused(key);
-    }
   }
 
   #forgetIfUnused(key: string): void {
@@ -516,7 +380,7 @@ export class Tracker {
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
     // A spectator may leave while the end is dispatched, before the entry says it changed:
     // the run is then still to be counted and retained.
-    if (entry.topic.ended && !this.#counted.has(entry.topic)) return;
+    if (entry.topic.ended && !this.#counters.hasEnded(entry.topic)) return;
     this.#entries.delete(key);
     this.#waiting.delete(key);
     for (const listener of this.#entryListeners) listener(entry, false);
