@@ -6,10 +6,13 @@ import { HttpError } from "./http_error.ts";
 import type { Entry, TopicKind } from "./entry.ts";
 import { Retention } from "./retention.ts";
 import { RunCounters, type TrackerStats } from "./tracker_stats.ts";
+import { EndEvent, EntryEvent, RunEvent, type TrackerEventMap } from "./tracker_events.ts";
+import { TypedEventTarget } from "./typed_events.ts";
 
 export { TOPIC_KINDS } from "./entry.ts";
 export type { Entry, TopicKind } from "./entry.ts";
 export type { TrackerStats } from "./tracker_stats.ts";
+export { EndEvent, EntryEvent, RunEvent } from "./tracker_events.ts";
 
 /** Options for {@linkcode Tracker}; the config's limits. */
 export type TrackerOptions = Pick<
@@ -45,6 +48,9 @@ export type TrackerOptions = Pick<
  *
  * Entries tell the tracker when they change through the `changed` callback they are created
  * with; a run that ends while nothing keeps its entry busy is counted, logged and retained.
+ * The tracker is an `EventTarget` of `entry` ({@linkcode EntryEvent}: an entry came or was
+ * forgotten), `run` ({@linkcode RunEvent}: a run starts, once) and `end`
+ * ({@linkcode EndEvent}: a run ended, once).
  *
  * @example
  * ```ts
@@ -62,7 +68,7 @@ export type TrackerOptions = Pick<
  * tracker.close();
  * ```
  */
-export class Tracker {
+export class Tracker extends TypedEventTarget<TrackerEventMap> {
   #options: TrackerOptions;
   #entries = new Map<string, Entry>();
   /** Keys of entries only spectators have held so far (no sender, receiver or publisher). */
@@ -77,13 +83,12 @@ export class Tracker {
   #subscribers = new Set<() => void>();
   #draining = false;
   #idleWaiters: (() => void)[] = [];
-  #runListeners: ((entry: Entry) => unknown)[] = [];
   #sharing = new WeakMap<Topic, Promise<unknown>>();
-  #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
-  #endListeners: ((entry: Entry) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
+    // A listener's fault must not break the path that dispatched (an end, a new entry…).
+    super((error, event) => log(`${event.type} listener failed`, { error: String(error) }));
     this.#options = options;
     this.#log = log;
     this.#counters = new RunCounters(log);
@@ -96,15 +101,7 @@ export class Tracker {
   }
 
   /**
-   * Calls `listener` with each entry whose run starts from now on (a new pipe, job or process,
-   * or a fresh run of one): several nodes share every run through Redis this way.
-   */
-  onRun(listener: (entry: Entry) => unknown): void {
-    this.#runListeners.push(listener);
-  }
-
-  /**
-   * Resolves once what the `onRun` listeners started for the current run of `kind:name` has
+   * Resolves once what the `run` listeners handed to `waitUntil` for the current run of `kind:name` has
    * settled (with several nodes: its record and watch link written to Redis), or after
    * `timeout` ms, so that an answer carrying a watch link is only given once every node can
    * resolve it, and a slow Redis delays it by no more than `timeout`.
@@ -124,26 +121,6 @@ export class Tracker {
   /** The limits this registry enforces. */
   get options(): Readonly<TrackerOptions> {
     return this.#options;
-  }
-
-  /**
-   * Calls `listener` when an entry comes (`present`: true) and when it is forgotten (false);
-   * watch links keep their id map by it.
-   */
-  onEntry(listener: (entry: Entry, present: boolean) => void): void {
-    this.#entryListeners.push(listener);
-  }
-
-  /**
-   * Calls `listener` once for every run that ends from now on, of every kind (a pipe
-   * `complete`/`failed`, a job `success`/`failed`, a process `exited`/`killed`/`failed`), when
-   * the registry counts it: the run's topic holds its final state and snapshot then. Only the
-   * runs this node owns end here; a topic another node owns (Redis) is never in the registry.
-   * The listener runs on the path that ended the run: it must not wait for anything
-   * (src/tracker_test.ts shows each kind's ends).
-   */
-  onEnd(listener: (entry: Entry) => void): void {
-    this.#endListeners.push(listener);
   }
 
   /** The entry under `kind:name`, if any. */
@@ -189,7 +166,7 @@ export class Tracker {
 
   #add<T extends Entry>(key: string, entry: T): T {
     this.#entries.set(key, entry);
-    for (const listener of this.#entryListeners) listener(entry, true);
+    this.dispatchEvent(new EntryEvent(entry, true));
     this.#seeRun(entry);
     return entry;
   }
@@ -336,9 +313,9 @@ export class Tracker {
   #seeRun(entry: Entry): void {
     if (this.#seen.has(entry.topic)) return;
     this.#seen.add(entry.topic);
-    const pending = this.#runListeners.map((listener) => listener(entry))
-      .filter((result) => result instanceof Promise);
-    if (pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(pending));
+    const run = new RunEvent(entry);
+    this.dispatchEvent(run);
+    if (run.pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(run.pending));
     if (entry.transferring === undefined) this.#counters.start(entry);
   }
 
@@ -350,7 +327,7 @@ export class Tracker {
     if (entry.busy) this.#waiting.delete(key);
     this.#seeRun(entry);
     if (topic.ended && !entry.busy && this.#counters.end(entry)) {
-      this.#ended(entry);
+      this.dispatchEvent(new EndEvent(entry));
       this.#retained.keep(key);
     } else if (entry.transferring) {
       this.#counters.start(entry);
@@ -363,18 +340,6 @@ export class Tracker {
     }
   }
 
-  /** Tells the end listeners that a run ended (counted and logged already). */
-  #ended(entry: Entry): void {
-    for (const listener of this.#endListeners) {
-      try {
-        listener(entry);
-      } catch (error) {
-        // A listener's fault must not break the path that ended the run.
-        this.#log("end listener failed", { error: String(error) });
-      }
-    }
-  }
-
   #forgetIfUnused(key: string): void {
     const entry = this.#entries.get(key);
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
@@ -383,6 +348,6 @@ export class Tracker {
     if (entry.topic.ended && !this.#counters.hasEnded(entry.topic)) return;
     this.#entries.delete(key);
     this.#waiting.delete(key);
-    for (const listener of this.#entryListeners) listener(entry, false);
+    this.dispatchEvent(new EntryEvent(entry, false));
   }
 }

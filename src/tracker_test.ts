@@ -8,7 +8,9 @@ import { HttpError } from "./http_error.ts";
 
 function endsOf(tracker: Tracker): string[] {
   const ended: string[] = [];
-  tracker.onEnd((entry: Entry) => ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`));
+  tracker.addEventListener("end", ({ entry }: { entry: Entry }) => {
+    ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`);
+  });
   return ended;
 }
 
@@ -84,7 +86,7 @@ Deno.test("onEnd: nothing for a pipe that never ran; the shutdown's aborts are e
 Deno.test("onEnd: a listener that throws does not break the end", () => {
   const logged: string[] = [];
   const tracker = new Tracker(defaultConfig(), (message) => logged.push(message));
-  tracker.onEnd(() => {
+  tracker.addEventListener("end", () => {
     throw new Error("boom");
   });
   const ended = endsOf(tracker);
@@ -174,4 +176,45 @@ Deno.test("a waiting pipe whose last spectator leaves frees its waiting slot", (
   assert.equal(registry.stats().waiting, 1);
   second.close();
   registry.close();
+});
+
+Deno.test("run: once per run; published() waits for what the listeners hand waitUntil", async () => {
+  const tracker = new Tracker(defaultConfig());
+  const runs: string[] = [];
+  const shared = Promise.withResolvers<void>();
+  let published = false;
+  tracker.addEventListener("run", ({ entry, waitUntil }) => {
+    runs.push(`${entry.kind}:${entry.name}`);
+    waitUntil(shared.promise);
+  });
+  const { job } = startJob(tracker, "ci/1");
+  startJob(tracker, "ci/1"); // joined: the same run
+  const waiting = tracker.published("job", "ci/1").then(() => published = true);
+  await Promise.resolve();
+  assert.equal(published, false, "the listener's work has not settled");
+  shared.reject(new Error("redis is down")); // settled either way
+  await waiting;
+  job.finish({ ok: true, result: {} });
+  startJob(tracker, "ci/1"); // a fresh run of the same job
+  assert.deepEqual(runs, ["job:ci/1", "job:ci/1"]);
+  await tracker.published("job", "nobody"); // nothing to wait for
+  tracker.close();
+});
+
+Deno.test("entry: an entry's coming and its forgetting, in order, and a removed listener hears none", () => {
+  const tracker = new Tracker(defaultConfig());
+  const seen: string[] = [];
+  const listener = ({ entry, present }: { entry: Entry; present: boolean }) => {
+    seen.push(`${present ? "+" : "-"}${entry.kind}:${entry.name}`);
+  };
+  tracker.addEventListener("entry", listener);
+  spectatePipe(tracker, "idle").close();
+  tracker.addEventListener("entry", () => {
+    throw new Error("a broken listener");
+  });
+  const { job } = startJob(tracker, "build");
+  tracker.removeEventListener("entry", listener);
+  job.abort("gone");
+  assert.deepEqual(seen, ["+pipe:idle", "-pipe:idle", "+job:build"]);
+  tracker.close();
 });
