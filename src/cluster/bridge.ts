@@ -167,6 +167,7 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
         snapshot: topic.snapshot(),
         state: topic.state,
         ended: topic.ended,
+        eventTypes: [...topic.eventTypes],
       };
       // While the topic runs, its record must outlive quiet spells; after the end, retention.
       const px = topic.ended ? retention : Math.max(retention, 2 * keepAliveMs);
