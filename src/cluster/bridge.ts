@@ -191,7 +191,8 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
       seq++;
       const wire: WireEvent = { seq, run, ...wireOf(topicEvent) };
       if (topic.kind === "job") {
-        wire.snapshot = topic.snapshot();
+        // The snapshot the event was dispatched with, the very one the hub sends here.
+        wire.snapshot = topicEvent.snapshot;
         wire.state = topic.state;
       }
       this.#pub.publish(key, JSON.stringify(wire)).catch(() => {});
