@@ -1,5 +1,4 @@
-import type { SpectatorOptions } from "../sse/spectator.ts";
-import type { Spectator } from "../sse/spectator.ts";
+import type { Spectator, SpectatorOptions } from "../sse/spectator.ts";
 import type { Entry, Tracker } from "../tracker.ts";
 import { Pipe, type PipeOptions } from "./pipe.ts";
 
