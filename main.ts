@@ -70,11 +70,13 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     env: runtime.env,
   });
   if (bridge) {
-    tracker.onRun(async (entry) =>
-      bridge.share(entry.topic, await watchLinks.id(entry.kind, entry.name))
-    );
+    tracker.addEventListener("run", ({ entry, waitUntil }) => {
+      waitUntil(watchLinks.id(entry.kind, entry.name).then((id) => bridge.share(entry.topic, id)));
+    });
     // An idle pipe that is forgotten never ends: nothing else would stop its sharing.
-    tracker.onEntry((entry, present) => present || bridge.unshare(entry.topic));
+    tracker.addEventListener("entry", ({ entry, present }) => {
+      if (!present) bridge.unshare(entry.topic);
+    });
   }
   const server = await runtime.serve((request, env) => app.fetch(request, env), {
     hostname: config.host,

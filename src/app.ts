@@ -90,7 +90,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const tracker = new Tracker(config, options.log);
   const access = new Access(config);
   const links = new WatchLinks(config.secret);
-  tracker.onEntry((entry, present) => links[present ? "add" : "delete"](entry.kind, entry.name));
+  tracker.addEventListener("entry", ({ entry, present }) => {
+    links[present ? "add" : "delete"](entry.kind, entry.name);
+  });
   const notifier = config.notify.length === 0 ? null : new EndNotifier(tracker, config, {
     watchId: (kind, name) => links.id(kind, name),
     log: options.log,

@@ -7,8 +7,10 @@ interface ModuleInfo {
   dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
 }
 
-Deno.test("src/ has no import cycle (type-only imports included)", async () => {
-  const root = new URL("../", import.meta.url).href;
+const root = new URL("../", import.meta.url).href;
+
+/** The graph of src/ modules by specifier, imports of every kind (types too). */
+async function sourceGraph(): Promise<Map<string, string[]>> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL("../main.ts", import.meta.url).pathname],
     stdout: "piped",
@@ -28,6 +30,11 @@ Deno.test("src/ has no import cycle (type-only imports included)", async () => {
       .filter(ours) as string[];
     graph.set(module.specifier, deps);
   }
+  return graph;
+}
+
+Deno.test("src/ has no import cycle (type-only imports included)", async () => {
+  const graph = await sourceGraph();
   assert.ok(graph.size > 50, `only ${graph.size} modules found`);
   const state = new Map<string, "open" | "done">();
   const path: string[] = [];
@@ -47,4 +54,18 @@ Deno.test("src/ has no import cycle (type-only imports included)", async () => {
   }
   for (const module of graph.keys()) if (!state.has(module)) visit(module);
   assert.deepEqual(cycles, []);
+});
+
+Deno.test("the registry imports no kind: nothing under src/pipe, src/job, src/process", async () => {
+  const graph = await sourceGraph();
+  const reached = new Set<string>();
+  const visit = (module: string) => {
+    for (const dep of graph.get(module) ?? []) {
+      if (!reached.has(dep)) reached.add(dep), visit(dep);
+    }
+  };
+  visit(`${root}src/tracker.ts`);
+  const kinds = [...reached].map((m) => m.slice(root.length))
+    .filter((m) => /^src\/(pipe|job|process)\//.test(m));
+  assert.deepEqual(kinds, []);
 });

@@ -1,56 +1,18 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
-import { Pipe, type PipeOptions } from "./pipe/pipe.ts";
 import type { Topic } from "./progress/topic.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
 import { HttpError } from "./http_error.ts";
+import type { Entry, TopicKind } from "./entry.ts";
+import { Retention } from "./retention.ts";
+import { RunCounters, type TrackerStats } from "./tracker_stats.ts";
+import { EndEvent, EntryEvent, RunEvent, type TrackerEventMap } from "./tracker_events.ts";
+import { TypedEventTarget } from "./typed_events.ts";
 
-/** The kinds of topic the registry holds. */
-export type TopicKind = "pipe" | "job" | "process";
-
-/** Every kind, in the order stats and metrics list them. */
-export const TOPIC_KINDS: readonly TopicKind[] = ["pipe", "job", "process"];
-
-/**
- * What the registry holds under `kind:name`: a pipe, a job or a process. The entry owns its
- * current run's {@linkcode Topic} (a new run may replace it) and says whether anything besides
- * spectators keeps it alive.
- */
-export interface Entry {
-  readonly kind: TopicKind;
-  readonly name: string;
-  /** The current run, or the last one after it ended. */
-  readonly topic: Topic;
-  /** Whether a sender, receiver, transfer, running job or running process is here now. */
-  readonly busy: boolean;
-  /** Fails whatever runs now (shutdown). Safe to call twice. */
-  abort(reason: string): void;
-}
-
-/** Counters for `/metrics` and `/api/v1/stats`. */
-export interface TrackerStats {
-  /** Entries known now by kind, retained ones included. */
-  topics: Record<TopicKind, number>;
-  /** Entries of each kind that are busy now (a transfer or a waiting side, a running job…). */
-  active: Record<TopicKind, number>;
-  /** Runs started since start-up, by kind. */
-  started: Record<TopicKind, number>;
-  /** Runs ended since start-up, by `kind:state` (`pipe:complete`, `job:failed`…). */
-  ended: Record<string, number>;
-  /** Pipes known now (= `topics.pipe`). */
-  pipes: number;
-  /**
-   * Entries only spectators hold now (an idle pipe watched before any sender or receiver
-   * came), counted against `maxWaitingTopics` rather than `maxTopics`; included in `topics`.
-   */
-  waiting: number;
-  /** Pipe transfers moving bytes now. */
-  transfers: number;
-  spectators: number;
-  bytesRelayed: number;
-  transfersComplete: number;
-  transfersFailed: number;
-}
+export { TOPIC_KINDS } from "./entry.ts";
+export type { Entry, TopicKind } from "./entry.ts";
+export type { TrackerStats } from "./tracker_stats.ts";
+export { EndEvent, EntryEvent, RunEvent } from "./tracker_events.ts";
 
 /** Options for {@linkcode Tracker}; the config's limits. */
 export type TrackerOptions = Pick<
@@ -67,78 +29,70 @@ export type TrackerOptions = Pick<
   | "writeTimeout"
 >;
 
-function perKind(): Record<TopicKind, number> {
-  return { pipe: 0, job: 0, process: 0 };
-}
-
 /**
  * The one registry of every topic, by `kind:name` (pipes, jobs, processes), with the limits:
  * topics alive at once, spectators per topic and on the whole server, and retention of ended
  * runs for latecomers. An entry nobody uses (not busy, no spectator, and no ended run within
  * retention) is forgotten.
  *
- * Topics that only spectators hold are counted apart: a pipe watched before anyone sends
- * ({@linkcode Tracker.watchPipe}) is made idle so that its spectators can wait for it, and
- * counts against `maxWaitingTopics`, never `maxTopics`, until a sender or receiver comes
- * ({@linkcode Tracker.pipe}), when it moves to `maxTopics`. So anonymous spectators naming
- * pipes that do not exist can fill the waiting room, never the room that senders, jobs and
+ * Topics that only spectators hold are counted apart: an entry watched before anyone publishes
+ * ({@linkcode Tracker.watch}, a pipe's spectators waiting for its transfer) counts against
+ * `maxWaitingTopics`, never `maxTopics`, until a publisher obtains it
+ * ({@linkcode Tracker.obtain}), when it moves to `maxTopics`. So anonymous spectators naming
+ * topics that do not exist can fill the waiting room, never the room that senders, jobs and
  * processes need.
+ *
+ * The registry knows no kind: each kind's module makes its entries through `obtain` and
+ * `watch` (`startJob`, `obtainPipe`, `obtainProcess`), and an entry tells what the counters
+ * need (`busy`, `transferring`, `bytesRelayed`).
  *
  * Entries tell the tracker when they change through the `changed` callback they are created
  * with; a run that ends while nothing keeps its entry busy is counted, logged and retained.
+ * The tracker is an `EventTarget` of `entry` ({@linkcode EntryEvent}: an entry came or was
+ * forgotten), `run` ({@linkcode RunEvent}: a run starts, once) and `end`
+ * ({@linkcode EndEvent}: a run ended, once).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultConfig } from "./config.ts";
+ * import { startJob } from "./job/job.ts";
  * import { Tracker } from "./tracker.ts";
  * const tracker = new Tracker(defaultConfig());
- * const spectator = tracker.spectate(tracker.pipe("p").topic);
+ * const { job } = startJob(tracker, "build");
+ * const spectator = tracker.spectate(job.topic);
  * assert.equal(tracker.stats().spectators, 1);
+ * job.finish({ ok: true, result: {} });
+ * assert.deepEqual(tracker.stats().ended, { "job:success": 1 });
  * spectator.close();
- * assert.equal(tracker.stats().pipes, 0);
+ * tracker.close();
  * ```
  */
-export class Tracker {
+export class Tracker extends TypedEventTarget<TrackerEventMap> {
   #options: TrackerOptions;
   #entries = new Map<string, Entry>();
   /** Keys of entries only spectators have held so far (no sender, receiver or publisher). */
   #waiting = new Set<string>();
-  /**
-   * Ended runs kept for latecomers, by `kind:name`, with when they expire. Retention is one
-   * duration, so insertion order is expiry order and one timer serves them all (a timer per
-   * entry would be kept as long as the entry).
-   */
-  #retained = new Map<string, number>();
-  #sweeper: ReturnType<typeof setTimeout> | undefined;
-  /** One callback and one pipe options object for every entry, not one closure per entry. */
+  /** Ended runs kept for latecomers, by `kind:name`. */
+  #retained: Retention;
+  /** One callback for every entry, not one closure per entry. */
   #changedCallback = (entry: Entry) => this.#changed(entry);
-  #pipeOptions: PipeOptions;
   #seen = new WeakSet<Topic>();
-  #counted = new WeakSet<Topic>();
-  #transfers = new WeakSet<Topic>();
+  #counters: RunCounters;
   /** Every spectator's way to end it at shutdown (SSE streams and hub subscriptions). */
   #subscribers = new Set<() => void>();
   #draining = false;
-  #started = perKind();
-  #ended: Record<string, number> = {};
-  #bytesEnded = 0;
   #idleWaiters: (() => void)[] = [];
-  #runListeners: ((entry: Entry) => unknown)[] = [];
   #sharing = new WeakMap<Topic, Promise<unknown>>();
-  #entryListeners: ((entry: Entry, present: boolean) => void)[] = [];
-  #endListeners: ((entry: Entry) => void)[] = [];
   #log: Log;
 
   constructor(options: TrackerOptions, log: Log = () => {}) {
+    // A listener's fault must not break the path that dispatched (an end, a new entry…).
+    super((error, event) => log(`${event.type} listener failed`, { error: String(error) }));
     this.#options = options;
     this.#log = log;
-    // One options object for every pipe, not one (and one closure) per pipe.
-    this.#pipeOptions = {
-      waitTimeout: options.waitTimeout,
-      progressInterval: options.progressInterval,
-      onChange: this.#changedCallback,
-    };
+    this.#counters = new RunCounters(log);
+    this.#retained = new Retention(options.retention, (key) => this.#forgetIfUnused(key));
   }
 
   /** Whether the server stopped taking new work (SIGTERM). */
@@ -147,15 +101,7 @@ export class Tracker {
   }
 
   /**
-   * Calls `listener` with each entry whose run starts from now on (a new pipe, job or process,
-   * or a fresh run of one): several nodes share every run through Redis this way.
-   */
-  onRun(listener: (entry: Entry) => unknown): void {
-    this.#runListeners.push(listener);
-  }
-
-  /**
-   * Resolves once what the `onRun` listeners started for the current run of `kind:name` has
+   * Resolves once what the `run` listeners handed to `waitUntil` for the current run of `kind:name` has
    * settled (with several nodes: its record and watch link written to Redis), or after
    * `timeout` ms, so that an answer carrying a watch link is only given once every node can
    * resolve it, and a slow Redis delays it by no more than `timeout`.
@@ -175,41 +121,6 @@ export class Tracker {
   /** The limits this registry enforces. */
   get options(): Readonly<TrackerOptions> {
     return this.#options;
-  }
-
-  /**
-   * Calls `listener` when an entry comes (`present`: true) and when it is forgotten (false);
-   * watch links keep their id map by it.
-   */
-  onEntry(listener: (entry: Entry, present: boolean) => void): void {
-    this.#entryListeners.push(listener);
-  }
-
-  /**
-   * Calls `listener` once for every run that ends from now on, of every kind (a pipe
-   * `complete`/`failed`, a job `success`/`failed`, a process `exited`/`killed`/`failed`), when
-   * the registry counts it: the run's topic holds its final state and snapshot then. Only the
-   * runs this node owns end here; a topic another node owns (Redis) is never in the registry.
-   * The listener runs on the path that ended the run: it must not wait for anything.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { defaultConfig } from "./config.ts";
-   * import { startJob } from "./job/job.ts";
-   * import { Tracker } from "./tracker.ts";
-   * const tracker = new Tracker(defaultConfig());
-   * const ended: string[] = [];
-   * tracker.onEnd((entry) => ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`));
-   * const { job } = startJob(tracker, "ci/7", { first: null });
-   * job.finish({ ok: true, result: {} });
-   * job.finish({ ok: false, error: "again" });
-   * assert.deepEqual(ended, ["job:ci/7:success"]);
-   * tracker.close();
-   * ```
-   */
-  onEnd(listener: (entry: Entry) => void): void {
-    this.#endListeners.push(listener);
   }
 
   /** The entry under `kind:name`, if any. */
@@ -255,46 +166,44 @@ export class Tracker {
 
   #add<T extends Entry>(key: string, entry: T): T {
     this.#entries.set(key, entry);
-    for (const listener of this.#entryListeners) listener(entry, true);
+    this.dispatchEvent(new EntryEvent(entry, true));
     this.#seeRun(entry);
     return entry;
   }
 
   /**
-   * The pipe of that name for a sender or receiver, created when missing. A pipe only
-   * spectators held until now moves to the publishers' count.
+   * The entry under `kind:name` for a spectator: when missing, `create` makes one for
+   * spectators to wait on, counted against `maxWaitingTopics` (not `maxTopics`) until a
+   * publisher {@linkcode Tracker.obtain}s it. It is forgotten when its last spectator leaves,
+   * as any unused entry is.
    *
-   * @throws {HttpError} 503 past `maxTopics`, or while draining when `forTransfer`.
-   */
-  pipe(name: string, forTransfer = false): Pipe {
-    return this.obtain("pipe", name, () => new Pipe(name, this.#pipeOptions), forTransfer);
-  }
-
-  /**
-   * The pipe of that name for a spectator: when missing, an idle one is made for spectators to
-   * wait on, counted against `maxWaitingTopics` (not `maxTopics`) until a sender or receiver
-   * comes. It is forgotten when its last spectator leaves, as any unused entry is.
-   *
-   * @throws {HttpError} 503 when `maxWaitingTopics` topics already wait (an existing pipe is
+   * @throws {HttpError} 503 when `maxWaitingTopics` topics already wait (an existing entry is
    * always returned).
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { defaultConfig } from "./config.ts";
+   * import { Job } from "./job/job.ts";
    * import { Tracker } from "./tracker.ts";
    * const tracker = new Tracker({ ...defaultConfig(), maxTopics: 1, maxWaitingTopics: 1 });
-   * const spectator = tracker.spectate(tracker.watchPipe("early").topic);
-   * assert.throws(() => tracker.watchPipe("another"), /waiting for a publisher/);
-   * tracker.pipe("sender-side"); // the publishers' room is untouched
-   * assert.deepEqual([tracker.stats().pipes, tracker.stats().waiting], [2, 1]);
+   * const idle = (changed: (job: Job) => void) => new Job("early", { onChange: changed });
+   * const early = tracker.watch("job", "early", idle);
+   * const spectator = tracker.spectate(early.topic);
+   * assert.throws(() => tracker.watch("job", "another", idle), /waiting for a publisher/);
+   * assert.equal(tracker.watch("job", "early", idle), early);
+   * assert.deepEqual([tracker.stats().topics.job, tracker.stats().waiting], [1, 1]);
    * spectator.close();
    * tracker.close();
    * ```
    */
-  watchPipe(name: string): Pipe {
-    const key = `pipe:${name}`;
+  watch<T extends Entry>(
+    kind: TopicKind,
+    name: string,
+    create: (changed: (entry: Entry) => void) => T,
+  ): T {
+    const key = `${kind}:${name}`;
     const existing = this.#entries.get(key);
-    if (existing) return existing as Pipe;
+    if (existing) return existing as T;
     if (this.#waiting.size >= this.#options.maxWaitingTopics) {
       throw new HttpError(
         503,
@@ -302,12 +211,7 @@ export class Tracker {
       );
     }
     this.#waiting.add(key);
-    return this.#add(key, new Pipe(name, this.#pipeOptions));
-  }
-
-  /** The pipe of that name if it exists. */
-  findPipe(name: string): Pipe | undefined {
-    return this.find<Pipe>("pipe", name);
+    return this.#add(key, create(this.#changedCallback));
   }
 
   /**
@@ -363,16 +267,6 @@ export class Tracker {
     return spectator;
   }
 
-  /**
-   * Attaches an SSE spectator to the pipe of that name, created (idle) when missing so that
-   * spectators can wait for a transfer that has not started.
-   *
-   * @throws {HttpError} as {@linkcode Tracker.spectate} and {@linkcode Tracker.watchPipe} do.
-   */
-  spectatePipe(name: string, signal?: AbortSignal, extra: SpectatorOptions = {}): Spectator {
-    return this.spectate(this.watchPipe(name).topic, signal ? { ...extra, signal } : extra);
-  }
-
   /** @throws {HttpError} when one more spectator of `topic` would pass a limit. */
   #checkSpectatorRoom(topic: Topic): void {
     if (topic.spectators >= this.#options.maxSpectators) {
@@ -391,31 +285,10 @@ export class Tracker {
 
   /** The counters. */
   stats(): TrackerStats {
-    const topics = perKind();
-    const active = perKind();
-    let transfers = 0;
-    let bytesLive = 0;
-    for (const entry of this.#entries.values()) {
-      topics[entry.kind]++;
-      if (entry.busy) active[entry.kind]++;
-      if (entry instanceof Pipe && entry.transferring) {
-        transfers++;
-        bytesLive += entry.bytesInFlight;
-      }
-    }
-    return {
-      topics,
-      active,
-      started: { ...this.#started },
-      ended: { ...this.#ended },
-      pipes: topics.pipe,
+    return this.#counters.stats(this.#entries.values(), {
       waiting: this.#waiting.size,
-      transfers,
       spectators: this.#subscribers.size,
-      bytesRelayed: this.#bytesEnded + bytesLive,
-      transfersComplete: this.#ended["pipe:complete"] ?? 0,
-      transfersFailed: this.#ended["pipe:failed"] ?? 0,
-    };
+    });
   }
 
   /**
@@ -433,8 +306,6 @@ export class Tracker {
   close(): void {
     for (const close of [...this.#subscribers]) close();
     for (const entry of [...this.#entries.values()]) entry.abort("Server is shutting down");
-    clearTimeout(this.#sweeper);
-    this.#sweeper = undefined;
     this.#retained.clear();
   }
 
@@ -442,10 +313,10 @@ export class Tracker {
   #seeRun(entry: Entry): void {
     if (this.#seen.has(entry.topic)) return;
     this.#seen.add(entry.topic);
-    const pending = this.#runListeners.map((listener) => listener(entry))
-      .filter((result) => result instanceof Promise);
-    if (pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(pending));
-    if (entry.kind !== "pipe") this.#started[entry.kind]++;
+    const run = new RunEvent(entry);
+    this.dispatchEvent(run);
+    if (run.pending.length > 0) this.#sharing.set(entry.topic, Promise.allSettled(run.pending));
+    if (entry.transferring === undefined) this.#counters.start(entry);
   }
 
   #changed(entry: Entry): void {
@@ -455,72 +326,17 @@ export class Tracker {
     // Whatever made it busy came through `obtain` and moved it already; this is the backstop.
     if (entry.busy) this.#waiting.delete(key);
     this.#seeRun(entry);
-    if (topic.ended && !entry.busy && !this.#counted.has(topic)) {
-      this.#counted.add(topic);
-      this.#record(entry);
-      // Delete first: a Map keeps a re-set key in its old place, and order is expiry order.
-      this.#retained.delete(key);
-      this.#retained.set(key, Date.now() + this.#options.retention);
-      this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.retention);
-    } else if (entry instanceof Pipe && entry.transferring && !this.#transfers.has(topic)) {
-      this.#transfers.add(topic);
-      this.#started.pipe++;
-      const snapshot = entry.topic.snapshot();
-      this.#log("transfer started", {
-        pipe: entry.name,
-        receivers: snapshot.receiversExpected,
-        total: snapshot.total,
-      });
+    if (topic.ended && !entry.busy && this.#counters.end(entry)) {
+      this.dispatchEvent(new EndEvent(entry));
+      this.#retained.keep(key);
+    } else if (entry.transferring) {
+      this.#counters.start(entry);
     }
-    if (!topic.ended && this.#retained.has(key)) {
-      // A new run replaced the retained one: the old run's expiry must not end the new one.
-      this.#retained.delete(key);
-    }
+    // A new run replaced the retained one: the old run's expiry must not end the new one.
+    if (!topic.ended) this.#retained.drop(key);
     this.#forgetIfUnused(key);
     if (this.#idleWaiters.length > 0 && this.stats().transfers === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
-    }
-  }
-
-  /** Counts and logs a run that ended. */
-  #record(entry: Entry): void {
-    const state = entry.topic.state;
-    const counter = `${entry.kind}:${state}`;
-    this.#ended[counter] = (this.#ended[counter] ?? 0) + 1;
-    for (const listener of this.#endListeners) {
-      try {
-        listener(entry);
-      } catch (error) {
-        // A listener's fault must not break the path that ended the run.
-        this.#log("end listener failed", { error: String(error) });
-      }
-    }
-    if (entry instanceof Pipe) {
-      const snapshot = entry.topic.snapshot();
-      this.#bytesEnded += snapshot.bytes;
-      this.#log(`transfer ${snapshot.state}`, {
-        pipe: entry.name,
-        bytes: snapshot.bytes,
-        durationSec: snapshot.durationSec,
-        mbps: snapshot.mbps,
-        ...(snapshot.error ? { error: snapshot.error } : {}),
-      });
-    } else {
-      this.#log(`${entry.kind} ${state}`, { [entry.kind]: entry.name });
-    }
-  }
-
-  /** Forgets the retained runs whose time is up, then waits for the next one. */
-  #sweep(): void {
-    this.#sweeper = undefined;
-    const now = Date.now();
-    for (const [key, expires] of this.#retained) {
-      if (expires > now) {
-        this.#sweeper = setTimeout(() => this.#sweep(), expires - now);
-        return;
-      }
-      this.#retained.delete(key);
-      this.#forgetIfUnused(key);
     }
   }
 
@@ -529,9 +345,9 @@ export class Tracker {
     if (!entry || entry.busy || entry.topic.spectators > 0 || this.#retained.has(key)) return;
     // A spectator may leave while the end is dispatched, before the entry says it changed:
     // the run is then still to be counted and retained.
-    if (entry.topic.ended && !this.#counted.has(entry.topic)) return;
+    if (entry.topic.ended && !this.#counters.hasEnded(entry.topic)) return;
     this.#entries.delete(key);
     this.#waiting.delete(key);
-    for (const listener of this.#entryListeners) listener(entry, false);
+    this.dispatchEvent(new EntryEvent(entry, false));
   }
 }

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { defaultConfig } from "./config.ts";
 import { startJob } from "./job/job.ts";
+import { findPipe, obtainPipe, spectatePipe } from "./pipe/pipes.ts";
 import { Process } from "./process/process.ts";
 import { type Entry, Tracker } from "./tracker.ts";
 import { HttpError } from "./http_error.ts";
 
 function endsOf(tracker: Tracker): string[] {
   const ended: string[] = [];
-  tracker.onEnd((entry: Entry) => ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`));
+  tracker.addEventListener("end", ({ entry }: { entry: Entry }) => {
+    ended.push(`${entry.kind}:${entry.name}:${entry.topic.state}`);
+  });
   return ended;
 }
 
@@ -15,7 +18,7 @@ Deno.test("onEnd: a pipe transfer's end, complete or failed, once each", async (
   const tracker = new Tracker(defaultConfig());
   const ended = endsOf(tracker);
   const signal = new AbortController().signal;
-  const pipe = tracker.pipe("db", true);
+  const pipe = obtainPipe(tracker, "db", true);
   const receiving = pipe.receive({ n: null, signal });
   const log = pipe.send({
     body: ReadableStream.from([new Uint8Array(1000)]),
@@ -28,7 +31,7 @@ Deno.test("onEnd: a pipe transfer's end, complete or failed, once each", async (
   await new Response(log).text();
   assert.deepEqual(ended, ["pipe:db:complete"]);
   // A second run of the same name, whose sender leaves mid-way: failed.
-  const second = tracker.pipe("db", true);
+  const second = obtainPipe(tracker, "db", true);
   const sender = new AbortController();
   let push: ReadableStreamDefaultController<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({ start: (c) => void (push = c) });
@@ -68,10 +71,10 @@ Deno.test("onEnd: nothing for a pipe that never ran; the shutdown's aborts are e
   const tracker = new Tracker(defaultConfig());
   const ended = endsOf(tracker);
   // An idle pipe with a spectator, then forgotten: it never ran.
-  tracker.spectate(tracker.pipe("idle").topic).close();
+  tracker.spectate(obtainPipe(tracker, "idle").topic).close();
   // A receiver that leaves: the pipe goes back to idle, no end.
   const leaving = new AbortController();
-  const gone = tracker.pipe("left", true).receive({ n: null, signal: leaving.signal });
+  const gone = obtainPipe(tracker, "left", true).receive({ n: null, signal: leaving.signal });
   leaving.abort();
   await assert.rejects(gone);
   startJob(tracker, "running", { first: null });
@@ -83,7 +86,7 @@ Deno.test("onEnd: nothing for a pipe that never ran; the shutdown's aborts are e
 Deno.test("onEnd: a listener that throws does not break the end", () => {
   const logged: string[] = [];
   const tracker = new Tracker(defaultConfig(), (message) => logged.push(message));
-  tracker.onEnd(() => {
+  tracker.addEventListener("end", () => {
     throw new Error("boom");
   });
   const ended = endsOf(tracker);
@@ -111,16 +114,16 @@ function refusal(fn: () => unknown): string {
 
 Deno.test("spectators waiting on pipes that do not exist never take a publisher's room", () => {
   const registry = tracker(2, 3);
-  const spectators = ["a", "b", "c"].map((name) => registry.spectatePipe(name));
+  const spectators = ["a", "b", "c"].map((name) => spectatePipe(registry, name));
   assert.equal(registry.stats().waiting, 3);
   // The waiting room is full: the next spectator is refused, with one line…
   assert.equal(
-    refusal(() => registry.spectatePipe("d")),
+    refusal(() => spectatePipe(registry, "d")),
     "503 Too many topics waiting for a publisher on this server (3)",
   );
   assert.equal(registry.stats().pipes, 3, "a refused spectator leaves no pipe behind");
   // …while the publishers' room is whole: a sender's pipe, a job, a process.
-  registry.pipe("sender", true);
+  obtainPipe(registry, "sender", true);
   assert.equal(startJob(registry, "job").created, true);
   assert.equal(
     refusal(() =>
@@ -133,8 +136,8 @@ Deno.test("spectators waiting on pipes that do not exist never take a publisher'
     3,
   ]);
   // A pipe that exists is watched whatever the waiting room holds.
-  registry.spectatePipe("sender").close();
-  registry.spectatePipe("a").close();
+  spectatePipe(registry, "sender").close();
+  spectatePipe(registry, "a").close();
   for (const spectator of spectators) spectator.close();
   assert.equal(registry.stats().waiting, 0);
   registry.close();
@@ -142,20 +145,20 @@ Deno.test("spectators waiting on pipes that do not exist never take a publisher'
 
 Deno.test("a sender on a pipe spectators wait on moves it to the publishers' count", () => {
   const registry = tracker(1, 1);
-  const spectator = registry.spectatePipe("shared");
+  const spectator = spectatePipe(registry, "shared");
   assert.equal(registry.stats().waiting, 1);
-  const pipe = registry.pipe("shared", true);
-  assert.equal(pipe.topic, registry.findPipe("shared")!.topic, "the very pipe they watch");
+  const pipe = obtainPipe(registry, "shared", true);
+  assert.equal(pipe.topic, findPipe(registry, "shared")!.topic, "the very pipe they watch");
   assert.equal(registry.stats().waiting, 0);
   // The waiting room is free again; the publishers' room is now full.
-  const other = registry.spectatePipe("other");
+  const other = spectatePipe(registry, "other");
   assert.equal(
-    refusal(() => registry.pipe("third", true)),
+    refusal(() => obtainPipe(registry, "third", true)),
     "503 Too many topics on this server (1)",
   );
   // Promotion counts too: a sender on a waiting pipe is refused when publishers are full.
   assert.equal(
-    refusal(() => registry.pipe("other", true)),
+    refusal(() => obtainPipe(registry, "other", true)),
     "503 Too many topics on this server (1)",
   );
   assert.equal(registry.stats().waiting, 1);
@@ -167,10 +170,51 @@ Deno.test("a sender on a pipe spectators wait on moves it to the publishers' cou
 
 Deno.test("a waiting pipe whose last spectator leaves frees its waiting slot", () => {
   const registry = tracker(10, 1);
-  registry.spectatePipe("first").close();
+  spectatePipe(registry, "first").close();
   assert.deepEqual([registry.stats().pipes, registry.stats().waiting], [0, 0]);
-  const second = registry.spectatePipe("second");
+  const second = spectatePipe(registry, "second");
   assert.equal(registry.stats().waiting, 1);
   second.close();
   registry.close();
+});
+
+Deno.test("run: once per run; published() waits for what the listeners hand waitUntil", async () => {
+  const tracker = new Tracker(defaultConfig());
+  const runs: string[] = [];
+  const shared = Promise.withResolvers<void>();
+  let published = false;
+  tracker.addEventListener("run", ({ entry, waitUntil }) => {
+    runs.push(`${entry.kind}:${entry.name}`);
+    waitUntil(shared.promise);
+  });
+  const { job } = startJob(tracker, "ci/1");
+  startJob(tracker, "ci/1"); // joined: the same run
+  const waiting = tracker.published("job", "ci/1").then(() => published = true);
+  await Promise.resolve();
+  assert.equal(published, false, "the listener's work has not settled");
+  shared.reject(new Error("redis is down")); // settled either way
+  await waiting;
+  job.finish({ ok: true, result: {} });
+  startJob(tracker, "ci/1"); // a fresh run of the same job
+  assert.deepEqual(runs, ["job:ci/1", "job:ci/1"]);
+  await tracker.published("job", "nobody"); // nothing to wait for
+  tracker.close();
+});
+
+Deno.test("entry: an entry's coming and its forgetting, in order, and a removed listener hears none", () => {
+  const tracker = new Tracker(defaultConfig());
+  const seen: string[] = [];
+  const listener = ({ entry, present }: { entry: Entry; present: boolean }) => {
+    seen.push(`${present ? "+" : "-"}${entry.kind}:${entry.name}`);
+  };
+  tracker.addEventListener("entry", listener);
+  spectatePipe(tracker, "idle").close();
+  tracker.addEventListener("entry", () => {
+    throw new Error("a broken listener");
+  });
+  const { job } = startJob(tracker, "build");
+  tracker.removeEventListener("entry", listener);
+  job.abort("gone");
+  assert.deepEqual(seen, ["+pipe:idle", "-pipe:idle", "+job:build"]);
+  tracker.close();
 });

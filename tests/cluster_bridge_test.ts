@@ -179,7 +179,9 @@ Deno.test("a topic forgotten before its end is unshared: record and watch link d
 Deno.test("Redis gone: the owner publishes on, other nodes are told; back again, it serves", async () => {
   await using redis = await startRedis();
   await using cluster = await nodes(redis.url);
-  const lost = new Promise<void>((resolve) => cluster.b.onLost(resolve));
+  const lost = new Promise<void>((resolve) =>
+    cluster.b.addEventListener("lost", () => resolve(), { once: true })
+  );
   const topic = new Counter("through-outage");
   await cluster.a.share(topic);
   const remote = (await cluster.b.remote("job", "through-outage"))!;

@@ -1,6 +1,7 @@
 import { createClient } from "redis";
 import type { Log } from "../log.ts";
 import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { TypedEventTarget } from "../typed_events.ts";
 import { RemoteTopic } from "./remote_topic.ts";
 import {
   parseWire,
@@ -56,8 +57,12 @@ function wireOf(event: TopicEvent): Omit<WireEvent, "seq" | "run"> {
  * Nothing a sender or publisher does waits on Redis: publishing is fire-and-forget, and with
  * Redis gone commands fail at once instead of queueing (`disableOfflineQueue`); each node goes on
  * serving what it owns.
+ *
+ * The bridge dispatches `lost` whenever the link to Redis is lost (never after `close`);
+ * remote topics' spectators are told and dropped then (each remote topic's own `lost`): they
+ * reconnect.
  */
-export class Bridge {
+export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Event }> {
   #options: BridgeOptions;
   #pub: Client;
   #sub: Client;
@@ -65,11 +70,14 @@ export class Bridge {
   /** Each topic shared: what stops its sharing while it runs, `null` once it has stopped. */
   #shared = new WeakMap<Topic, (() => void) | null>();
   #ready = false;
-  #lost = new Set<() => void>();
+  #closed = false;
   /** Channels of lost remote topics, unsubscribed once Redis is back. */
   #stale: [string, (message: string) => void][] = [];
 
   private constructor(options: BridgeOptions) {
+    super((error, event) =>
+      options.log?.(`${event.type} listener failed`, { node: options.node, error: String(error) })
+    );
     this.#options = options;
     const settings = {
       url: options.url,
@@ -111,15 +119,6 @@ export class Bridge {
   /** Whether both connections to Redis are up. */
   get connected(): boolean {
     return this.#ready;
-  }
-
-  /**
-   * Calls `listener` whenever the link to Redis is lost; returns the function that stops it.
-   * Remote topics' spectators are told and dropped then: they reconnect.
-   */
-  onLost(listener: () => void): () => void {
-    this.#lost.add(listener);
-    return () => this.#lost.delete(listener);
   }
 
   /**
@@ -168,6 +167,7 @@ export class Bridge {
         snapshot: topic.snapshot(),
         state: topic.state,
         ended: topic.ended,
+        eventTypes: [...topic.eventTypes],
       };
       // While the topic runs, its record must outlive quiet spells; after the end, retention.
       const px = topic.ended ? retention : Math.max(retention, 2 * keepAliveMs);
@@ -191,7 +191,8 @@ export class Bridge {
       seq++;
       const wire: WireEvent = { seq, run, ...wireOf(topicEvent) };
       if (topic.kind === "job") {
-        wire.snapshot = topic.snapshot();
+        // The snapshot the event was dispatched with, the very one the hub sends here.
+        wire.snapshot = topicEvent.snapshot;
         wire.state = topic.state;
       }
       this.#pub.publish(key, JSON.stringify(wire)).catch(() => {});
@@ -266,7 +267,7 @@ export class Bridge {
 
   /** Disconnects (shutdown). */
   async close(): Promise<void> {
-    this.#lost.clear();
+    this.#closed = true;
     for (const client of [this.#pub, this.#sub]) {
       // close() waits for replies to commands in flight, which never come while Redis is gone.
       if (client.isReady) await client.close().catch(() => {});
@@ -321,6 +322,6 @@ export class Bridge {
         remote.topic.lose();
       }, () => {});
     }
-    for (const listener of [...this.#lost]) listener();
+    if (!this.#closed) this.dispatchEvent(new Event("lost"));
   }
 }

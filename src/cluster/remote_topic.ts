@@ -2,13 +2,6 @@ import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
 import { utf8Length } from "../process/process_topic.ts";
 import type { WireEvent, WireRecord } from "./wire.ts";
 
-/** The event types spectators of each kind subscribe to. */
-const EVENT_TYPES: Record<string, readonly string[]> = {
-  pipe: ["state", "progress", "done", "error"],
-  job: ["progress", "complete", "error", "timeout", AUDIENCE_EVENT],
-  process: ["output", "status", "gap", AUDIENCE_EVENT],
-};
-
 /** Options for {@linkcode RemoteTopic}. */
 export interface RemoteTopicOptions {
   /** Output lines a process keeps for a new spectator. @default 1000 */
@@ -36,6 +29,7 @@ function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
  * import { RemoteTopic } from "./remote_topic.ts";
  * const topic = new RemoteTopic("pipe", "p", {
  *   seq: 1, run: "r", node: "a", state: "waiting", ended: false, snapshot: { state: "waiting" },
+ *   eventTypes: ["state", "progress", "done", "error"],
  *   greeting: [{ type: "state", data: { state: "waiting" }, id: "r.1", terminal: false }],
  * });
  * topic.deliver({ seq: 2, run: "r", type: "done", data: { state: "complete" }, id: "r.2", terminal: true });
@@ -58,7 +52,9 @@ export class RemoteTopic extends Topic {
   #end: TopicEvent | null = null;
 
   constructor(kind: string, name: string, record: WireRecord, options: RemoteTopicOptions = {}) {
-    super(kind, name, EVENT_TYPES[kind] ?? []);
+    // The owner's record names the event types its spectators subscribe to: this node need not
+    // know the kind's events (a record from a node older than the field has none).
+    super(kind, name, record.eventTypes ?? []);
     this.#record = record;
     this.#seq = record.seq;
     this.#historyLines = options.historyLines ?? 1000;

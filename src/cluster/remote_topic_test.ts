@@ -10,6 +10,7 @@ function processTopic(options: { historyLines?: number; historyBytes?: number })
     state: "running",
     ended: false,
     snapshot: {},
+    eventTypes: ["output", "status", "gap", "spectators"],
     greeting: [],
   };
   const topic = new RemoteTopic("process", "p", record, options);
@@ -58,6 +59,7 @@ Deno.test("a remote job's spectators event reaches spectators but never greets a
     state: "running",
     ended: false,
     snapshot: { kind: "job", state: "running", spectators: 1 },
+    eventTypes: ["progress", "complete", "error", "timeout", "spectators"],
     greeting: [progress],
   });
   const seen: unknown[] = [];
@@ -87,6 +89,7 @@ Deno.test("a remote process's spectators event is no status", () => {
     state: "running",
     ended: false,
     snapshot: { kind: "process", status: "running" },
+    eventTypes: ["output", "status", "gap", "spectators"],
     greeting: [
       { type: "output", data: { seq: 1, stream: "stdout", line: "hi" }, id: "1", terminal: false },
       { type: "status", data: { status: "running", exitCode: null }, id: "1", terminal: false },
@@ -101,4 +104,27 @@ Deno.test("a remote process's spectators event is no status", () => {
     terminal: false,
   });
   assert.deepEqual(topic.greeting().map((event) => event.type), ["output", "status"]);
+});
+
+Deno.test("a remote topic's event types are the ones its owner's record names", () => {
+  const record = {
+    seq: 0,
+    run: "r",
+    node: "a",
+    state: "running",
+    ended: false,
+    snapshot: {},
+    greeting: [],
+  };
+  // A kind this node has never heard of: its spectators subscribe to what the owner says.
+  const topic = new RemoteTopic("build", "b", { ...record, eventTypes: ["step", "done"] });
+  assert.deepEqual(topic.eventTypes, ["step", "done"]);
+  const seen: string[] = [];
+  for (const type of topic.eventTypes) topic.addEventListener(type, (e) => seen.push(e.type));
+  topic.deliver({ seq: 1, run: "r", type: "step", data: {}, id: "r.1", terminal: false });
+  topic.deliver({ seq: 2, run: "r", type: "done", data: {}, id: "r.2", terminal: true });
+  assert.deepEqual([seen, topic.ended], [["step", "done"], true]);
+  // A record from a node older than the field names none: nothing is subscribed, nothing breaks.
+  const old = new RemoteTopic("job", "j", record as typeof record & { eventTypes: string[] });
+  assert.deepEqual(old.eventTypes, []);
 });

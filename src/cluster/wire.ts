@@ -39,6 +39,8 @@ export interface WireRecord {
   /** The state word of the snapshot. */
   state: string;
   ended: boolean;
+  /** The event types the topic's spectators subscribe to (the owner's `Topic.eventTypes`). */
+  eventTypes: string[];
 }
 
 /** The Redis channel and key of a topic. */

@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { nameError } from "../names.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
+import { findPipe, obtainPipe, spectatePipe } from "../pipe/pipes.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
 import { publicOrigin } from "./origin.ts";
@@ -153,7 +154,7 @@ export function pipeHandlers(
       const length = c.req.header("content-length");
       const body = c.req.raw.body;
       // Made (or refused: draining, --max-topics) before the body is asked for.
-      const pipe = tracker.pipe(name, true);
+      const pipe = obtainPipe(tracker, name, true);
       if (body && expectsContinue(c.req.raw)) {
         // Refuse before saying 100 Continue, then read ahead: see readAhead.
         pipe.checkSend(n);
@@ -189,7 +190,7 @@ export function pipeHandlers(
     if (action === "spectate") return spectate(c, name);
     const n = wholeNumber(c, "n", 1, config.maxReceivers);
     if (c.req.method === "HEAD") return peek(name, n);
-    const { body, headers } = await tracker.pipe(name, true).receive({
+    const { body, headers } = await obtainPipe(tracker, name, true).receive({
       n,
       signal: c.req.raw.signal,
     });
@@ -201,7 +202,7 @@ export function pipeHandlers(
    * a slot and wedge the pipe, since nobody reads a HEAD's body).
    */
   function peek(name: string, n: number | null): Response {
-    const pipe = tracker.findPipe(name);
+    const pipe = findPipe(tracker, name);
     pipe?.checkReceive(n);
     const headers = pipe?.senderHeaders;
     if (!headers) throw new HttpError(404, `No sender is waiting on pipe '${name}'`);
@@ -210,9 +211,9 @@ export function pipeHandlers(
 
   function spectate(c: RouteContext, name: string): Response {
     return spectateResponse(c, {
-      snapshot: () => (tracker.findPipe(name)?.topic ?? new PipeTopic(name)).snapshot(),
-      attach: (signal, extra) => tracker.spectatePipe(name, signal, extra),
-      endSeenBy: (lastEventId) => tracker.findPipe(name)?.topic.endSeenBy(lastEventId) ?? false,
+      snapshot: () => (findPipe(tracker, name)?.topic ?? new PipeTopic(name)).snapshot(),
+      attach: (signal, extra) => spectatePipe(tracker, name, signal, extra),
+      endSeenBy: (lastEventId) => findPipe(tracker, name)?.topic.endSeenBy(lastEventId) ?? false,
       base: `${new URL(c.req.url).pathname}?progress`,
       origin: publicOrigin(c.req.raw, config.trustProxy),
       ...(options.dashboard

@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
-import { Process } from "../process/process.ts";
+import type { Process } from "../process/process.ts";
+import { obtainProcess } from "../process/processes.ts";
 import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
@@ -90,29 +91,14 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
     if (invalid) throw new HttpError(400, invalid);
   }
 
-  /**
-   * The process of that id, created when missing (`onCreate` is then called). While the server
-   * drains, creating one is refused (`503`), and so is anything with `newWork` (a task start);
-   * a post to a process that exists is not new work: a running one goes on to its end.
-   */
+  /** The process of that id, created when missing ({@linkcode obtainProcess}). */
   function obtain(id: string, options: { newWork?: boolean; onCreate?: () => void } = {}): Process {
-    const { newWork = false, onCreate } = options;
-    const existing = newWork ? undefined : tracker.find<Process>("process", id);
-    return existing ?? tracker.obtain(
-      "process",
-      id,
-      (changed) => {
-        onCreate?.();
-        return new Process(id, {
-          historyLines: config.historyLines,
-          historyBytes: config.historyBytes,
-          progressInterval: config.progressInterval,
-          idle: config.jobIdle,
-          onChange: changed,
-        });
-      },
-      true,
-    );
+    return obtainProcess(tracker, id, {
+      historyLines: config.historyLines,
+      historyBytes: config.historyBytes,
+      idle: config.jobIdle,
+      ...options,
+    });
   }
 
   async function describe(c: RouteContext, id: string): Promise<Record<string, unknown>> {

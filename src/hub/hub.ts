@@ -1,4 +1,5 @@
 import type { Topic } from "../progress/topic.ts";
+import { watchPipe } from "../pipe/pipes.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import type { Channel } from "./channel.ts";
 import { HubClient, type HubSocket, type Resolved, type TokenGrant } from "./hub_client.ts";
@@ -153,7 +154,7 @@ export class Hub {
     }
     // A pipe may be watched before anyone sends: spectators wait on an idle pipe.
     // (counted apart from the topics publishers need, against --max-waiting-topics).
-    if (kind === "pipe") return { topic: this.#tracker.watchPipe(name).topic };
+    if (kind === "pipe") return { topic: watchPipe(this.#tracker, name).topic };
     throw new Error(`${NAMES[kind]} '${name}' not found`);
   }
 }

@@ -83,10 +83,11 @@ function processMessages(topic: Topic, event: TopicEvent, view: ChannelView): Hu
     }];
   }
   if (event.type === "status" || event.type === "state") {
-    const { status, exitCode } = (event.type === "status" ? event.data : topic.snapshot()) as {
-      status: string;
-      exitCode: number | null;
-    };
+    const { status, exitCode } =
+      (event.type === "status" ? event.data : snapshotAt(topic, event)) as {
+        status: string;
+        exitCode: number | null;
+      };
     return [{
       text: JSON.stringify({
         type: "process_status",
@@ -101,21 +102,13 @@ function processMessages(topic: Topic, event: TopicEvent, view: ChannelView): Hu
   return [];
 }
 
-const snapshots = new WeakMap<TopicEvent, unknown>();
-
 /**
- * The topic's snapshot when the event was dispatched: the event's data for a pipe (every pipe
- * event carries its whole snapshot), else the topic's, taken once for every subscriber (a job's
- * events carry the published object, which may hold any field, `"kind":"job"` included).
+ * The topic's snapshot when the event was dispatched, the same for every subscriber (a job's
+ * events carry the published object, which may hold any field, `"kind":"job"` included); the
+ * current one for an event made without a topic (a remote topic's greeting).
  */
 function snapshotAt(topic: Topic, event: TopicEvent): unknown {
-  if (topic.kind === "pipe") return event.data;
-  let snapshot = snapshots.get(event);
-  if (snapshot === undefined) {
-    snapshot = topic.snapshot();
-    snapshots.set(event, snapshot);
-  }
-  return snapshot;
+  return event.snapshot ?? topic.snapshot();
 }
 
 /** A watch channel's snapshot carries the watch id where it would carry the name. */

@@ -31,7 +31,7 @@ export interface EndNotifierOptions {
 /**
  * Tells the operator's webhook targets (`--notify`) of every end of a run this node owns: a
  * pipe `complete`/`failed`, a job `success`/`failed`, a process `exited`/`killed`/`failed`,
- * as the registry counts it ({@linkcode Tracker.onEnd}), filtered by `--notify-on`. The end's
+ * as the registry counts it (the tracker's `end` event), filtered by `--notify-on`. The end's
  * path only takes the final snapshot and queues ({@linkcode Webhooks.notify}); the notice is
  * built and sent later. A topic another node owns is never in this node's registry, so with
  * several nodes each end is notified once, by its owner.
@@ -83,7 +83,7 @@ export class EndNotifier {
     this.#origin = config.publicUrl ||
       `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
     const node = config.node === "" ? null : config.node;
-    tracker.onEnd((entry) => {
+    tracker.addEventListener("end", ({ entry }) => {
       if (!this.#filter(entry.kind, entry.name)) return;
       const { kind, name, topic } = entry;
       // The final state, taken now: the entry may start a new run before the notice is built.

@@ -125,9 +125,19 @@ export class Pipe {
     return this.#relay !== null;
   }
 
-  /** Bytes relayed so far by the transfer running now (0 when none runs). */
-  get bytesInFlight(): number {
-    return this.#relay?.bytes ?? 0;
+  /** Bytes the current run relayed: so far while it transfers, in all once it ended. */
+  get bytesRelayed(): number {
+    return this.#relay?.bytes ?? this.#topic.snapshot().bytes;
+  }
+
+  /** What the registry logs when a transfer starts and when it ends. */
+  logLine(moment: "started" | "ended"): [string, Record<string, unknown>] {
+    const { receiversExpected: receivers, total, state, bytes, durationSec, mbps, error } = this
+      .#topic.snapshot();
+    const pipe = this.name;
+    return moment === "started"
+      ? ["transfer started", { pipe, receivers, total }]
+      : [`transfer ${state}`, { pipe, bytes, durationSec, mbps, ...(error ? { error } : {}) }];
   }
 
   /**

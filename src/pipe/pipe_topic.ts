@@ -119,6 +119,11 @@ export class PipeTopic extends Topic {
     this.emit("error", this.snapshot(), true);
   }
 
+  /** Every pipe event's data is the snapshot it was emitted with. */
+  protected override snapshotAt(data: unknown): unknown {
+    return data;
+  }
+
   /** A `state` snapshot: its `spectators` is the news. */
   protected override announceAudience(): void {
     this.emit("state", this.snapshot());

@@ -21,12 +21,36 @@ export class TopicEvent extends Event {
   readonly id: string | null;
   #frame: Uint8Array | undefined;
   #mapped: [(data: unknown) => unknown, Uint8Array] | undefined;
+  #snapshot: unknown;
+  #take: (() => unknown) | null;
 
-  constructor(type: string, data: unknown, terminal = false, id: string | null = null) {
+  /** `snapshot` takes the topic's snapshot (at the first ask of {@linkcode TopicEvent.snapshot}). */
+  constructor(
+    type: string,
+    data: unknown,
+    terminal = false,
+    id: string | null = null,
+    snapshot: (() => unknown) | null = null,
+  ) {
     super(type);
     this.data = data;
     this.terminal = terminal;
     this.id = id;
+    this.#take = snapshot;
+  }
+
+  /**
+   * The topic's snapshot as this event was dispatched, whatever the kind (a job's event data is
+   * what it published, not its snapshot): taken at the first ask and kept, so every listener
+   * that asks during the dispatch gets the same one. After a terminal event nothing changes, so
+   * a late ask of it gets the final snapshot. `undefined` for an event made without a topic.
+   */
+  get snapshot(): unknown {
+    if (this.#take) {
+      this.#snapshot = this.#take();
+      this.#take = null;
+    }
+    return this.#snapshot;
   }
 
   /** `id: ID\nevent: TYPE\ndata: JSON\n\n` (no `id:` line without an id), UTF-8. */
@@ -164,6 +188,14 @@ export abstract class Topic extends EventTarget {
   /** The current state as JSON-ready data. */
   abstract snapshot(): unknown;
 
+  /**
+   * The snapshot an event emitted with `data` carries ({@linkcode TopicEvent.snapshot}), asked
+   * during its dispatch: the current one; a kind whose events' data is its snapshot says so.
+   */
+  protected snapshotAt(_data: unknown): unknown {
+    return this.snapshot();
+  }
+
   /** The state word (`streaming`, `running`, `exited`…); after the end, how the run ended. */
   abstract get state(): string;
 
@@ -178,7 +210,9 @@ export abstract class Topic extends EventTarget {
    * `options.lastEventId`, the reconnecting client's `Last-Event-ID`.
    */
   greeting(_options: GreetingOptions = {}): TopicEvent[] {
-    return [this.#end ?? new TopicEvent("state", this.snapshot(), false, this.lastId)];
+    if (this.#end) return [this.#end];
+    const snapshot = this.snapshot();
+    return [new TopicEvent("state", snapshot, false, this.lastId, () => snapshot)];
   }
 
   /**
@@ -217,7 +251,13 @@ export abstract class Topic extends EventTarget {
     id: string | null = null,
   ): TopicEvent | null {
     if (this.#end) return null;
-    const event = new TopicEvent(type, data, terminal, id ?? `${this.#run}.${++this.#seq}`);
+    const event = new TopicEvent(
+      type,
+      data,
+      terminal,
+      id ?? `${this.#run}.${++this.#seq}`,
+      () => this.snapshotAt(data),
+    );
     if (terminal) {
       this.#end = event;
       clearTimeout(this.#audienceTimer);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { JobTopic } from "../job/job_topic.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { ProcessTopic } from "../process/process_topic.ts";
-import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "./topic.ts";
+import { AUDIENCE_EVENT, Topic, TopicEvent } from "./topic.ts";
 
 /** Records every event of a topic, so a test can await the next one. */
 function record(topic: Topic) {
@@ -109,4 +109,42 @@ Deno.test("nobody is told when nobody else was there, nobody is left, or nothing
   assert.deepEqual(seen.events.map((e) => e.type), ["state", "error"]);
   topic.spectators = 4;
   assert.equal(topic.spectators, 4);
+});
+
+Deno.test("an event carries the snapshot it was dispatched with, the same for every listener", () => {
+  class Counter extends Topic {
+    count = 0;
+    constructor() {
+      super("counter", "c", ["tick", "done"]);
+    }
+    snapshot() {
+      return { count: this.count };
+    }
+    get state() {
+      return this.ended ? "done" : "counting";
+    }
+    tick(data: unknown) {
+      this.count++;
+      return this.emit("tick", data);
+    }
+    stop() {
+      return this.emit("done", null, true);
+    }
+  }
+  const topic = new Counter();
+  const seen: unknown[] = [];
+  // The first listener changes the topic; the second still gets the dispatch's snapshot.
+  topic.addEventListener("tick", (event) => {
+    seen.push((event as TopicEvent).snapshot);
+    topic.count += 100;
+  });
+  topic.addEventListener("tick", (event) => seen.push((event as TopicEvent).snapshot));
+  const event = topic.tick({ published: "anything" })!;
+  assert.deepEqual(seen, [{ count: 1 }, { count: 1 }]);
+  assert.equal(event.snapshot, seen[0], "taken once");
+  assert.deepEqual(event.data, { published: "anything" }, "the data is untouched");
+  const end = topic.stop()!;
+  assert.deepEqual(topic.greeting()[0]!.snapshot, { count: 101 }, "the end's, asked late");
+  assert.equal(end.snapshot, topic.greeting()[0]!.snapshot);
+  assert.equal(new TopicEvent("x", 1).snapshot, undefined);
 });

@@ -1,0 +1,55 @@
+import type { Tracker } from "../tracker.ts";
+import { Process, type ProcessOptions } from "./process.ts";
+
+/** Options for {@linkcode obtainProcess}. */
+export interface ObtainProcessOptions
+  extends Pick<ProcessOptions, "historyLines" | "historyBytes" | "idle"> {
+  /** A task start: refused (`503`) while the server drains, even when the id exists. */
+  newWork?: boolean;
+  /** Called when this call creates the process. */
+  onCreate?: () => void;
+}
+
+/**
+ * The process of that id, created when missing (`onCreate` is then called). While the server
+ * drains, creating one is refused (`503`), and so is anything with `newWork` (a task start); a
+ * post to a process that exists is not new work: a running one goes on to its end.
+ *
+ * @throws {HttpError} 503 past `maxTopics`, or while draining when a process would be created.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
+ * import { Tracker } from "../tracker.ts";
+ * import { obtainProcess } from "./processes.ts";
+ * const tracker = new Tracker(defaultConfig());
+ * let created = 0;
+ * const first = obtainProcess(tracker, "deploy", { onCreate: () => created++ });
+ * assert.equal(obtainProcess(tracker, "deploy", { onCreate: () => created++ }), first);
+ * assert.equal(created, 1);
+ * tracker.drain();
+ * assert.throws(() => obtainProcess(tracker, "other"), /shutting down/);
+ * tracker.close();
+ * ```
+ */
+export function obtainProcess(
+  tracker: Tracker,
+  id: string,
+  options: ObtainProcessOptions = {},
+): Process {
+  const { newWork = false, onCreate, ...limits } = options;
+  const existing = newWork ? undefined : tracker.find<Process>("process", id);
+  return existing ?? tracker.obtain(
+    "process",
+    id,
+    (changed) => {
+      onCreate?.();
+      return new Process(id, {
+        ...limits,
+        progressInterval: tracker.options.progressInterval,
+        onChange: changed,
+      });
+    },
+    true,
+  );
+}
