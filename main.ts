@@ -11,7 +11,7 @@ import { watch } from "./src/cli/watch.ts";
 import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
-import { currentRuntime, type Runtime } from "./src/runtime.ts";
+import { currentRuntime, ListenError, type Runtime, type Server } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone can watch.
@@ -69,11 +69,18 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     // An idle pipe that is forgotten never ends: nothing else would stop its sharing.
     tracker.onEntry((entry, present) => present || bridge.unshare(entry.topic));
   }
-  const server = await runtime.serve((request, env) => app.fetch(request, env), {
-    hostname: config.host,
-    port: config.port,
-    hubIdle: config.hubIdle,
-  });
+  let server: Server;
+  try {
+    server = await runtime.serve((request, env) => app.fetch(request, env), {
+      hostname: config.host,
+      port: config.port,
+      hubIdle: config.hubIdle,
+    });
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(`ringside: ${error.message}`);
+    runtime.exit(1);
+  }
   const origin = `http://${
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;

@@ -23,6 +23,48 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/**
+ * `serve` could not listen: the address is in use, not on this machine, or not allowed. The
+ * message is one line: `cannot listen on 127.0.0.1:8080: address in use`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ListenError } from "./runtime.ts";
+ * const inUse = Object.assign(new Error("Address already in use"), { code: "EADDRINUSE" });
+ * assert.equal(
+ *   new ListenError("127.0.0.1", 8080, inUse).message,
+ *   "cannot listen on 127.0.0.1:8080: address in use",
+ * );
+ * assert.equal(
+ *   new ListenError("::1", 80, new Error("Nope (os error 9)\nat …")).message,
+ *   "cannot listen on [::1]:80: Nope",
+ * );
+ * ```
+ */
+export class ListenError extends Error {
+  constructor(hostname: string, port: number, cause: unknown) {
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    super(`cannot listen on ${host}:${port}: ${listenProblem(cause)}`, { cause });
+    this.name = "ListenError";
+  }
+}
+
+/** What the OS said, in a few words: the code where both runtimes agree on one. */
+function listenProblem(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "EADDRINUSE":
+      return "address in use";
+    case "EADDRNOTAVAIL":
+      return "address not available on this machine";
+    case "EACCES":
+      return "permission denied";
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split("\n")[0]!.replace(/\s*\(os error \d+\)$/, "");
+}
+
 /** Options for {@linkcode Runtime.serve}. */
 export interface ServeOptions {
   hostname: string;
@@ -81,6 +123,10 @@ export interface Runtime {
   /**
    * Serves `fetch` on `hostname:port` (port 0: a free one) with no body size or idle limit.
    * `env` is what Hono's WebSocket helper needs from the runtime (pass it to `app.fetch`).
+   * A port another process listens on is refused on every runtime (Bun would otherwise share
+   * it, SO_REUSEPORT, and split the connections between the two servers).
+   *
+   * @throws {ListenError} when it cannot listen.
    */
   serve(
     fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
@@ -145,6 +191,7 @@ interface BunGlobal {
   serve(options: {
     hostname: string;
     port: number;
+    reusePort: boolean;
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     websocket: typeof import("hono/bun").websocket & {
       maxPayloadLength: number;
@@ -208,25 +255,33 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       const problem = bunHubIdleProblem(hubIdle);
       if (problem) throw new RangeError(problem);
       const { websocket } = await honoBun;
-      const server = bun.serve({
-        hostname,
-        port,
-        fetch,
-        websocket: {
-          ...websocket,
-          // Bun closes a connection that sends a bigger frame with 1009 before we see it.
-          maxPayloadLength: MAX_FRAME_BYTES,
-          // uWebSockets pings 4, 8 or 16 s before this (its margin grows with the timeout), and
-          // restarts the count on every frame it sends as well as on every one it receives.
-          idleTimeout: hubIdle / 1000,
-          sendPings: true,
-        },
-        // A pipe is unlimited (Bun's default is 128 MiB) and SSE or a waiting side may stay
-        // quiet for minutes (Bun's default idle timeout is 10 s).
-        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-        idleTimeout: 0,
-        development: false,
-      });
+      let server: BunServer;
+      try {
+        server = bun.serve({
+          hostname,
+          port,
+          // Bun's default shares a port already in use (SO_REUSEPORT): two servers would each
+          // get part of the connections, and a job started on one is 404 on the other.
+          reusePort: false,
+          fetch,
+          websocket: {
+            ...websocket,
+            // Bun closes a connection that sends a bigger frame with 1009 before we see it.
+            maxPayloadLength: MAX_FRAME_BYTES,
+            // uWebSockets pings 4, 8 or 16 s before this (its margin grows with the timeout), and
+            // restarts the count on every frame it sends as well as on every one it receives.
+            idleTimeout: hubIdle / 1000,
+            sendPings: true,
+          },
+          // A pipe is unlimited (Bun's default is 128 MiB) and SSE or a waiting side may stay
+          // quiet for minutes (Bun's default idle timeout is 10 s).
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+          idleTimeout: 0,
+          development: false,
+        });
+      } catch (error) {
+        throw new ListenError(hostname, port, error);
+      }
       return {
         hostname: server.hostname,
         port: server.port,
@@ -293,11 +348,16 @@ function denoRuntime(): Runtime {
       if (problem) throw new RangeError(problem);
       hubIdleSeconds = hubIdle / 1000;
       const { promise, resolve } = Promise.withResolvers<Server>();
-      const server = Deno.serve({
-        hostname,
-        port,
-        onListen: ({ port }) => resolve({ hostname, port, stop: () => server.shutdown() }),
-      }, fetch);
+      let server: Deno.HttpServer;
+      try {
+        server = Deno.serve({
+          hostname,
+          port,
+          onListen: ({ port }) => resolve({ hostname, port, stop: () => server.shutdown() }),
+        }, fetch);
+      } catch (error) {
+        return Promise.reject(new ListenError(hostname, port, error));
+      }
       return promise;
     },
     onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
