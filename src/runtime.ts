@@ -333,6 +333,18 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
   };
 }
 
+/**
+ * Whether an unhandled rejection is Deno's WebSocket read loop failing on a text message longer
+ * than the longest string V8 makes (2^29 - 24 units, ~512 MiB). Deno bounds a single frame
+ * (64 MiB) but not a message sent in fragments, and the failure happens in its own loop, with
+ * nothing of ours on the stack to catch it.
+ */
+function isDenoWebSocketOverflow(reason: unknown): boolean {
+  return reason instanceof TypeError &&
+    reason.message.startsWith("failed to allocate string") &&
+    (reason.stack ?? "").includes("deno_websocket");
+}
+
 function denoRuntime(): Runtime {
   // hono/deno touches Deno at import: load it only here, not when Bun runs this file.
   const honoDeno = import("hono/deno");
@@ -347,6 +359,11 @@ function denoRuntime(): Runtime {
       const problem = denoHubIdleProblem(hubIdle);
       if (problem) throw new RangeError(problem);
       hubIdleSeconds = hubIdle / 1000;
+      // Left alone, that rejection ends the process: one client could stop the server. The
+      // connection is dropped by Deno all the same; the rest goes on.
+      globalThis.addEventListener("unhandledrejection", (event) => {
+        if (isDenoWebSocketOverflow(event.reason)) event.preventDefault();
+      });
       const { promise, resolve } = Promise.withResolvers<Server>();
       let server: Deno.HttpServer;
       try {
