@@ -20,7 +20,7 @@ Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
   ringside watch URL         follow a pipe, job, process or watch link in the terminal
                              (ringside watch --help)
-  ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
+  ringside run [--server URL] [--id ID] [--token T] [--no-tty] -- CMD ARGS...
                              run CMD, streaming its output live to a server
   ringside --help            this text
   ringside --version         the version

@@ -81,6 +81,12 @@ export interface ServeOptions {
 /** A signal ringside sends to a child. */
 export type Signal = "SIGTERM" | "SIGINT" | "SIGKILL" | "SIGHUP";
 
+/** A terminal's window size, in characters. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
 /** Options for {@linkcode Runtime.spawn}. */
 export interface SpawnOptions {
   args?: string[];
@@ -88,6 +94,14 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** @default "null" */
   stdin?: "inherit" | "null";
+  /**
+   * Starts the child on a pseudo-terminal of its own, of this size, instead of pipes (only where
+   * {@linkcode Runtime.canSpawnTerminal}): its stdin, stdout and stderr are that terminal, so it
+   * behaves as it would in one (colours, progress bars). `stdout` then carries all that the
+   * terminal shows (stderr too, lines ending in `\r\n`), `stderr` is empty and `stdin` is
+   * ignored: type into it with {@linkcode ChildProcess.terminal}. @default pipes
+   */
+  terminal?: TerminalSize;
   cwd?: string;
   /**
    * The child leads a process group of its own, and `kill()` signals that whole group: what
@@ -102,11 +116,26 @@ export interface ChildStatus {
   signal: string | null;
 }
 
-/** A running child process; its stdout and stderr are pipes. */
+/** The pseudo-terminal a child was started on. */
+export interface ChildTerminal {
+  /** Sets its window size; the child gets `SIGWINCH`. */
+  resize(size: TerminalSize): void;
+  /**
+   * Types bytes into it, as keys: Ctrl-C (`0x03`) interrupts the child, Ctrl-D at the start of
+   * a line is the end of its input. Does nothing once the terminal is closed.
+   */
+  write(bytes: Uint8Array): void;
+}
+
+/** A running child process; its stdout and stderr are pipes, or one pseudo-terminal. */
 export interface ChildProcess {
   readonly pid: number;
+  /** Its stdout, or all that its terminal shows. Ends when every writer has closed it. */
   readonly stdout: ReadableStream<Uint8Array>;
+  /** Its stderr; with a terminal, empty. */
   readonly stderr: ReadableStream<Uint8Array>;
+  /** Its pseudo-terminal, when it was started on one (`terminal`); else `null`. */
+  readonly terminal: ChildTerminal | null;
   /** Resolves when the child has ended. */
   readonly status: Promise<ChildStatus>;
   /** Sends a signal (to its group with `group`); does nothing once the child has ended. */
@@ -137,15 +166,29 @@ export interface Runtime {
    * (`--hub-idle`), as one line; `null` when it can. `serve` throws a `RangeError` with it.
    */
   hubIdleProblem(ms: number): string | null;
-  onSignal(signal: "SIGTERM" | "SIGINT", listener: () => void): void;
+  /** `SIGWINCH`: the terminal of standard output changed size. */
+  onSignal(signal: "SIGTERM" | "SIGINT" | "SIGWINCH", listener: () => void): void;
   /** Resolves when standard input reaches its end. */
   stdinClosed(): Promise<void>;
   /**
-   * Starts `command` (looked up in `PATH`; never through a shell) with piped stdout and stderr.
+   * Starts `command` (looked up in `PATH`; never through a shell) with piped stdout and stderr,
+   * or on a pseudo-terminal (`terminal`).
    *
-   * @throws {Error} when it cannot start (not found, not executable).
+   * @throws {Error} when it cannot start (not found, not executable); a `TypeError` for
+   * `terminal` where the runtime has none.
    */
   spawn(command: string, options?: SpawnOptions): ChildProcess;
+  /** Whether `spawn` can start a child on a pseudo-terminal: Bun can, Deno 2.8 cannot. */
+  readonly canSpawnTerminal: boolean;
+  /** The window size of the terminal standard output is; `null` when it is not one. */
+  terminalSize(): TerminalSize | null;
+  /**
+   * Passes standard input to `onData` as it comes, and calls `onEnd` at its end. A terminal is
+   * switched to raw mode meanwhile: each key comes at once, unechoed, and Ctrl-C is a byte, not
+   * a `SIGINT` to this process. The function returned stops reading and restores the
+   * terminal's mode; it is safe to call twice.
+   */
+  forwardInput(onData: (bytes: Uint8Array) => void, onEnd: () => void): () => void;
   /** Writes bytes, unchanged and whole, to this process's standard output or error. */
   write(stream: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
   exit(code: number): never;
@@ -159,6 +202,13 @@ interface BunServer {
   hostname: string;
   port: number;
   stop(closeActive?: boolean): Promise<void>;
+}
+
+interface BunTerminal {
+  resize(cols: number, rows: number): void;
+  write(bytes: Uint8Array): number;
+  close(): void;
+  readonly closed: boolean;
 }
 
 interface BunSubprocess {
@@ -184,10 +234,17 @@ interface BunGlobal {
     env?: Record<string, string>;
     cwd?: string;
     detached?: boolean;
-    stdin: "inherit" | "ignore";
-    stdout: "pipe";
-    stderr: "pipe";
+    stdin?: "inherit" | "ignore";
+    stdout?: "pipe";
+    stderr?: "pipe";
+    terminal?: {
+      cols: number;
+      rows: number;
+      data(terminal: BunTerminal, bytes: Uint8Array): void;
+      exit(terminal: BunTerminal): void;
+    };
   }): BunSubprocess;
+  Terminal?: unknown;
   serve(options: {
     hostname: string;
     port: number;
@@ -206,12 +263,15 @@ interface BunGlobal {
 
 interface NodeWritable {
   isTTY?: boolean;
+  columns?: number;
+  rows?: number;
 }
 
 interface NodeProcess {
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
   kill(pid: number, signal: string): void;
+  stdin: { isTTY?: boolean; setRawMode?(raw: boolean): void };
   stdout: NodeWritable;
   stderr: NodeWritable;
 }
@@ -220,6 +280,91 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) {
     // discard
   }
+}
+
+/** A stream that has ended: a terminal child's stderr. */
+function ended(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() });
+}
+
+/**
+ * Reads `stream` into `onData` until its end (`onEnd`) or until the function returned is
+ * called, which also calls `restore` (once).
+ */
+function forward(
+  stream: ReadableStream<Uint8Array>,
+  onData: (bytes: Uint8Array) => void,
+  onEnd: () => void,
+  restore: () => void,
+): () => void {
+  const reader = stream.getReader();
+  let stopped = false;
+  (async () => {
+    try {
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        if (!stopped) onData(read.value);
+      }
+      if (!stopped) onEnd();
+    } catch {
+      // stopped, or standard input went away: there is nothing more to pass on
+    }
+  })();
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    reader.cancel().catch(() => {});
+    restore();
+  };
+}
+
+/** A Bun child on a pseudo-terminal: its output as a stream, the terminal to type into. */
+function bunTerminalChild(
+  bun: BunGlobal,
+  command: string,
+  options: SpawnOptions & { terminal: TerminalSize },
+): { child: BunSubprocess; stdout: ReadableStream<Uint8Array>; terminal: ChildTerminal } {
+  let output!: ReadableStreamDefaultController<Uint8Array>;
+  // Bun reads the terminal as fast as it writes: no backpressure, as on a real terminal.
+  const stdout = new ReadableStream<Uint8Array>({ start: (controller) => output = controller });
+  const child = bun.spawn({
+    cmd: [command, ...(options.args ?? [])],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.group ? { detached: true } : {}),
+    terminal: {
+      cols: options.terminal.cols,
+      rows: options.terminal.rows,
+      data(_, bytes) {
+        try {
+          output.enqueue(bytes.slice());
+        } catch {
+          // the reader cancelled the stream: what the child shows goes nowhere
+        }
+      },
+      // Every process that had the terminal open has closed it (or the read failed).
+      exit(terminal) {
+        try {
+          output.close();
+        } catch {
+          // cancelled already
+        }
+        terminal.close();
+      },
+    },
+  });
+  const pty = (child as unknown as { terminal: BunTerminal }).terminal;
+  return {
+    child,
+    stdout,
+    terminal: {
+      resize({ cols, rows }) {
+        if (!pty.closed) pty.resize(cols, rows);
+      },
+      write(bytes) {
+        if (!pty.closed) pty.write(bytes);
+      },
+    },
+  };
 }
 
 function bunSocket(ws: WSContext): { getBufferedAmount(): number; terminate(): void } {
@@ -291,7 +436,10 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     onSignal: (signal, listener) => process.on(signal, listener),
     stdinClosed: () => drain(bun.stdin.stream()),
     spawn(command, options = {}) {
-      const child = bun.spawn({
+      const onTerminal = options.terminal
+        ? bunTerminalChild(bun, command, { ...options, terminal: options.terminal })
+        : null;
+      const child = onTerminal?.child ?? bun.spawn({
         cmd: [command, ...(options.args ?? [])],
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -300,17 +448,18 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
         stdout: "pipe",
         stderr: "pipe",
       });
-      let ended = false;
+      let exited = false;
       return {
         pid: child.pid,
-        stdout: child.stdout,
-        stderr: child.stderr,
+        stdout: onTerminal?.stdout ?? child.stdout,
+        stderr: onTerminal ? ended() : child.stderr,
+        terminal: onTerminal?.terminal ?? null,
         status: child.exited.then(() => {
-          ended = true;
+          exited = true;
           return { code: child.signalCode ? null : child.exitCode, signal: child.signalCode };
         }),
         kill(signal) {
-          if (ended) return;
+          if (exited) return;
           try {
             if (options.group) process.kill(-child.pid, signal);
             else child.kill(signal);
@@ -330,6 +479,17 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       terminate: (ws: WSContext) => bunSocket(ws).terminate(),
     },
     isTerminal: (stream) => process[stream].isTTY === true,
+    canSpawnTerminal: typeof bun.Terminal === "function",
+    terminalSize() {
+      const { isTTY, columns, rows } = process.stdout;
+      return isTTY && columns && rows ? { cols: columns, rows } : null;
+    },
+    forwardInput(onData, onEnd) {
+      const stdin = process.stdin;
+      const raw = stdin.isTTY === true && typeof stdin.setRawMode === "function";
+      if (raw) stdin.setRawMode!(true);
+      return forward(bun.stdin.stream(), onData, onEnd, () => raw && stdin.setRawMode!(false));
+    },
   };
 }
 
@@ -380,6 +540,7 @@ function denoRuntime(): Runtime {
     onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
     stdinClosed: () => drain(Deno.stdin.readable),
     spawn(command, options = {}) {
+      if (options.terminal) throw new TypeError("Deno cannot start a child on a pseudo-terminal");
       const child = new Deno.Command(command, {
         args: options.args ?? [],
         ...(options.env ? { env: options.env, clearEnv: true } : {}),
@@ -394,6 +555,7 @@ function denoRuntime(): Runtime {
         pid: child.pid,
         stdout: child.stdout,
         stderr: child.stderr,
+        terminal: null,
         status: child.status.then((status) => {
           ended = true;
           return { code: status.signal ? null : status.code, signal: status.signal };
@@ -425,6 +587,17 @@ function denoRuntime(): Runtime {
       terminate: (ws: WSContext) => (ws.raw as WebSocket).close(1008, "Dropped"),
     },
     isTerminal: (stream) => Deno[stream].isTerminal(),
+    canSpawnTerminal: false,
+    terminalSize() {
+      if (!Deno.stdout.isTerminal()) return null;
+      const { columns, rows } = Deno.consoleSize();
+      return { cols: columns, rows };
+    },
+    forwardInput(onData, onEnd) {
+      const raw = Deno.stdin.isTerminal();
+      if (raw) Deno.stdin.setRaw(true);
+      return forward(Deno.stdin.readable, onData, onEnd, () => raw && Deno.stdin.setRaw(false));
+    },
   };
 }
 
