@@ -183,6 +183,12 @@ export interface Runtime {
   /** The window size of the terminal standard output is; `null` when it is not one. */
   terminalSize(): TerminalSize | null;
   /**
+   * Whether this process is in the foreground of its terminal. A job started with `&` from an
+   * interactive shell is not: it would be stopped (`SIGTTOU`, `SIGTTIN`) if it changed the
+   * terminal's mode or read from it. `false` without a terminal; `true` when it cannot be told.
+   */
+  inForeground(): Promise<boolean>;
+  /**
    * Passes standard input to `onData` as it comes, and calls `onEnd` at its end. A terminal is
    * switched to raw mode meanwhile: each key comes at once, unechoed, and Ctrl-C is a byte, not
    * a `SIGINT` to this process. The function returned stops reading and restores the
@@ -245,6 +251,7 @@ interface BunGlobal {
     };
   }): BunSubprocess;
   Terminal?: unknown;
+  file(path: string): { text(): Promise<string> };
   serve(options: {
     hostname: string;
     port: number;
@@ -268,6 +275,7 @@ interface NodeWritable {
 }
 
 interface NodeProcess {
+  pid: number;
   on(signal: string, listener: () => void): void;
   exit(code: number): never;
   kill(pid: number, signal: string): void;
@@ -280,6 +288,35 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) {
     // discard
   }
+}
+
+/**
+ * Whether process `pid` is in the foreground of its terminal: its process group is the
+ * terminal's (Linux: `/proc/PID/stat`; elsewhere `ps`); `true` when neither tells.
+ */
+async function inForeground(
+  pid: number,
+  readText: (path: string) => Promise<string>,
+  spawn: Runtime["spawn"],
+): Promise<boolean> {
+  try {
+    const stat = await readText(`/proc/${pid}/stat`);
+    // After "pid (name) ": state ppid pgrp session tty_nr tpgid …; the name may hold spaces.
+    const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (pgrp !== undefined && tpgid !== undefined) return pgrp === tpgid;
+  } catch {
+    // no /proc (macOS)
+  }
+  try {
+    const child = spawn("ps", { args: ["-o", "pgid=,tpgid=", "-p", String(pid)] });
+    const [text] = await Promise.all([new Response(child.stdout).text(), drain(child.stderr)]);
+    await child.status;
+    const [pgrp, tpgid] = text.trim().split(/\s+/);
+    if (pgrp && tpgid) return pgrp === tpgid;
+  } catch {
+    // no ps either
+  }
+  return true;
 }
 
 /** A stream that has ended: a terminal child's stderr. */
@@ -391,7 +428,7 @@ function denoHubIdleProblem(ms: number): string | null {
 function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
   // hono/bun touches Bun at import: load it only here, not when Deno runs this file.
   const honoBun = import("hono/bun");
-  return {
+  const runtime: Runtime = {
     name: `bun ${bun.version}`,
     args: bun.argv.slice(2),
     env: bun.env,
@@ -480,6 +517,9 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
     },
     isTerminal: (stream) => process[stream].isTTY === true,
     canSpawnTerminal: typeof bun.Terminal === "function",
+    inForeground() {
+      return inForeground(process.pid, (path) => bun.file(path).text(), runtime.spawn);
+    },
     terminalSize() {
       const { isTTY, columns, rows } = process.stdout;
       return isTTY && columns && rows ? { cols: columns, rows } : null;
@@ -491,6 +531,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       return forward(bun.stdin.stream(), onData, onEnd, () => raw && stdin.setRawMode!(false));
     },
   };
+  return runtime;
 }
 
 /**
@@ -510,7 +551,7 @@ function denoRuntime(): Runtime {
   const honoDeno = import("hono/deno");
   // Deno takes the idle time per upgrade, not per server: serve() sets it for the upgrades.
   let hubIdleSeconds = defaultConfig().hubIdle / 1000;
-  return {
+  const runtime: Runtime = {
     name: `deno ${Deno.version.deno}`,
     args: Deno.args,
     env: Deno.env.toObject(),
@@ -588,6 +629,9 @@ function denoRuntime(): Runtime {
     },
     isTerminal: (stream) => Deno[stream].isTerminal(),
     canSpawnTerminal: false,
+    inForeground() {
+      return inForeground(Deno.pid, Deno.readTextFile, runtime.spawn);
+    },
     terminalSize() {
       if (!Deno.stdout.isTerminal()) return null;
       const { columns, rows } = Deno.consoleSize();
@@ -599,6 +643,7 @@ function denoRuntime(): Runtime {
       return forward(Deno.stdin.readable, onData, onEnd, () => raw && Deno.stdin.setRaw(false));
     },
   };
+  return runtime;
 }
 
 /** The runtime this process runs on. */

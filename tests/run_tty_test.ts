@@ -78,7 +78,10 @@ class Tmux implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    const path = await this.tmux("display-message", "-p", "#{socket_path}").catch(() => "");
     await this.tmux("kill-server").catch(() => {});
+    // tmux leaves its socket file behind when killed.
+    if (path.trim()) await Deno.remove(path.trim()).catch(() => {});
   }
 }
 
@@ -194,6 +197,28 @@ Deno.test(`ringside run in a terminal (${testRuntime})`, async (t) => {
       assert.deepEqual(process.tail.map((line) => [line.stream, line.line]), [["stdout", "PIPE"]]);
     }
   });
+
+  await t.step(
+    "a background job (&) of an interactive shell keeps two pipes, unstopped",
+    async () => {
+      await using tmux = new Tmux();
+      await tmux.start("bash --norc --noprofile -i", { cols: 100, rows: 30 });
+      // Changing the terminal's mode from the background would stop run (SIGTTOU).
+      const run = runLine(server.origin, "tty-background", "test -t 1 && echo TTY || echo PIPE");
+      await tmux.tmux(
+        "send-keys",
+        "-t",
+        "t",
+        `${run} & wait $!; echo "JOB=$?"; ${TMUX} -L ${tmux.socket} wait-for -S done`,
+        "Enter",
+      );
+      const screen = lines(await tmux.finished());
+      assert.ok(screen.includes("PIPE"), screen.join("\n"));
+      assert.ok(screen.includes("JOB=0"), screen.join("\n"));
+      const process = await snapshot(server.origin, "tty-background");
+      assert.deepEqual(process.tail.map((line) => [line.stream, line.line]), [["stdout", "PIPE"]]);
+    },
+  );
 
   await t.step("--help says when the command gets a terminal, and that Deno has none", async () => {
     const { code, stdout } = await ringsideCli({ args: ["run", "--help"] }).output();

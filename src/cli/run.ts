@@ -121,7 +121,8 @@ const END_OF_INPUT = new Uint8Array([0x04]);
  * this process's unchanged, streams both to the server, and resolves with the command's exit
  * code (128+N when signal N ended it). SIGINT and SIGTERM are forwarded to the command.
  *
- * When our stdout is a terminal (and `tty`, and the runtime can), the command runs on a
+ * When our stdout is a terminal (and `tty`, the runtime can, and we are not a background job),
+ * the command runs on a
  * pseudo-terminal of the same size instead: resized with ours (`SIGWINCH`), our stdin passed to
  * it in raw mode (so Ctrl-C reaches it as from a terminal; raw mode is undone when it ends,
  * however it ends), and what it shows goes to our stdout and to the server as one `stdout`.
@@ -152,7 +153,10 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
     await say(`cannot reach ${options.server} (${reason(error)}); nobody can watch this run`);
   }
 
-  const size = options.tty && runtime.canSpawnTerminal ? runtime.terminalSize() : null;
+  // In the background (`&`) the terminal is the shell's: changing its mode would stop us.
+  const size = options.tty && runtime.canSpawnTerminal && await runtime.inForeground()
+    ? runtime.terminalSize()
+    : null;
   let child: ChildProcess;
   try {
     child = runtime.spawn(
