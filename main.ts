@@ -17,7 +17,7 @@ import { watch } from "./src/cli/watch.ts";
 import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
-import { currentRuntime, type Runtime } from "./src/runtime.ts";
+import { currentRuntime, ListenError, type Runtime, type Server } from "./src/runtime.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone can watch.
@@ -26,7 +26,7 @@ Usage:
   ringside serve [flags]     serve HTTP pipes and their live progress (the default)
   ringside watch URL         follow a pipe, job, process or watch link in the terminal
                              (ringside watch --help)
-  ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
+  ringside run [--server URL] [--id ID] [--token T] [--no-tty] -- CMD ARGS...
                              run CMD, streaming its output live to a server
   ringside --help            this text
   ringside --version         the version
@@ -78,11 +78,18 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
       if (!present) bridge.unshare(entry.topic);
     });
   }
-  const server = await runtime.serve((request, env) => app.fetch(request, env), {
-    hostname: config.host,
-    port: config.port,
-    hubIdle: config.hubIdle,
-  });
+  let server: Server;
+  try {
+    server = await runtime.serve((request, env) => app.fetch(request, env), {
+      hostname: config.host,
+      port: config.port,
+      hubIdle: config.hubIdle,
+    });
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(`ringside: ${error.message}`);
+    runtime.exit(1);
+  }
   const origin = `http://${
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;

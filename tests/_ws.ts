@@ -109,6 +109,18 @@ function maskedFrame(opcode: number, payload: Uint8Array): Uint8Array {
   return frame;
 }
 
+/**
+ * The header of a client frame of `length` payload bytes (`fin` false: more fragments follow),
+ * masked with the key 0 so that the payload goes as it is: megabytes cost nothing to make.
+ */
+export function frameHeader(opcode: number, length: number, fin = true): Uint8Array {
+  const header = new Uint8Array(14);
+  header[0] = (fin ? 0x80 : 0) | opcode;
+  header[1] = 0x80 | 127;
+  new DataView(header.buffer).setBigUint64(2, BigInt(length));
+  return header;
+}
+
 /** A client text frame: FIN, text opcode, masked (RFC 6455, 5.2). */
 export function maskedTextFrame(text: string): Uint8Array {
   return maskedFrame(0x1, encoder.encode(text));
@@ -124,6 +136,8 @@ export interface ServerFrame {
 export interface RawWebSocket extends Disposable {
   /** Sends text frames, in one write. */
   send(...texts: string[]): Promise<void>;
+  /** Writes bytes as they are (frames made with {@linkcode frameHeader}). */
+  write(bytes: Uint8Array): Promise<void>;
   /** Answers a ping with its payload (RFC 6455, 5.5.3). */
   pong(payload: Uint8Array): Promise<void>;
   /**
@@ -207,6 +221,7 @@ export async function rawWebSocket(origin: string): Promise<RawWebSocket> {
       }
       await write(all);
     },
+    write,
     pong: (payload) => write(maskedFrame(0xa, payload)),
     frames,
     async drain() {

@@ -339,6 +339,12 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
           ["http://a b/api/v1/jobs/a"],
           /^ringside watch: Invalid URL 'http:\/\/a b\/api\/v1\/jobs\/a'\n$/,
         ],
+        // Only HTTP: the runtime's fetch would name the schemes it knows (Bun's s3:).
+        [["ftp://x"], /^ringside watch: URL must be http:\/\/ or https:\/\/ \(got ftp:\)\n$/],
+        [
+          ["--server", "file:///tmp", "job:a"],
+          /^ringside watch: URL must be http:\/\/ or https:\/\/ \(got file:\)\n$/,
+        ],
       ] as const
     ) {
       const result = await runWatch([...args], { RINGSIDE_SERVER: "http://127.0.0.1:9" });

@@ -6,7 +6,7 @@ import { curl, noise } from "./_curl.ts";
 import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
 import { openSse, waitForPipe } from "./_sse.ts";
-import { HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
+import { frameHeader, HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-hub-test-" });
 const BIG = `${tmp}/big.bin`;
@@ -159,6 +159,99 @@ Deno.test(`hub: protocol answers and limits (${testRuntime})`, async (t) => {
     const response = await fetch(`${server.origin}/api/v1/ws`);
     assert.equal(response.status, 426);
     assert.match(await response.text(), /Expected a WebSocket upgrade/);
+  });
+});
+
+/**
+ * Sends one text message of `total` bytes in frames of `fragment` bytes on a raw connection,
+ * answering the server's pings between frames (an idle check must not end it), and stops
+ * sending once the server has closed the connection (or after `stopAfter` payload bytes, the
+ * rest never sent). Resolves once the server has ended the connection, with its close code
+ * (`null`: dropped without a close frame) and the payload bytes written.
+ */
+async function sendMessage(
+  origin: string,
+  total: number,
+  fragment: number,
+  stopAfter = Infinity,
+): Promise<{ closeCode: number | null; sent: number }> {
+  using raw = await rawWebSocket(origin);
+  let ended = false;
+  let inFrame = false;
+  const pings: Uint8Array[] = [];
+  const closed = (async () => {
+    for await (const { opcode, payload } of raw.frames()) {
+      if (opcode === 0x8) {
+        return payload.length >= 2 ? new DataView(payload.buffer).getUint16(0) : 1005;
+      }
+      // A pong may not cut into a frame: it waits for the frame's end.
+      if (opcode === 0x9 && inFrame) pings.push(payload);
+      else if (opcode === 0x9) await raw.pong(payload).catch(() => {});
+    }
+    return null;
+  })().finally(() => ended = true);
+  const payload = new Uint8Array(1024 * 1024).fill(0x61);
+  let sent = 0;
+  try {
+    for (let start = 0; start < total && !ended && sent < stopAfter; start += fragment) {
+      const length = Math.min(fragment, total - start);
+      inFrame = true;
+      await raw.write(frameHeader(start === 0 ? 0x1 : 0x0, length, start + length === total));
+      for (let at = 0; at < length && !ended && sent < stopAfter; at += payload.length) {
+        const size = Math.min(payload.length, length - at, stopAfter - sent);
+        await raw.write(payload.subarray(0, size));
+        sent += size;
+      }
+      inFrame = false;
+      for (const ping of pings.splice(0)) await raw.pong(ping);
+    }
+  } catch {
+    // The server closed the connection while we were writing.
+  }
+  return { closeCode: await closed, sent };
+}
+
+const MiB = 1024 * 1024;
+
+Deno.test(`hub: oversize messages (${testRuntime})`, async (t) => {
+  const deno = testRuntime === "deno";
+  // A short idle check, to see the end of a connection Deno stops reading.
+  await using server = await startServer({ args: ["--hub-idle", deno ? "4s" : "8s"] });
+
+  await t.step("a 1 MiB frame closes the connection (1009)", async () => {
+    using hub = await HubConnection.open(server.origin);
+    hub.send("x".repeat(MiB));
+    assert.equal((await hub.closed).code, 1009);
+  });
+
+  await t.step("80 KiB in fragments of 16 KiB closes the connection (1009)", async () => {
+    const { closeCode } = await sendMessage(server.origin, 80 * 1024, 16 * 1024);
+    assert.equal(closeCode, 1009);
+  });
+
+  if (testRuntime === "deno") {
+    // Deno has no limit to set: it drops a frame of 64 MiB or more once it has its header and
+    // a byte (no close frame), and reads anything smaller whole before the hub closes it.
+    await t.step("Deno drops a frame of 64 MiB at its header, without a close frame", async () => {
+      const result = await sendMessage(server.origin, 64 * MiB, 64 * MiB, 1);
+      assert.deepEqual(result, { closeCode: null, sent: 1 });
+    });
+  } else {
+    await t.step("Bun closes with 1009 long before a 60 MiB frame has arrived", async () => {
+      const { closeCode } = await sendMessage(server.origin, 60 * MiB, 60 * MiB, MiB);
+      assert.equal(closeCode, 1009);
+    });
+  }
+
+  await t.step("a text message over 512 MiB in fragments does not stop the server", async () => {
+    // Past V8's longest string, Deno's WebSocket fails in its own read loop; unhandled, that
+    // ended the process. It then reads nothing more on that connection, which ends at the
+    // next idle check, unanswered (1001).
+    const { closeCode, sent } = await sendMessage(server.origin, 520 * MiB, 8 * MiB);
+    if (deno) assert.deepEqual({ closeCode, sent }, { closeCode: 1001, sent: 520 * MiB });
+    else assert.equal(closeCode, 1009);
+    await waitForStats(server.origin, (stats) => stats.clients === 0);
+    assert.doesNotMatch(server.output(), /Uncaught|error/i);
   });
 });
 

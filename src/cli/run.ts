@@ -14,17 +14,27 @@ export interface RunOptions {
   token: string | null;
   command: string;
   args: string[];
+  /** Give the command a pseudo-terminal when our stdout is a terminal (`--no-tty`: false). */
+  tty: boolean;
 }
 
 /** `ringside run --help`. */
-export const RUN_USAGE = `Usage: ringside run [--server URL] [--id ID] [--token T] -- CMD ARGS...
+export const RUN_USAGE =
+  `Usage: ringside run [--server URL] [--id ID] [--token T] [--no-tty] -- CMD ARGS...
 
-Runs CMD with its output passed through unchanged, streams its stdout and stderr live to
-the server (anyone can watch them at the URL printed on stderr), and exits with CMD's code.
+Runs CMD with its output passed through unchanged, streams it live to the server (anyone
+can watch it at the URL printed on stderr), and exits with CMD's code.
+
+When run's output is a terminal, CMD gets a terminal of its own (a pseudo-terminal of the
+same size, resized with yours, your keys passed through), so it keeps its colours and
+progress bars; the server gets what that terminal shows, as one stream (stdout). Otherwise,
+or with --no-tty, CMD's stdout and stderr are two pipes, streamed apart. On Deno, which has
+no pseudo-terminal, run always uses two pipes.
 
   --server URL   the ringside server [RINGSIDE_SERVER, else http://127.0.0.1:8080]
   --id ID        the process id on the server [CMD's name and a random suffix]
   --token T      bearer token for the server [the first of RINGSIDE_TOKEN]
+  --no-tty       two pipes even when run's output is a terminal
 `;
 
 /** A usage error of `ringside run` (exit code 2). */
@@ -41,9 +51,10 @@ export class UsageError extends TypeError {}
  * import { parseRunArgs } from "./run.ts";
  * const options = parseRunArgs(["--id", "b1", "--", "make", "-j2"], {});
  * assert.deepEqual(
- *   [options.server, options.id, options.command, options.args],
- *   ["http://127.0.0.1:8080", "b1", "make", ["-j2"]],
+ *   [options.server, options.id, options.command, options.args, options.tty],
+ *   ["http://127.0.0.1:8080", "b1", "make", ["-j2"], true],
  * );
+ * assert.equal(parseRunArgs(["--no-tty", "ls"], {}).tty, false);
  * ```
  */
 export function parseRunArgs(
@@ -53,12 +64,17 @@ export function parseRunArgs(
   let server = env.RINGSIDE_SERVER || "http://127.0.0.1:8080";
   let id: string | null = null;
   let token: string | null = env.RINGSIDE_TOKEN?.split(",")[0]?.trim() || null;
+  let tty = true;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
       i++;
       break;
+    }
+    if (arg === "--no-tty") {
+      tty = false;
+      continue;
     }
     const match = /^--(server|id|token)(?:=(.*))?$/s.exec(arg);
     if (!match) {
@@ -85,7 +101,7 @@ export function parseRunArgs(
   id ??= defaultId(command);
   const invalid = nameError(id);
   if (invalid) throw new UsageError(`Invalid --id: ${invalid}`);
-  return { server: url.href.replace(/\/+$/, ""), id, token, command, args: rest };
+  return { server: url.href.replace(/\/+$/, ""), id, token, command, args: rest, tty };
 }
 
 /** The command's name and a random suffix (~62 bits), e.g. `make-k3x9q2m8a0zp`. */
@@ -98,11 +114,19 @@ function defaultId(command: string): string {
 }
 
 const encoder = new TextEncoder();
+/** Ctrl-D: the end of the input, typed into the command's terminal when our stdin ends. */
+const END_OF_INPUT = new Uint8Array([0x04]);
 
 /**
  * `ringside run`: runs the command with stdin inherited and stdout/stderr passed through to
  * this process's unchanged, streams both to the server, and resolves with the command's exit
  * code (128+N when signal N ended it). SIGINT and SIGTERM are forwarded to the command.
+ *
+ * When our stdout is a terminal (and `tty`, the runtime can, and we are not a background job),
+ * the command runs on a
+ * pseudo-terminal of the same size instead: resized with ours (`SIGWINCH`), our stdin passed to
+ * it in raw mode (so Ctrl-C reaches it as from a terminal; raw mode is undone when it ends,
+ * however it ends), and what it shows goes to our stdout and to the server as one `stdout`.
  *
  * The server never holds the command back: when it is unreachable, refuses, or goes away
  * mid-run, one line on stderr says nobody can watch and the command runs on; when it is slow,
@@ -130,9 +154,16 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
     await say(`cannot reach ${options.server} (${reason(error)}); nobody can watch this run`);
   }
 
+  // In the background (`&`) the terminal is the shell's: changing its mode would stop us.
+  const size = options.tty && runtime.canSpawnTerminal && await runtime.inForeground()
+    ? runtime.terminalSize()
+    : null;
   let child: ChildProcess;
   try {
-    child = runtime.spawn(options.command, { args: options.args, stdin: "inherit" });
+    child = runtime.spawn(
+      options.command,
+      size ? { args: options.args, terminal: size } : { args: options.args, stdin: "inherit" },
+    );
   } catch (error) {
     await say(`cannot run '${options.command}': ${reason(error)}`);
     if (watchable) await postStatus(base, headers, { status: "failed" }).catch(() => {});
@@ -140,9 +171,23 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
   }
   runtime.onSignal("SIGINT", () => child.kill("SIGINT"));
   runtime.onSignal("SIGTERM", () => child.kill("SIGTERM"));
+  const terminal = child.terminal;
+  let stopInput = () => {};
+  if (terminal) {
+    runtime.onSignal("SIGWINCH", () => {
+      const size = runtime.terminalSize();
+      if (size) terminal.resize(size);
+    });
+    stopInput = runtime.forwardInput(
+      (bytes) => terminal.write(bytes),
+      () => terminal.write(END_OF_INPUT),
+    );
+  }
 
+  // On a terminal, stderr is empty: all the command shows comes as stdout.
+  const streams = terminal ? ["stdout"] as const : ["stdout", "stderr"] as const;
   const forwarders = watchable
-    ? (["stdout", "stderr"] as const).map((stream) =>
+    ? streams.map((stream) =>
       new OutputForwarder({
         url: `${base}/output?stream=${stream}`,
         headers,
@@ -162,8 +207,14 @@ export async function runCommand(runtime: Runtime, options: RunOptions): Promise
       // gets SIGPIPE as it would have without us.
     }
   }
-  await Promise.all([pass("stdout", forwarders[0]), pass("stderr", forwarders[1])]);
-  const { status, exitCode } = exitOf(await child.status);
+  let ending: ReturnType<typeof exitOf>;
+  try {
+    await Promise.all(streams.map((stream, i) => pass(stream, forwarders[i])));
+    ending = exitOf(await child.status);
+  } finally {
+    stopInput();
+  }
+  const { status, exitCode } = ending;
 
   if (watchable) {
     // The command has ended: the server gets 2 s to take what is queued, then the rest becomes

@@ -137,6 +137,11 @@ export async function watch(runtime: Runtime, args: readonly string[]): Promise<
     await print("stderr", `ringside watch: Invalid URL '${parsed.target}'\n`);
     return 2;
   }
+  const scheme = new URL(url).protocol;
+  if (scheme !== "http:" && scheme !== "https:") {
+    await print("stderr", `ringside watch: URL must be http:// or https:// (got ${scheme})\n`);
+    return 2;
+  }
   const line = new StatusLine({
     tty: runtime.isTerminal("stdout"),
     write: (text) => print("stdout", text),
