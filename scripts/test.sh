@@ -13,6 +13,7 @@ command -v make >/dev/null || need+=(make) # the README's examples run make
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
+command -v tmux >/dev/null || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian packages)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -27,7 +28,8 @@ deno test -A --doc src/
 # The end-to-end suite: real servers on each runtime and the binary.
 e2e=(tests/pipe_test.ts tests/pipe_abuse_test.ts tests/job_test.ts tests/process_test.ts
   tests/access_test.ts tests/client_test.ts tests/static_test.ts tests/hub_test.ts
-  tests/notify_test.ts tests/badge_test.ts tests/readme_test.ts)
+  tests/notify_test.ts tests/badge_test.ts tests/readme_test.ts tests/listen_test.ts
+  tests/run_tty_test.ts)
 
 for runtime in bun deno; do
   echo "== end-to-end on $runtime"
