@@ -74,3 +74,17 @@ Deno.test("the audience count has its own latest-wins slot: it replaces no progr
   assert.match(decoder.decode((await reader.read()).value), /event: done\n/);
   assert.equal((await reader.read()).done, true);
 });
+
+Deno.test("a socket that stops taking while events wait is dropped, with no newer event", async () => {
+  const topic = new Counter();
+  const { promise: closed, resolve } = Promise.withResolvers<string>();
+  const spectator = new Spectator(topic, { latestWins: [], writeTimeout: 50, onClose: resolve });
+  const reader = spectator.stream.getReader();
+  // More than one write's worth (64 KiB) waits; the socket takes one write and no more.
+  for (let i = 0; i < 2000; i++) topic.tick();
+  await reader.read();
+  const timeout = setTimeout(() => resolve("still open after 5 s"), 5000);
+  assert.equal(await closed, "write-timeout");
+  clearTimeout(timeout);
+  await reader.cancel().catch(() => {});
+});
