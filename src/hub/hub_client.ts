@@ -1,5 +1,6 @@
 import type { Topic, TopicEvent } from "../progress/topic.ts";
 import { Outbox } from "../sse/outbox.ts";
+import { parseInbound } from "./inbound.ts";
 import { type Channel, parseChannel } from "./channel.ts";
 import { type ChannelView, hubMessages } from "./messages.ts";
 
@@ -195,42 +196,20 @@ export class HubClient {
 
   async #handle(data: unknown): Promise<void> {
     if (this.#closed) return;
-    if (typeof data !== "string") {
-      return this.#error('Binary frames are not understood: send JSON text like {"type":"ping"}');
-    }
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return this.#error("Malformed JSON: each message must be one JSON object");
-    }
-    const { type, data: argument } =
-      (typeof message === "object" && message !== null ? message : {}) as {
-        type?: unknown;
-        data?: unknown;
-      };
-    switch (type) {
+    const message = parseInbound(data);
+    if (typeof message === "string") return this.#error(message);
+    switch (message.type) {
       case "ping":
         return this.#send(JSON.stringify({ type: "pong" }));
       case "subscribe":
+        return this.#subscribe(message.channel);
       case "unsubscribe":
-        if (typeof argument !== "string") {
-          return this.#error(`'${type}' needs a channel in data, like "pipe:NAME"`);
-        }
-        return type === "subscribe" ? this.#subscribe(argument) : this.#unsubscribe(argument);
+        return this.#unsubscribe(message.channel);
       case "auth": {
-        if (typeof argument !== "string") return this.#error("'auth' needs the token in data");
-        const grant = await this.#options.checkToken(argument);
+        const grant = await this.#options.checkToken(message.token);
         if (typeof grant === "string") return this.#error(grant);
-        this.#grantWith(grant);
-        return;
+        return this.#grantWith(grant);
       }
-      default:
-        return this.#error(
-          typeof type === "string"
-            ? `Unknown message type '${type.slice(0, 100)}' (subscribe, unsubscribe, ping, auth)`
-            : 'Invalid message: expected {"type":"subscribe","data":"pipe:NAME"} or {"type":"ping"}',
-        );
     }
   }
 
