@@ -1,7 +1,7 @@
-// End-to-end: src/client.ts and `ringside watch` against a real server (bun, deno or the
+// End-to-end: src/client/client.ts and `ringside watch` against a real server (bun, deno or the
 // binary: RINGSIDE_TEST_RUNTIME), real curl on the pipe's ends.
 import assert from "node:assert/strict";
-import { RingsideClient, RingsideError, type RingsideEvent } from "../src/client.ts";
+import { RingsideClient, RingsideError, type RingsideEvent } from "../src/client/client.ts";
 import { curl, noise } from "./_curl.ts";
 import { ringsideCli, ringsideCommand, startServer, testRuntime } from "./_server.ts";
 import { waitForPipe } from "./_sse.ts";
@@ -640,7 +640,7 @@ Deno.test({
   fn: async () => {
     await using server = await startServer();
     const api = await Deno.readTextFile(new URL("../docs/api.md", import.meta.url));
-    const section = api.slice(api.indexOf("## `src/client.ts`"));
+    const section = api.slice(api.indexOf("## `src/client"));
     const [publisher = "", subscriber = ""] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((
       m,
     ) => m[1]!);
@@ -649,7 +649,7 @@ Deno.test({
     const root = new URL("../", import.meta.url).pathname;
     const bundle = `${dir}/client.js`;
     const built = await new Deno.Command(`${root}node_modules/.bin/bun`, {
-      args: ["build", `${root}src/client.ts`, "--outfile", bundle],
+      args: ["build", `${root}src/client/client.ts`, "--outfile", bundle],
       stdout: "null",
     }).output();
     assert.ok(built.success);
@@ -657,14 +657,14 @@ Deno.test({
       const path = `${dir}/${file}`;
       Deno.writeTextFileSync(
         path,
-        code.replace('"./src/client.ts"', JSON.stringify(client))
+        code.replace(/"\.\/src\/client(?:\/client)?\.ts"/, JSON.stringify(client))
           .replaceAll("http://127.0.0.1:8080", server.origin),
       );
       return path;
     }
     const runtimes: [string, string[], string][] = [
-      ["deno", [`${root}node_modules/deno/deno`, "run", "-A"], `${root}src/client.ts`],
-      ["bun", [`${root}node_modules/.bin/bun`], `${root}src/client.ts`],
+      ["deno", [`${root}node_modules/deno/deno`, "run", "-A"], `${root}src/client/client.ts`],
+      ["bun", [`${root}node_modules/.bin/bun`], `${root}src/client/client.ts`],
     ];
     const node = await new Deno.Command("node", { args: ["--version"], stdout: "piped" }).output()
       .catch(() => null);

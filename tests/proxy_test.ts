@@ -7,7 +7,7 @@ import { startHaproxy, startNginx, type TestProxy } from "./_proxy.ts";
 import { ringsideCli, startServer } from "./_server.ts";
 import { openSse, readSse, waitForPipe } from "./_sse.ts";
 import { HubConnection } from "./_ws.ts";
-import { RingsideClient } from "../src/client.ts";
+import { RingsideClient } from "../src/client/client.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-proxy-test-" });
 // Well past the ~4 MB of socket buffers at which nginx stalled a sender answered early.

@@ -1,4 +1,4 @@
-import { answerError } from "../client.ts";
+import { answerError } from "../client/client.ts";
 /** Options for {@linkcode OutputForwarder}. */
 export interface OutputForwarderOptions {
   /** The output URL, with its query (`…/output?stream=stdout`). */

@@ -1,4 +1,4 @@
-import { answerError } from "../client.ts";
+import { answerError } from "../client/client.ts";
 import { nameError } from "../names.ts";
 import { exitOf } from "../process/exit_status.ts";
 import type { ChildProcess, Runtime } from "../runtime.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { RingsideClient, RingsideError, type RingsideEvent } from "../client.ts";
+import { RingsideClient, RingsideError, type RingsideEvent } from "../client/client.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import type { Runtime } from "../runtime.ts";
 import { StatusLine } from "./status_line.ts";

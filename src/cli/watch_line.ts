@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatBytes, formatSpeed } from "../dashboard/client/format.ts";
+import { formatBytes, formatSpeed } from "../client/format.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
 import { terminalText } from "./terminal_text.ts";
 

@@ -12,6 +12,15 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  */
 export const MAX_JSON_DEPTH = 64;
 
+/** Options for {@linkcode readJsonObject}. */
+export interface ReadJsonOptions {
+  /**
+   * Appended to the message of a 400 (malformed body), after a space: an example of the body
+   * the route expects. @default none
+   */
+  hint?: string;
+}
+
 /**
  * Reads a request body that must be one JSON object of at most `maxBytes` bytes, whatever its
  * `Content-Type` (`curl -d` says `application/x-www-form-urlencoded`). The limit holds while
@@ -33,12 +42,16 @@ export const MAX_JSON_DEPTH = 64;
  * await assert.rejects(readJsonObject(post("[1]"), 100), /must be a JSON object/);
  * await assert.rejects(readJsonObject(post(`{"a":"${"x".repeat(200)}"}`), 100), /over the limit/);
  * await assert.rejects(readJsonObject(post(`{"a":${"[".repeat(64)}${"]".repeat(64)}}`), 200), /deeper than 64/);
+ * await assert.rejects(readJsonObject(post("{"), 100, { hint: 'Example: {"a":1}' }), /Body is not valid JSON Example: \{"a":1\}$/);
  * ```
  */
 export async function readJsonObject(
   request: Request,
   maxBytes: number,
+  options: ReadJsonOptions = {},
 ): Promise<Record<string, unknown> | null> {
+  const suffix = options.hint === undefined ? "" : ` ${options.hint}`;
+  const malformed = (message: string) => new HttpError(400, message + suffix);
   const body = request.body;
   const tooLarge = () =>
     new HttpError(413, `Body is over the limit of ${maxBytes} bytes (--max-event-bytes)`);
@@ -57,7 +70,7 @@ export async function readJsonObject(
       chunk = await reader.read();
     } catch {
       // The client went away mid-body: its fault, not the server's (no internal error logged).
-      throw new HttpError(400, "Body ended before it was complete (the client went away)");
+      throw malformed("Body ended before it was complete (the client went away)");
     }
     const { done, value } = chunk;
     if (done) break;
@@ -78,20 +91,20 @@ export async function readJsonObject(
   try {
     text = decoder.decode(bytes);
   } catch {
-    throw new HttpError(400, "Body is not valid UTF-8");
+    throw malformed("Body is not valid UTF-8");
   }
   if (text.trim() === "") return null;
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
-    throw new HttpError(400, `Body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+    throw malformed(`Body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new HttpError(400, "Body is not valid JSON");
+    throw malformed("Body is not valid JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new HttpError(400, "Body must be a JSON object");
+    throw malformed("Body must be a JSON object");
   }
   return value as Record<string, unknown>;
 }

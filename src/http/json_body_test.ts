@@ -118,3 +118,20 @@ Deno.test("nestingDepth() counts brackets outside strings only, escapes included
   assert.equal(nestingDepth(""), 0);
   assert.equal(nestingDepth('"[[["'), 0);
 });
+
+Deno.test("a hint follows the message of every 400, never of a 413", async () => {
+  const hint = 'Example: {"status":"exited"}';
+  for (
+    const text of ["{", "[]", `{"a":${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}}`]
+  ) {
+    await assert.rejects(
+      readJsonObject(post(recordingBody([text]).body), 1000, { hint }),
+      (error: HttpError) => error.status === 400 && error.message.endsWith(` ${hint}`),
+      text,
+    );
+  }
+  await assert.rejects(
+    readJsonObject(post(recordingBody(["x".repeat(101)]).body), 100, { hint }),
+    (error: HttpError) => error.status === 413 && !error.message.includes(hint),
+  );
+});

@@ -169,16 +169,8 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
 
   const status: RouteHandler = async (c, { name: id }) => {
     checkName(id);
-    let body: Record<string, unknown> | null;
-    try {
-      // Bounded while reading: a body past --max-event-bytes is cancelled, never held whole.
-      body = await readJsonObject(c.req.raw, config.maxEventBytes);
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 400) {
-        throw new HttpError(400, `${error.message} ${EXAMPLE}`);
-      }
-      throw error;
-    }
+    // Bounded while reading: a body past --max-event-bytes is cancelled, never held whole.
+    const body = await readJsonObject(c.req.raw, config.maxEventBytes, { hint: EXAMPLE });
     const shape = parseStatus(body);
     if (typeof shape === "string") throw new HttpError(400, shape);
     const process = obtain(id);

@@ -1,6 +1,8 @@
 import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { Outbox } from "../sse/outbox.ts";
+import { parseInbound } from "./inbound.ts";
 import { type Channel, parseChannel } from "./channel.ts";
-import { type ChannelView, type HubMessage, hubMessages } from "./messages.ts";
+import { type ChannelView, hubMessages } from "./messages.ts";
 
 /** The socket of one hub connection, as the runtime's WebSocket gives it. */
 export interface HubSocket {
@@ -70,12 +72,6 @@ const RETRY_MS = 25;
 /** The longest delay a timer takes: past it, runtimes fire at once (a JWT valid for 30 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-interface Queued {
-  text: string;
-  /** Set while the entry is its channel's latest-wins slot. */
-  channel?: string;
-}
-
 interface Subscription {
   topic: Topic;
   view: ChannelView;
@@ -90,10 +86,10 @@ const encoder = new TextEncoder();
  *
  * Inbound messages are handled one at a time in arrival order (`auth` may wait for a token
  * check). Topic events never wait for the socket: while the runtime buffers more than 1 MiB for
- * it, messages wait here — a channel's progress snapshots in one latest-wins slot (a newer one
- * replaces it in place), process lines and every other message in order. A client whose buffer
- * stays full for `writeTimeout` with nothing sent, or that falls more than 8 MiB behind, is
- * dropped (the connection is terminated, not closed politely: it does not read). `close()` and
+ * it, messages wait in an {@linkcode Outbox} — a channel's progress snapshots in one latest-wins
+ * slot (a newer one replaces it in place), process lines and every other message in order. A
+ * client whose buffer stays full for `writeTimeout` with nothing sent, or that falls more than
+ * 8 MiB (of UTF-16 units) behind, is dropped (the connection is terminated, not closed politely: it does not read). `close()` and
  * the socket going away release every subscription; both are safe to call twice.
  *
  * @example
@@ -125,17 +121,20 @@ export class HubClient {
   #grant: TokenGrant | null = null;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #subscriptions = new Map<string, Subscription>();
-  #queue: Queued[] = [];
-  #slots = new Map<string, Queued>();
-  #queuedBytes = 0;
+  #outbox: Outbox<string>;
   #inbox: Promise<void> = Promise.resolve();
-  #stalled: ReturnType<typeof setTimeout> | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(socket: HubSocket, options: HubClientOptions) {
     this.#socket = socket;
     this.#options = options;
+    this.#outbox = new Outbox({
+      maxBytes: MAX_QUEUED_BYTES,
+      writeTimeout: options.writeTimeout ?? 30_000,
+      onOverflow: () => this.#drop(),
+      onStall: () => this.#drop(),
+    });
     this.#grantWith(options.grant);
   }
 
@@ -170,25 +169,12 @@ export class HubClient {
    * Safe to call twice.
    */
   close(code = 1000, reason = ""): void {
-    if (!this.#release()) return;
-    try {
-      this.#socket.close(code, reason);
-    } catch {
-      // already gone
-    }
+    if (this.#release()) quietly(() => this.#socket.close(code, reason));
   }
 
-  /**
-   * Drops a client that does not read (too far behind, or its buffer full for too long): it
-   * could not take a close frame, so it is cut off.
-   */
+  /** Cuts off a client that does not read (too far behind, or stalled): it takes no close frame. */
   #drop(): void {
-    if (!this.#release()) return;
-    try {
-      this.#socket.terminate();
-    } catch {
-      // already gone
-    }
+    if (this.#release()) quietly(() => this.#socket.terminate());
   }
 
   /** The socket went away (the runtime's close event): releases everything, sends nothing. */
@@ -201,54 +187,29 @@ export class HubClient {
     if (this.#closed) return false;
     this.#closed = true;
     for (const channel of [...this.#subscriptions.keys()]) this.#end(channel, false);
-    clearTimeout(this.#stalled);
     clearTimeout(this.#retry);
     clearTimeout(this.#expiry);
-    this.#queue = [];
-    this.#slots.clear();
-    this.#queuedBytes = 0;
+    this.#outbox.close();
     this.#options.onClose?.();
     return true;
   }
 
   async #handle(data: unknown): Promise<void> {
     if (this.#closed) return;
-    if (typeof data !== "string") {
-      return this.#error('Binary frames are not understood: send JSON text like {"type":"ping"}');
-    }
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return this.#error("Malformed JSON: each message must be one JSON object");
-    }
-    const { type, data: argument } =
-      (typeof message === "object" && message !== null ? message : {}) as {
-        type?: unknown;
-        data?: unknown;
-      };
-    switch (type) {
+    const message = parseInbound(data);
+    if (typeof message === "string") return this.#error(message);
+    switch (message.type) {
       case "ping":
         return this.#send(JSON.stringify({ type: "pong" }));
       case "subscribe":
+        return this.#subscribe(message.channel);
       case "unsubscribe":
-        if (typeof argument !== "string") {
-          return this.#error(`'${type}' needs a channel in data, like "pipe:NAME"`);
-        }
-        return type === "subscribe" ? this.#subscribe(argument) : this.#unsubscribe(argument);
+        return this.#unsubscribe(message.channel);
       case "auth": {
-        if (typeof argument !== "string") return this.#error("'auth' needs the token in data");
-        const grant = await this.#options.checkToken(argument);
+        const grant = await this.#options.checkToken(message.token);
         if (typeof grant === "string") return this.#error(grant);
-        this.#grantWith(grant);
-        return;
+        return this.#grantWith(grant);
       }
-      default:
-        return this.#error(
-          typeof type === "string"
-            ? `Unknown message type '${type.slice(0, 100)}' (subscribe, unsubscribe, ping, auth)`
-            : 'Invalid message: expected {"type":"subscribe","data":"pipe:NAME"} or {"type":"ping"}',
-        );
     }
   }
 
@@ -374,7 +335,12 @@ export class HubClient {
     if (!subscription) return;
     let last = repeated;
     for (const message of hubMessages(subscription.topic, event, subscription.view)) {
-      if (message.final || message.text !== last) this.#offer(name, message);
+      if (message.final || message.text !== last) {
+        // A channel's snapshot waits in its latest-wins slot; its other messages take its place.
+        if (message.latestWins) this.#outbox.replace(name, message.text);
+        else this.#outbox.supersede(name, message.text);
+        this.#flush();
+      }
       last = message.text;
       if (message.final) {
         this.#end(name, true);
@@ -393,60 +359,34 @@ export class HubClient {
   }
 
   #send(text: string): void {
-    this.#offer(null, { text, latestWins: false, final: false });
+    this.#outbox.push(text);
+    this.#flush();
   }
 
-  /** Queues a message (in its channel's slot when latest-wins) and sends what the socket takes. */
-  #offer(channel: string | null, message: HubMessage): void {
-    if (this.#closed) return;
-    const slot = channel === null ? undefined : this.#slots.get(channel);
-    if (slot) {
-      // A newer snapshot replaces the unsent one where it stands; a final one stays there.
-      this.#queuedBytes += message.text.length - slot.text.length;
-      slot.text = message.text;
-      if (!message.latestWins) {
-        delete slot.channel;
-        this.#slots.delete(channel!);
-      }
-    } else {
-      const entry: Queued = { text: message.text };
-      if (message.latestWins && channel !== null) {
-        entry.channel = channel;
-        this.#slots.set(channel, entry);
-      }
-      this.#queue.push(entry);
-      this.#queuedBytes += message.text.length;
-    }
-    if (this.#queuedBytes > MAX_QUEUED_BYTES) return this.#drop();
-    if (this.#retry === undefined) this.#flush();
-  }
-
+  /** Sends what the socket takes; while its buffer is full, looks again every 25 ms. */
   #flush(): void {
-    let sent = false;
-    while (this.#queue.length > 0 && !this.#closed) {
+    if (this.#retry !== undefined) return;
+    while (this.#outbox.waiting > 0 && !this.#closed) {
       if (this.#socket.bufferedAmount() >= HIGH_WATER) {
-        if (sent) {
-          clearTimeout(this.#stalled);
-          this.#stalled = undefined;
-        }
-        this.#stalled ??= setTimeout(() => this.#drop(), this.#options.writeTimeout ?? 30_000);
         this.#retry ??= setTimeout(() => {
           this.#retry = undefined;
           this.#flush();
         }, RETRY_MS);
         return;
       }
-      const entry = this.#queue.shift()!;
-      if (entry.channel !== undefined) this.#slots.delete(entry.channel);
-      this.#queuedBytes -= entry.text.length;
-      sent = true;
       try {
-        this.#socket.send(entry.text);
+        this.#socket.send(this.#outbox.take()!);
       } catch {
         return this.gone();
       }
     }
-    clearTimeout(this.#stalled);
-    this.#stalled = undefined;
+  }
+}
+
+function quietly(act: () => void): void {
+  try {
+    act();
+  } catch {
+    // already gone
   }
 }

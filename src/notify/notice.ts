@@ -1,4 +1,4 @@
-import { formatBytes } from "../dashboard/client/format.ts";
+import { formatBytes } from "../client/format.ts";
 
 /**
  * What a webhook target gets when a topic ends: one JSON object per end.

@@ -1,10 +1,13 @@
 import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "../progress/topic.ts";
+import { Outbox } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
 const KEEPALIVE = encoder.encode(": keepalive\n\n");
 const OVERFLOW = encoder.encode(": too far behind: reconnect with Last-Event-ID\n\n");
 const LOST = encoder.encode(": error redis unavailable\n\n");
+const PROGRESS_SLOT = "progress";
+const AUDIENCE_SLOT = "audience";
 
 /** Why a spectator went away. */
 export type SpectatorCloseReason =
@@ -55,14 +58,15 @@ export interface SpectatorOptions {
 /**
  * One SSE spectator of a {@linkcode Topic}: {@linkcode Spectator.stream} is the response body.
  *
- * It never blocks the topic: the topic's events land in a small queue that the runtime drains
- * at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a newer
- * one overwrites; every other event (state, done, error) is queued and never dropped, except the
- * audience count (`spectators`), which has a latest-wins slot of its own (it supersedes no
- * progress, and a terminal event makes it moot). The
+ * It never blocks the topic: the topic's events land in an {@linkcode Outbox} that the runtime
+ * drains at the socket's pace. Events listed in `latestWins` (progress) occupy one slot that a
+ * newer one overwrites where it stands; every other event (state, done, error) supersedes an
+ * unsent progress and is never dropped, except the audience count (`spectators`), which has a
+ * latest-wins slot of its own (it supersedes no progress, and a terminal event makes it moot).
+ * The
  * stream starts with `retry: 2000` and the topic's greeting, and closes after a terminal
  * event, after `ttl` or at the `deadline` (the expiry of the token that opened it), or is
- * errored when the socket takes no write for `writeTimeout`. With `mapData`, each event's data
+ * errored when the socket takes no write for `writeTimeout` while events wait. With `mapData`, each event's data
  * is rewritten before it is encoded (a watch link's spectators never see the name).
  * Cancelling the stream (the client went away) unsubscribes; `close()` is safe to call twice.
  * With `maxQueueBytes`, queued events are bounded too (for kinds whose every event counts, such
@@ -86,13 +90,7 @@ export class Spectator {
   #topic: Topic;
   #options: SpectatorOptions;
   #latestWins: ReadonlySet<string>;
-  #queue: Uint8Array[] = [];
-  #head = 0;
-  #queuedBytes = 0;
-  #budget = Infinity;
-  #latest: Uint8Array | null = null;
-  /** The newest unsent `spectators` frame. */
-  #audience: Uint8Array | null = null;
+  #outbox: Outbox<Uint8Array>;
   #ending = false;
   #overflowed = false;
   #closed = false;
@@ -101,7 +99,6 @@ export class Spectator {
   #wroteSinceBeat = true;
   #heartbeat: ReturnType<typeof setInterval>;
   #ttl: ReturnType<typeof setTimeout>;
-  #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #listener = (event: Event) => this.#onEvent(event as TopicEvent);
   #onAbort = () => this.close("cancel");
   /**
@@ -111,13 +108,25 @@ export class Spectator {
   #onLost = () => {
     if (this.#ending) return;
     this.#ending = true;
-    this.#offer(LOST, false);
+    this.#outbox.supersede(PROGRESS_SLOT, LOST);
+    this.#outbox.discard(AUDIENCE_SLOT);
+    this.#wake?.();
   };
 
   constructor(topic: Topic, options: SpectatorOptions = {}) {
     this.#topic = topic;
     this.#options = options;
     this.#latestWins = new Set(options.latestWins ?? ["progress"]);
+    this.#outbox = new Outbox({
+      writeTimeout: options.writeTimeout ?? 30_000,
+      // Too far behind: take nothing more, send what is held and a comment, then end.
+      onOverflow: () => {
+        this.#ending = true;
+        this.#overflowed = true;
+        this.#outbox.push(OVERFLOW);
+      },
+      onStall: () => this.close("write-timeout"),
+    });
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
@@ -125,22 +134,21 @@ export class Spectator {
       pull: () => this.#pull(),
       cancel: () => this.close("cancel"),
     }, { highWaterMark: 0 });
-    this.#queue.push(RETRY);
+    this.#outbox.push(RETRY);
     for (const event of topic.greeting({ lastEventId: options.lastEventId })) {
       this.#onEvent(event);
     }
     // The greeting is bounded by the topic (a process's ring); the bound is on what comes after.
-    if (options.maxQueueBytes !== undefined) {
-      this.#budget = this.#queuedBytes + options.maxQueueBytes;
-    }
+    if (options.maxQueueBytes !== undefined) this.#outbox.limit(options.maxQueueBytes);
     for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
     topic.addEventListener("lost", this.#onLost);
     this.#heartbeat = setInterval(() => {
       // Only into an empty slot: a keepalive in the latest-wins slot would replace the newest
       // progress a slow socket has not taken yet, and anything waiting is a sign of life anyway.
-      const idle = this.#latest === null && this.#audience === null &&
-        this.#head >= this.#queue.length;
-      if (!this.#wroteSinceBeat && idle) this.#offer(KEEPALIVE, true);
+      if (!this.#wroteSinceBeat && this.#outbox.waiting === 0) {
+        this.#outbox.replace(PROGRESS_SLOT, KEEPALIVE);
+        this.#wake?.();
+      }
       this.#wroteSinceBeat = false;
     }, options.heartbeat ?? 15_000);
     const ttl = options.ttl ?? 30 * 60_000;
@@ -165,12 +173,7 @@ export class Spectator {
     this.#topic.removeEventListener("lost", this.#onLost);
     clearInterval(this.#heartbeat);
     clearTimeout(this.#ttl);
-    clearTimeout(this.#writeTimer);
-    this.#queue = [];
-    this.#head = 0;
-    this.#queuedBytes = 0;
-    this.#latest = null;
-    this.#audience = null;
+    this.#outbox.close();
     try {
       if (reason === "write-timeout") {
         this.#controller.error(new Error("Spectator took no write in time"));
@@ -190,84 +193,23 @@ export class Spectator {
     if (event.terminal || event === this.#options.farewell) this.#ending = true;
     const map = this.#options.mapData;
     const frame = map ? event.frameWith(map) : event.frame;
-    if (event.type === AUDIENCE_EVENT) this.#offer(frame, "audience");
-    else this.#offer(frame, this.#latestWins.has(event.type));
-  }
-
-  #offer(frame: Uint8Array, latestWins: boolean | "audience"): void {
-    if (this.#closed) return;
-    if (latestWins === "audience") {
-      this.#audience = frame;
-    } else if (latestWins) {
-      this.#latest = frame;
-    } else {
-      // A full snapshot supersedes an older unsent progress.
-      this.#latest = null;
-      this.#queue.push(frame);
-      this.#queuedBytes += frame.length;
-      if (this.#queuedBytes > this.#budget) {
-        // Too far behind: take nothing more, send what is held, then end the stream.
-        this.#ending = true;
-        this.#overflowed = true;
-        this.#queue.push(OVERFLOW);
-        this.#queuedBytes += OVERFLOW.length;
-      }
+    if (event.type === AUDIENCE_EVENT) this.#outbox.replaceAside(AUDIENCE_SLOT, frame);
+    else if (this.#latestWins.has(event.type)) this.#outbox.replace(PROGRESS_SLOT, frame);
+    else {
+      this.#outbox.supersede(PROGRESS_SLOT, frame);
       // Nothing goes out after the last frame.
-      if (this.#ending) this.#audience = null;
+      if (this.#ending) this.#outbox.discard(AUDIENCE_SLOT);
     }
-    if (this.#wake) {
-      this.#wake();
-    } else {
-      this.#writeTimer ??= setTimeout(
-        () => this.close("write-timeout"),
-        this.#options.writeTimeout ?? 30_000,
-      );
-    }
-  }
-
-  /**
-   * The queued frames, up to ~64 KiB joined into one chunk (one write for a burst of lines;
-   * an index instead of `shift()` keeps a long queue linear).
-   */
-  #takeQueued(): Uint8Array | undefined {
-    const queue = this.#queue;
-    if (this.#head >= queue.length) return undefined;
-    const first = queue[this.#head++]!;
-    let size = first.length;
-    let end = this.#head;
-    while (end < queue.length && size + queue[end]!.length <= 65_536) size += queue[end++]!.length;
-    let chunk = first;
-    if (end > this.#head) {
-      chunk = new Uint8Array(size);
-      chunk.set(first);
-      let offset = first.length;
-      for (let i = this.#head; i < end; i++) {
-        chunk.set(queue[i]!, offset);
-        offset += queue[i]!.length;
-      }
-      this.#head = end;
-    }
-    this.#queuedBytes -= size;
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return chunk;
+    this.#wake?.();
   }
 
   async #pull(): Promise<void> {
-    clearTimeout(this.#writeTimer);
-    this.#writeTimer = undefined;
     while (!this.#closed) {
-      const frame = this.#takeQueued() ?? this.#latest ?? this.#audience;
-      if (frame) {
-        if (frame === this.#latest) this.#latest = null;
-        else if (frame === this.#audience) this.#audience = null;
+      // Up to ~64 KiB in one chunk: one write for a burst of lines.
+      const frames = this.#outbox.takeUpTo(65_536);
+      if (frames.length > 0) {
         this.#wroteSinceBeat = true;
-        this.#controller.enqueue(frame);
+        this.#controller.enqueue(frames.length === 1 ? frames[0]! : join(frames));
         return;
       }
       if (this.#ending) {
@@ -278,4 +220,16 @@ export class Spectator {
       this.#wake = null;
     }
   }
+}
+
+function join(frames: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const frame of frames) size += frame.length;
+  const chunk = new Uint8Array(size);
+  let offset = 0;
+  for (const frame of frames) {
+    chunk.set(frame, offset);
+    offset += frame.length;
+  }
+  return chunk;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { VNode } from "preact";
-import { clampPercent } from "./format.ts";
+import { clampPercent } from "../../client/format.ts";
 import { html } from "./_html.ts";
 import type { Connection } from "./pipe_view.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { withPageToken } from "./_html.ts";
-import { SseParser } from "./sse_parser.ts";
+import { SseParser } from "../../client/sse_parser.ts";
 
 /** Options for {@linkcode follow}. */
 export interface FollowOptions {
@@ -68,7 +68,7 @@ export function follow(options: FollowOptions): Following {
       return;
     }
     options.onConnection("reconnecting");
-    const base = parser.retryMs ?? options.retryMs ?? 2000;
+    const base = parser.retry ?? options.retryMs ?? 2000;
     const delay = Math.min(maxRetryMs, base * 2 ** Math.min(failures, 4));
     failures++;
     clearTimeout(timer);
@@ -101,7 +101,7 @@ export function follow(options: FollowOptions): Following {
         const { value, done } = await reader.read();
         if (done || stopped || current !== generation) break;
         for (const event of parser.push(value)) {
-          if (options.on[event.event]?.(event.data) === true) {
+          if (options.on[event.type]?.(event.data) === true) {
             stop();
             return;
           }

@@ -9,7 +9,7 @@ import { render, type VNode } from "preact";
 import { useEffect, useReducer, useState } from "preact/hooks";
 import type { PipeSnapshot } from "../../progress/snapshot.ts";
 import { spectatorCommands } from "./commands.ts";
-import { formatSpeed } from "./format.ts";
+import { formatElapsed, formatSpeed } from "../../client/format.ts";
 import {
   describePipe,
   initialModel,
@@ -20,7 +20,6 @@ import {
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
 import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
 import { html, readPageData, withPageToken } from "./_html.ts";
-import { formatElapsed } from "./format.ts";
 
 /** What `dashboardPage` embeds for this script. */
 interface DashboardData {

@@ -9,7 +9,7 @@ import { render, type VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { nameError } from "../../names.ts";
 import { pipeCommands, pipePath, randomPipeName, topicPath } from "./commands.ts";
-import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "./format.ts";
+import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "../../client/format.ts";
 import { receiveFromPipe, sendToPipe } from "./transfer.ts";
 import { CopyLine, ProgressBar } from "./_components.ts";
 import { html } from "./_html.ts";

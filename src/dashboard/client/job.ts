@@ -11,7 +11,7 @@ import { render, type VNode } from "preact";
 import { useEffect, useReducer, useState } from "preact/hooks";
 import type { JobSnapshot } from "../../progress/snapshot.ts";
 import { spectatorCommands } from "./commands.ts";
-import { formatElapsed } from "./format.ts";
+import { formatElapsed } from "../../client/format.ts";
 import {
   describeJob,
   type Entry,

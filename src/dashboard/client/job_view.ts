@@ -8,7 +8,7 @@
  */
 
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
-import { clampPercent, formatElapsed, formatPercent } from "./format.ts";
+import { clampPercent, formatElapsed, formatPercent } from "../../client/format.ts";
 import { previewJson } from "./json_preview.ts";
 import type { Connection } from "./pipe_view.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { isTerminal, type PipeSnapshot, type PipeState } from "../../progress/snapshot.ts";
-import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "./format.ts";
+import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "../../client/format.ts";
 import { addSample, type RateSample } from "./throughput.ts";
 
 /** The dashboard's link to the server. */

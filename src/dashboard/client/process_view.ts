@@ -8,7 +8,7 @@
  */
 
 import type { ProcessSnapshot, ProcessStatus } from "../../progress/snapshot.ts";
-import { formatElapsed } from "./format.ts";
+import { formatElapsed } from "../../client/format.ts";
 import type { Connection } from "./pipe_view.ts";
 
 /** Everything the process dashboard knows besides its lines. */

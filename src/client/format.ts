@@ -1,5 +1,5 @@
 /**
- * Human units for the dashboard and the front page. Decimal (SI) units throughout, so that
+ * Human units for the pages, `ringside watch` and notices. Decimal (SI) units throughout, so that
  * bytes and speeds agree with the snapshot's `mbps` (10^6 bytes per second).
  *
  * @module

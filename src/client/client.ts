@@ -4,144 +4,18 @@
  * of events, reconnecting with `Last-Event-ID` the way `EventSource` does.
  *
  * It needs nothing but `fetch`, `TextEncoder`/`TextDecoder` and Web Streams, so it runs unchanged
- * on Deno, Bun, Node 20+ and in browsers. It imports only the route table (pure data, so that
- * what a URL means is written once): `deno task client` bundles both into one file,
- * `dist/client.js`, to copy into a project.
+ * on Deno, Bun, Node 20+ and in browsers. It imports only its own folder and the route table (pure data, so that
+ * what a URL means is written once): `deno task client` bundles them into one file,
+ * `dist/client.js`, to copy into a project; this module exports all a project needs.
  *
  * @module
  */
 
-import { isShortFormName } from "./http/route_table.ts";
+import { SseParser } from "./sse_parser.ts";
+import { encodePath, isFinalEvent, type RingsideEvent, spectatorUrl, withSlash } from "./urls.ts";
 
-/** One field-complete event of an SSE stream, as the HTML standard's parser dispatches it. */
-export interface ServerSentEvent {
-  /** The `event:` field, `message` when there was none. */
-  type: string;
-  /** The `data:` lines joined with `\n`. */
-  data: string;
-  /** The last `id:` seen on the stream so far (it carries over to later events), or `""`. */
-  id: string;
-}
-
-/**
- * An incremental parser for `text/event-stream`, following the HTML standard's interpretation
- * rules: lines end in CRLF, LF or CR (a CRLF split across two chunks counts once); `data:` lines
- * join with `\n`; an event is dispatched at a blank line, and only when it has data; `event:`
- * sets the type; `id:` sets the last event id (ignored when it contains NUL) and persists;
- * `retry:` with only digits sets {@linkcode SseParser.retry}; lines starting with `:` are
- * comments; a field without a colon has an empty value; one space after the colon is dropped; a
- * leading byte-order mark is dropped. An event not ended by a blank line is never dispatched.
- *
- * Feed it text with {@linkcode SseParser.push} (decode bytes with a streaming `TextDecoder`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { SseParser } from "./client.ts";
- * const parser = new SseParser();
- * const events = [
- *   ...parser.push("retry: 2000\n\n: keepalive\n\nevent: progress\nid: 7\ndata: {\"a\""),
- *   ...parser.push(":1}\r\ndata: second line\r\n\r"),
- *   ...parser.push("\ndata: x\n\n"),
- * ];
- * assert.deepEqual(events, [
- *   { type: "progress", data: '{"a":1}\nsecond line', id: "7" },
- *   { type: "message", data: "x", id: "7" },
- * ]);
- * assert.equal(parser.retry, 2000);
- * assert.equal(parser.comments, 1);
- * ```
- */
-export class SseParser {
-  /** The last valid `retry:` value in milliseconds, or `null` while none came. */
-  retry: number | null = null;
-  /** The last event id, carried from event to event (the `Last-Event-ID` to resume from). */
-  lastEventId = "";
-  /** Comment lines seen (`: keepalive`), counted. */
-  comments = 0;
-  #buffer = "";
-  #type = "";
-  #data: string[] = [];
-  #id = "";
-  #started = false;
-  #skipLf = false;
-
-  /** Parses the next piece of text; returns the events it completed. */
-  push(text: string): ServerSentEvent[] {
-    if (!this.#started && text.length > 0) {
-      this.#started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (this.#skipLf && text.length > 0) {
-      // The previous chunk ended in CR: an LF right after it belongs to the same line end.
-      this.#skipLf = false;
-      if (text[0] === "\n") text = text.slice(1);
-    }
-    this.#buffer += text;
-    const events: ServerSentEvent[] = [];
-    let start = 0;
-    const buffer = this.#buffer;
-    for (let i = 0; i < buffer.length; i++) {
-      const char = buffer[i];
-      if (char !== "\n" && char !== "\r") continue;
-      const event = this.#line(buffer.slice(start, i));
-      if (event) events.push(event);
-      if (char === "\r") {
-        if (i + 1 === buffer.length) this.#skipLf = true;
-        else if (buffer[i + 1] === "\n") i++;
-      }
-      start = i + 1;
-    }
-    this.#buffer = buffer.slice(start);
-    return events;
-  }
-
-  #line(line: string): ServerSentEvent | null {
-    if (line === "") return this.#dispatch();
-    if (line[0] === ":") {
-      this.comments++;
-      return null;
-    }
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value[0] === " ") value = value.slice(1);
-    switch (field) {
-      case "event":
-        this.#type = value;
-        break;
-      case "data":
-        this.#data.push(value);
-        break;
-      case "id":
-        if (!value.includes("\0")) this.#id = value;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) this.retry = Number(value);
-        break;
-    }
-    return null;
-  }
-
-  #dispatch(): ServerSentEvent | null {
-    this.lastEventId = this.#id;
-    const type = this.#type || "message";
-    const data = this.#data;
-    this.#type = "";
-    this.#data = [];
-    if (data.length === 0) return null;
-    return { type, data: data.join("\n"), id: this.lastEventId };
-  }
-}
-
-/** An event of a ringside topic, its `data` parsed from JSON (the raw text if it is not JSON). */
-export interface RingsideEvent {
-  /** `state`, `progress`, `done`, `error` (pipes); `progress`, `complete`, `error`, `timeout` (jobs); `output`, `status`, `gap` (processes). */
-  type: string;
-  data: unknown;
-  /** The SSE `id:` (a process line's `seq`), `null` when the stream sent none. */
-  id: string | null;
-}
+export { type ServerSentEvent, SseParser } from "./sse_parser.ts";
+export { isFinalEvent, type RingsideEvent, spectatorUrl } from "./urls.ts";
 
 /**
  * An answer other than 2xx: `message` is the server's one-line reason, `status` the HTTP status.
@@ -221,83 +95,6 @@ export interface PostOutputOptions {
   /** Lines the publisher dropped before these (the server emits a `gap` event). */
   missed?: number;
   signal?: AbortSignal;
-}
-
-const FINAL_STATUSES = new Set(["exited", "killed", "failed"]);
-
-/**
- * Whether an event ends its topic, whatever the kind: a pipe's `done` or `error`, a job's
- * `complete` or `error`, a process's final `status` (`exited`, `killed`, `failed`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isFinalEvent } from "./client.ts";
- * assert.equal(isFinalEvent({ type: "done", data: {}, id: null }), true);
- * assert.equal(isFinalEvent({ type: "status", data: { status: "running" }, id: null }), false);
- * assert.equal(isFinalEvent({ type: "status", data: { status: "exited", exitCode: 0 }, id: null }), true);
- * ```
- */
-export function isFinalEvent(event: RingsideEvent): boolean {
-  switch (event.type) {
-    case "done":
-    case "complete":
-    case "error":
-      return true;
-    case "status":
-      return FINAL_STATUSES.has(String((event.data as { status?: unknown } | null)?.status));
-    default:
-      return false;
-  }
-}
-
-/**
- * The spectator URL of a topic: a URL or path as given (a pipe's gains `?progress`), or a
- * channel name as the WebSocket hub spells it (`pipe:NAME`, `job:ID`, `process:ID`,
- * `watch:WATCHID`), resolved against `server`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { spectatorUrl } from "./client.ts";
- * const server = "http://h:8080";
- * assert.equal(spectatorUrl(server, "pipe:backup"), "http://h:8080/api/v1/pipe/backup?progress");
- * assert.equal(spectatorUrl(server, "http://h:8080/backup"), "http://h:8080/backup?progress");
- * assert.equal(spectatorUrl(server, "job:ci/7"), "http://h:8080/api/v1/jobs/ci/7");
- * assert.equal(spectatorUrl(server, "/w/abc"), "http://h:8080/w/abc");
- * ```
- */
-export function spectatorUrl(server: string | URL, topic: string): string {
-  const channel = /^(pipe|job|process|watch):(.+)$/.exec(topic);
-  if (channel && !topic.startsWith("//")) {
-    const [, kind, name] = channel;
-    const path = kind === "pipe"
-      ? "api/v1/pipe/"
-      : kind === "job"
-      ? "api/v1/jobs/"
-      : kind === "process"
-      ? "api/v1/processes/"
-      : "w/";
-    topic = path + encodePath(name!);
-  }
-  const url = new URL(topic, withSlash(server));
-  if (isPipePath(url.pathname) && !url.searchParams.has("progress")) {
-    url.search = url.search ? `${url.search}&progress` : "?progress";
-  }
-  return url.href;
-}
-
-function isPipePath(pathname: string): boolean {
-  return pathname.startsWith("/api/v1/pipe/") || isShortFormName(pathname.slice(1));
-}
-
-function withSlash(server: string | URL): string {
-  const text = String(server);
-  return text.endsWith("/") ? text : `${text}/`;
-}
-
-function encodePath(name: string): string {
-  return name.split("/").map(encodeURIComponent).join("/");
 }
 
 /**
