@@ -1,5 +1,4 @@
 import { createApp } from "./src/app.ts";
-import { Bridge } from "./src/cluster/bridge.ts";
 import {
   type Config,
   flagHelp,
@@ -40,8 +39,10 @@ Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
 async function serve(runtime: Runtime, config: Config): Promise<void> {
   const log = createLog(config.logFormat);
   const node = config.node || `node-${crypto.randomUUID().slice(0, 8)}`;
+  // Loaded only with --redis: the Redis client alone is ~20 MB of resident memory on Bun, which a
+  // single node never uses (docs/performance.md, "The relay regression").
   const bridge = config.redis
-    ? await Bridge.connect({
+    ? await (await import("./src/cluster/bridge.ts")).Bridge.connect({
       url: config.redis,
       node,
       retention: config.retention,
