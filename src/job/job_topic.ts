@@ -5,7 +5,10 @@ import { Topic, TopicEvent } from "../progress/topic.ts";
 export interface JobTopicOptions {
   /** The first snapshot (a start's body). @default {} */
   first?: Record<string, unknown> | null;
-  /** At most one `progress` event per this many ms; the newest publish wins. @default 250 */
+  /**
+   * At most one `progress` event per this many ms; the newest publish wins. 0: no coalescing,
+   * every publish is emitted as it comes. @default 250
+   */
   progressInterval?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
@@ -28,7 +31,9 @@ function round1(value: number): number {
  * `progressInterval`; publishes that come faster are coalesced, and the newest one goes out at
  * the end of the interval. So spectators get at most one `progress` per interval however fast
  * the publisher goes, and the fan-out costs the same for 10 publishes a second or 10,000. A
- * coalesced publish still pending when the job ends is emitted before the terminal event.
+ * coalesced publish still pending when the job ends is emitted before the terminal event. With
+ * `progressInterval` 0 nothing is coalesced here: every publish is emitted at once (a spectator
+ * whose socket stalls still keeps only the newest, in its latest-wins slot).
  *
  * A new spectator's greeting is the terminal event after the end, else one `progress` with the
  * cached object (`{}` plus the two fields before the first publish).
@@ -92,7 +97,9 @@ export class JobTopic extends Topic {
     if (this.ended) return false;
     this.#data = data;
     this.#updatedAt = this.#now();
-    if (this.#throttle === undefined) {
+    if (this.#interval === 0) {
+      this.#emitProgress();
+    } else if (this.#throttle === undefined) {
       this.#emitProgress();
       this.#throttle = setTimeout(() => this.#tick(), this.#interval);
     } else {

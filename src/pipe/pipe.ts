@@ -289,9 +289,10 @@ export class Pipe {
 
   #newTopic(): PipeTopic {
     return new PipeTopic(this.name, {
-      ...(this.#options.progressInterval
-        ? { progressInterval: this.#options.progressInterval }
-        : {}),
+      // 0 is a cadence too (every timer turn): only a missing one means the topic's default.
+      ...(this.#options.progressInterval === undefined
+        ? {}
+        : { progressInterval: this.#options.progressInterval }),
     });
   }
 
