@@ -57,6 +57,7 @@ import {
   checkoutRef,
   curlRateBytes,
   ensurePipingServer,
+  helloWorldRss,
   parseSize,
   pipingVersion,
   Proc,
@@ -411,6 +412,10 @@ async function bench(ctx: Context, sections: readonly BenchSection[]): Promise<v
     await writeRandomFile(ctx.dataFile, options.size);
   }
   await startServers(ctx, sections);
+  if ([...ctx.servers.keys()].some((t) => t === "bun" || t === "bun-ref")) {
+    ctx.results.helloRss = await helloWorldRss();
+    log(`Bun.serve hello world: ${fmtMB(ctx.results.helloRss)} RSS after 100 requests`);
+  }
   for (const section of sections) await section.run(ctx);
   for (const server of ctx.servers.values()) {
     const around = ctx.results.rssAround.get(server.label);

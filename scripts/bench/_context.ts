@@ -149,6 +149,8 @@ export class Results {
   readonly reportedMbps = new Map<Runtime, number[]>();
   /** Server RSS right after the warm-up and after the last transfer, by server label. */
   readonly rssAround = new Map<string, { start: number; end: number }>();
+  /** A bare `Bun.serve` hello world's RSS after 100 requests, measured in the same run. */
+  helloRss = 0;
   /** The long soak, by runtime. */
   readonly soak = new Map<Runtime, { result: TransferResult; peak: number; rssEnd: number }>();
 

@@ -246,9 +246,22 @@ export function reportMemory(ctx: Context): string[] {
       around && around.end > 0 ? fmtMB(around.end) : "–",
     ]);
   }
+  const hello = ctx.results.helloRss;
+  if (hello > 0) rows.push(["Bun.serve hello world (100 requests)", fmtMB(hello), "–", "–"]);
+  const overHello = hello === 0 ? [] : ["bun", "bun-ref"].flatMap((target) => {
+    const server = ctx.servers.get(target as "bun" | "bun-ref");
+    const around = server && ctx.results.rssAround.get(server.label);
+    if (!server || !around) return [];
+    const over = around.start - hello;
+    return [
+      `  ${server.label} after warm-up − hello world: ${fmtMB(over)} ` +
+      `(target ≤ 15 MB: ${verdict(over <= 15 * mb)})`,
+    ];
+  });
   return [
     "5. Server memory (VmRSS; peak = max of sampled VmRSS and VmHWM reset per transfer)",
     table(["server", "after warm-up", "peak in any transfer", "after all transfers"], rows, 1),
+    ...overHello,
   ];
 }
 
