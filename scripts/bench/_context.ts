@@ -83,6 +83,10 @@ export interface Options {
   idleReceivers: number;
   idleSpectators: number;
   idlePipes: number;
+  /** Anchor sections: seconds measured per window (`--anchor-seconds`). */
+  anchorSeconds: number;
+  /** websocketd section: lines to the WebSocket client (`--ws-lines`). */
+  wsLines: number;
   /** Page section: paints measured per page. */
   pageRuns: number;
 }
