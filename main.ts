@@ -12,8 +12,6 @@ import {
   jobDashboardPage,
   processDashboardPage,
 } from "./src/dashboard/pages.ts";
-import { watch } from "./src/cli/watch.ts";
-import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
 import { currentRuntime, type Runtime } from "./src/runtime.ts";
@@ -150,8 +148,13 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
-  if (command === "watch") runtime.exit(await watch(runtime, rest));
+  // The commands load what only they use: a server never needs the clients' code in memory.
+  if (command === "watch") {
+    const { watch } = await import("./src/cli/watch.ts");
+    runtime.exit(await watch(runtime, rest));
+  }
   if (command === "run") {
+    const { parseRunArgs, RUN_USAGE, runCommand, UsageError } = await import("./src/cli/run.ts");
     if (rest[0] === "--help" || rest[0] === "-h") {
       console.log(RUN_USAGE);
       return;
