@@ -66,6 +66,7 @@ import {
   parseSize,
   pipingVersion,
   Proc,
+  residentSplit,
   root,
   type Runtime,
   type Server,
@@ -334,6 +335,7 @@ async function startServers(ctx: Context, sections: readonly BenchSection[]): Pr
     });
     await warmUp(ctx, server);
     ctx.results.rssAround.set(server.label, { start: rssNow(server), end: 0 });
+    ctx.results.rssAnonAfterWarmUp.set(server.label, residentSplit(server.proc.pid));
   }
 }
 
@@ -434,7 +436,9 @@ async function bench(ctx: Context, sections: readonly BenchSection[]): Promise<v
   }
   await startServers(ctx, sections);
   if ([...ctx.servers.keys()].some((t) => t === "bun" || t === "bun-ref")) {
-    ctx.results.helloRss = await helloWorldRss();
+    const hello = await helloWorldRss();
+    ctx.results.helloRss = hello.rss;
+    ctx.results.rssAnonAfterWarmUp.set("Bun.serve hello world", hello);
     log(`Bun.serve hello world: ${fmtMB(ctx.results.helloRss)} RSS after 100 requests`);
   }
   for (const section of sections) await section.run(ctx);

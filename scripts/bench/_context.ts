@@ -155,6 +155,8 @@ export class Results {
   readonly rssAround = new Map<string, { start: number; end: number }>();
   /** A bare `Bun.serve` hello world's RSS after 100 requests, measured in the same run. */
   helloRss = 0;
+  /** RSS after the warm-up split into anonymous and file-backed, by server label. */
+  readonly rssAnonAfterWarmUp = new Map<string, { anon: number; file: number }>();
   /** The long soak, by runtime. */
   readonly soak = new Map<Runtime, { result: TransferResult; peak: number; rssEnd: number }>();
 
