@@ -131,11 +131,13 @@ export class FanOut {
     try {
       result = await this.#source.read();
     } catch (error) {
+      this.#source.end();
       this.#fail(error instanceof Error ? error : new Error(String(error)));
       return;
     } finally {
       this.#reading = false;
     }
+    if (result.done) this.#source.end();
     if (this.#finished) return;
     if (result.done) {
       this.#sourceDone = true;

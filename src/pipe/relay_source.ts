@@ -18,9 +18,10 @@
  * regression"). Here they are a pending read and a promise on the one reader the relay uses.
  *
  * Cancel and error: {@linkcode RelaySource.cancel} cancels the body (a pending read then ends as
- * done) and settles `ended`; a read that fails settles `ended` and rejects with the body's error,
- * which the relay passes on to every receiver. `readAhead()`'s promise settles in every one of
- * these cases, and never rejects.
+ * done) and settles `ended`; a read that fails rejects with the body's error, which the relay
+ * passes on to every receiver, and the relay's {@linkcode RelaySource.end} then settles `ended`,
+ * as after the last chunk. `readAhead()`'s promise settles in every one of these cases, and never
+ * rejects.
  *
  * @example
  * ```ts
@@ -30,6 +31,7 @@
  * await source.readAhead();
  * assert.deepEqual((await source.read()).value, new Uint8Array([1, 2]));
  * assert.equal((await source.read()).done, true);
+ * source.end();
  * await source.ended;
  * ```
  */
@@ -64,23 +66,24 @@ export class RelaySource {
     return this.#started;
   }
 
-  /** The next chunk: the one {@linkcode readAhead} asked for first, if it did. */
-  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    const reader = this.#open();
-    if (!reader) {
-      this.#end();
-      return { done: true, value: undefined };
-    }
+  /**
+   * The next chunk: the one {@linkcode readAhead} asked for first, if it did. The reader's own
+   * promise, unwrapped (this is the relay's hot path): whoever reads calls
+   * {@linkcode RelaySource.end} when a read is done or fails.
+   */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const first = this.#first;
-    this.#first = null;
-    try {
-      const result = await (first ?? reader.read());
-      if (result.done) this.#end();
-      return result;
-    } catch (error) {
-      this.#end();
-      throw error;
+    if (first) {
+      this.#first = null;
+      return first;
     }
+    const reader = this.#open();
+    return reader ? reader.read() : Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** The body was read to its end, or a read failed: settles `ended`. Safe to call twice. */
+  end(): void {
+    this.#end();
   }
 
   /** Cancels the body (a pending read ends as done) and settles `ended`. Safe to call twice. */
