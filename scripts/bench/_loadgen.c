@@ -11,6 +11,12 @@
 //   loadgen pub PORT PATH RATE SECONDS
 //     POSTs a ~100-byte JSON body to PATH over one keep-alive connection, one request in flight,
 //     RATE per second (0: as fast as answers come) for SECONDS. Prints `sent N` at the end.
+//   loadgen ws PORT PATH SEND LINE END
+//     One WebSocket client of PATH: sends SEND as a text message once open (none when empty),
+//     prints `open` once the server confirmed it (a message containing `"subscribed"`, or at once
+//     when SEND is empty), counts the messages containing LINE (every one when empty) until one
+//     contains END or the server closes, then prints `lines N seconds S` (first line to last).
+//     Gives up after 300 s.
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,10 +264,134 @@ static int pub(int argc, char **argv) {
   return 0;
 }
 
+static void ws_send(int fd, int opcode, const char *payload, size_t length) {
+  unsigned char head[14] = {(unsigned char)(0x80 | opcode)};
+  size_t at = 2;
+  if (length < 126) {
+    head[1] = (unsigned char)(0x80 | length);
+  } else {
+    head[1] = 0x80 | 126;
+    head[2] = (unsigned char)(length >> 8);
+    head[3] = (unsigned char)length;
+    at = 4;
+  }
+  unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  memcpy(head + at, mask, 4);
+  at += 4;
+  char *frame = malloc(at + length);
+  memcpy(frame, head, at);
+  for (size_t i = 0; i < length; i++) frame[at + i] = (char)(payload[i] ^ mask[i % 4]);
+  write_all(fd, frame, at + length);
+  free(frame);
+}
+
+static int ws(int argc, char **argv) {
+  if (argc < 7) return 2;
+  int port = atoi(argv[2]);
+  const char *path = argv[3], *send_text = argv[4], *line = argv[5], *end = argv[6];
+  int fd = connect_to(port, 0);
+  if (fd < 0) {
+    fprintf(stderr, "ws: cannot connect: %s\n", strerror(errno));
+    return 1;
+  }
+  struct timeval limit = {.tv_sec = 300};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  char request[1024];
+  int length = snprintf(request, sizeof request,
+                        "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n",
+                        path, port);
+  write_all(fd, request, (size_t)length);
+  size_t cap = 1 << 20, have = 0;
+  char *buffer = malloc(cap);
+  // The handshake's answer: headers up to the blank line; frames may follow in the same read.
+  for (;;) {
+    ssize_t got = read(fd, buffer + have, cap - have);
+    if (got <= 0) {
+      fprintf(stderr, "ws: no handshake answer\n");
+      return 1;
+    }
+    have += (size_t)got;
+    char *blank = memmem(buffer, have, "\r\n\r\n", 4);
+    if (!blank) continue;
+    if (strncmp(buffer, "HTTP/1.1 101", 12) != 0) {
+      fprintf(stderr, "ws: %.*s\n", (int)(strchr(buffer, '\r') - buffer), buffer);
+      return 1;
+    }
+    size_t head = (size_t)(blank - buffer) + 4;
+    memmove(buffer, buffer + head, have - head);
+    have -= head;
+    break;
+  }
+  int open = 0;
+  if (*send_text) {
+    ws_send(fd, 1, send_text, strlen(send_text));
+  } else {
+    printf("open\n");
+    fflush(stdout);
+    open = 1;
+  }
+  long long lines = 0;
+  double first = 0, last = 0;
+  for (;;) {
+    // Whole frames in the buffer.
+    size_t at = 0;
+    int done = 0;
+    while (have - at >= 2) {
+      unsigned char *f = (unsigned char *)buffer + at;
+      int opcode = f[0] & 0x0f;
+      size_t payload = f[1] & 0x7f, head = 2;
+      if (payload == 126) {
+        if (have - at < 4) break;
+        payload = ((size_t)f[2] << 8) | f[3];
+        head = 4;
+      } else if (payload == 127) {
+        if (have - at < 10) break;
+        payload = 0;
+        for (int i = 0; i < 8; i++) payload = (payload << 8) | f[2 + i];
+        head = 10;
+      }
+      if (have - at < head + payload) break;
+      char *text = (char *)f + head;
+      if (opcode == 8) {
+        done = 1;
+        break;
+      }
+      if (opcode == 9) ws_send(fd, 10, text, payload);
+      if (opcode == 1 || opcode == 0) {
+        if (!open && memmem(text, payload, "\"subscribed\"", 12)) {
+          printf("open\n");
+          fflush(stdout);
+          open = 1;
+        } else if (*end && memmem(text, payload, end, strlen(end))) {
+          done = 1;
+          break;
+        } else if (!*line || memmem(text, payload, line, strlen(line))) {
+          last = now_s();
+          if (lines++ == 0) first = last;
+        }
+      }
+      at += head + payload;
+    }
+    memmove(buffer, buffer + at, have - at);
+    have -= at;
+    if (done) break;
+    if (have == cap) buffer = realloc(buffer, cap *= 2);
+    ssize_t got = read(fd, buffer + have, cap - have);
+    if (got <= 0) break;
+    have += (size_t)got;
+  }
+  printf("lines %lld seconds %.6f\n", lines, last - first);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "sse") == 0) return sse(argc, argv);
   if (argc > 1 && strcmp(argv[1], "pub") == 0) return pub(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "ws") == 0) return ws(argc, argv);
   fprintf(stderr,
-          "usage: loadgen sse PORT PATH COUNT [TOPICS] | loadgen pub PORT PATH RATE SECONDS\n");
+          "usage: loadgen sse PORT PATH COUNT [TOPICS] | loadgen pub PORT PATH RATE SECONDS |"
+          " loadgen ws PORT PATH SEND LINE END\n");
   return 2;
 }

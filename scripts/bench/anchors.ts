@@ -14,10 +14,11 @@
  *   lines/s at the client, CPU per line (ringside: the server, plus `ringside run` with the
  *   producer; websocketd: itself, not its child), peak RSS of the server.
  *
- * The SSE readers and the publisher are `scripts/bench/_loadgen.c`, compiled with `cc` into
- * `.bench/`: 2,000 readers in JavaScript on the same two cores would be the bottleneck, not the
- * servers. They run under `nice -n 19`, as the spectators section's audience does. The WebSocket
- * client is Deno's `WebSocket` in this process (one client; its CPU is reported beside it). nginx
+ * The SSE readers, the publisher and the WebSocket client are `scripts/bench/_loadgen.c`,
+ * compiled with `cc` into `.bench/`: 2,000 readers in JavaScript on the same two cores would be
+ * the bottleneck, not the servers, and Deno's `WebSocket` used 70–85 % of a core to take 90,000
+ * lines/s, which set the pace. The SSE readers and the publisher run under `nice -n 19`, as the
+ * spectators section's audience does; the client's CPU is reported beside its result. nginx
  * and websocketd are installed with apt-get when missing. Everything listens on 127.0.0.1 and
  * every load generator stops after `--anchor-seconds` (5 s measured, after 1 s of warm-up).
  *
@@ -526,49 +527,45 @@ interface LinesSample {
   load: string;
 }
 
-function ownCpu(): number {
-  return cpuSeconds(Deno.pid);
-}
-
 /**
- * Counts WebSocket messages from `url` until it closes (or until `until` says the last came);
- * `onOpen` sends what the server needs first. Resolves with the count and the time from the
- * first message to the last.
+ * One WebSocket client (`_loadgen.c ws`) of `path` on 127.0.0.1:`port`: it sends `send` once
+ * open, then counts the messages containing `line` until one contains `end` or the server
+ * closes. `opened` resolves once the server confirmed the subscription; `done` gives the lines,
+ * the time from the first to the last, and the client's own CPU seconds.
  */
-function countMessages(
-  url: string,
-  options: {
-    onOpen?: (socket: WebSocket) => void;
-    counts?: (data: string) => "line" | "end" | "other";
-  },
-): { opened: Promise<void>; done: Promise<{ lines: number; seconds: number }> } {
-  const socket = new WebSocket(url);
-  let lines = 0;
-  let first = 0;
-  let last = 0;
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.onopen = () => {
-      options.onOpen?.(socket);
-      resolve();
-    };
-    socket.onerror = () => reject(new Error(`WebSocket ${url} failed`));
-  });
-  const done = new Promise<{ lines: number; seconds: number }>((resolve) => {
-    const finish = () => resolve({ lines, seconds: (last - first) / 1000 });
-    socket.onmessage = ({ data }) => {
-      const kind = options.counts ? options.counts(data as string) : "line";
-      if (kind === "line") {
-        last = performance.now();
-        if (first === 0) first = last;
-        lines++;
-      } else if (kind === "end") {
-        socket.close();
-        finish();
-      }
-    };
-    socket.onclose = finish;
+function wsClient(
+  port: number,
+  path: string,
+  marks: { send: string; line: string; end: string },
+): { opened: Promise<unknown>; done: Promise<{ lines: number; seconds: number; cpu: number }> } {
+  // The shell's children's CPU (cutime + cstime) once it has waited for the client.
+  const proc = Proc.spawn("WebSocket client", [
+    "sh",
+    "-c",
+    `"$@"; cat /proc/$$/stat`,
+    "sh",
+    loadgen,
+    "ws",
+    String(port),
+    path,
+    marks.send,
+    marks.line,
+    marks.end,
+  ]);
+  const opened = proc.waitForOutput(/^open$/m, 30_000);
+  const done = withTimeout(proc.status, 330_000, "the WebSocket client").then(() => {
+    const match = /lines (\d+) seconds ([\d.]+)/.exec(proc.stdout);
+    if (!match) throw new Error(`The WebSocket client failed: ${proc.tail()}`);
+    return { lines: Number(match[1]), seconds: Number(match[2]), cpu: childCpu(proc.stdout) };
   });
   return { opened, done };
+}
+
+/** The children's CPU seconds (cutime + cstime) in the last `/proc/PID/stat` line of `text`. */
+function childCpu(text: string): number {
+  const stat = text.trim().split("\n").at(-1) ?? "";
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / ticks();
 }
 
 /** The `websocketd` section. */
@@ -625,7 +622,7 @@ export function websocketdSection(options: Options): BenchSection {
         median(list.map((s) => s.clientCpu / s.seconds * 100)).toFixed(0) + " %",
       ];
       return [[
-        `Anchor: ${lines} lines (seq) to one WebSocket client (Deno's WebSocket, in the bench): ` +
+        `Anchor: ${lines} lines (seq) to one WebSocket client (_loadgen.c): ` +
         "`ringside run` + the hub ÷ websocketd; load average " + loads.join(" → "),
         table(
           ["", "lines/s", "µs CPU/line", "server peak RSS", "client CPU"],
@@ -643,7 +640,7 @@ export function websocketdSection(options: Options): BenchSection {
           1,
         ),
         "  CPU/line: ringside = server + `ringside run` (+ seq, a few ms); websocketd = its own " +
-        "(not seq's). client CPU = this process's CPU over the client's wall time: near 100 % " +
+        "(not seq's). client CPU = the client's CPU over its first-to-last-line time: near 100 % " +
         "means the client, not the server, set the pace.",
       ]];
     },
@@ -659,20 +656,14 @@ async function ringsideLines(
   const api = `${ringside.origin}/api/v1/processes/${id}`;
   await (await fetch(`${api}/status`, { method: "POST", body: '{"status":"running"}' })).body
     ?.cancel();
-  const channel = `process:${id}`;
-  const client = countMessages(`${ringside.origin.replace(/^http/, "ws")}/api/v1/ws`, {
-    onOpen: (socket) => socket.send(JSON.stringify({ type: "subscribe", data: channel })),
-    counts: (data) => {
-      const message = JSON.parse(data);
-      if (message.type === "process_output") return "line";
-      if (message.type === "process_status" && message.data.status !== "running") return "end";
-      return "other";
-    },
+  const client = wsClient(ringside.port, "/api/v1/ws", {
+    send: JSON.stringify({ type: "subscribe", data: `process:${id}` }),
+    line: '"process_output"',
+    // The final status (`seq` exits 0).
+    end: '"status":"exited"',
   });
   await client.opened;
-  await delay(200);
   const cpuBefore = cpuOf(ringside);
-  const clientBefore = ownCpu();
   const sampler = peakSampler(ringside);
   // The shell's children's CPU (cutime + cstime) once it has waited for `ringside run`.
   const run_ = new Deno.Command("sh", {
@@ -696,15 +687,13 @@ async function ringsideLines(
     run_,
     withTimeout(client.done, 300_000, "the WebSocket client"),
   ]);
-  const stat = new TextDecoder().decode(ran.stdout);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const runCpu = (Number(fields[13]) + Number(fields[14])) / ticks();
+  const runCpu = childCpu(new TextDecoder().decode(ran.stdout));
   const cpu = cpuOf(ringside) - cpuBefore + runCpu;
   return {
     linesPerSec: heard.lines / Math.max(heard.seconds, 1e-3),
     cpuPerLine: cpu / Math.max(heard.lines, 1),
     peakRss: sampler.stop(),
-    clientCpu: ownCpu() - clientBefore,
+    clientCpu: heard.cpu,
     seconds: heard.seconds,
     load: await loadAverage(),
   };
@@ -731,16 +720,15 @@ async function websocketdLines(producer: string[]): Promise<LinesSample> {
       stop: () => proc.stop(),
     };
     const cpuBefore = cpuOf(anchor);
-    const clientBefore = ownCpu();
     const sampler = peakSampler(anchor);
-    const client = countMessages(`ws://127.0.0.1:${port}/`, {});
+    const client = wsClient(port, "/", { send: "", line: "", end: "" });
     await client.opened;
     const heard = await withTimeout(client.done, 300_000, "the WebSocket client");
     return {
       linesPerSec: heard.lines / Math.max(heard.seconds, 1e-3),
       cpuPerLine: (cpuOf(anchor) - cpuBefore) / Math.max(heard.lines, 1),
       peakRss: sampler.stop(),
-      clientCpu: ownCpu() - clientBefore,
+      clientCpu: heard.cpu,
       seconds: heard.seconds,
       load: await loadAverage(),
     };
