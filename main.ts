@@ -1,5 +1,4 @@
 import { createApp } from "./src/app.ts";
-import { Bridge } from "./src/cluster/bridge.ts";
 import {
   type Config,
   flagHelp,
@@ -13,8 +12,6 @@ import {
   jobDashboardPage,
   processDashboardPage,
 } from "./src/dashboard/pages.ts";
-import { watch } from "./src/cli/watch.ts";
-import { parseRunArgs, RUN_USAGE, runCommand, UsageError } from "./src/cli/run.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
 import { currentRuntime, ListenError, type Runtime, type Server } from "./src/runtime.ts";
@@ -40,8 +37,10 @@ Durations: 250ms, 30s, 10m, 1h. After start: GET /help shows curl usage.
 async function serve(runtime: Runtime, config: Config): Promise<void> {
   const log = createLog(config.logFormat);
   const node = config.node || `node-${crypto.randomUUID().slice(0, 8)}`;
+  // Loaded only with --redis: the Redis client alone is ~20 MB of resident memory on Bun, which a
+  // single node never uses (docs/performance.md, "The relay regression").
   const bridge = config.redis
-    ? await Bridge.connect({
+    ? await (await import("./src/cluster/bridge.ts")).Bridge.connect({
       url: config.redis,
       node,
       retention: config.retention,
@@ -158,8 +157,13 @@ async function main(): Promise<void> {
     console.log(`ringside ${VERSION} (${runtime.name})`);
     return;
   }
-  if (command === "watch") runtime.exit(await watch(runtime, rest));
+  // The commands load what only they use: a server never needs the clients' code in memory.
+  if (command === "watch") {
+    const { watch } = await import("./src/cli/watch.ts");
+    runtime.exit(await watch(runtime, rest));
+  }
   if (command === "run") {
+    const { parseRunArgs, RUN_USAGE, runCommand, UsageError } = await import("./src/cli/run.ts");
     if (rest[0] === "--help" || rest[0] === "-h") {
       console.log(RUN_USAGE);
       return;

@@ -27,6 +27,11 @@
  *   (processes.ts: what `ringside run` costs a command printing 1,000,000 lines), `notify`
  *   (notify.ts: ends per second with and without `--notify`, the ratio). These start
  *   their own servers on the runtimes named in `--only` (`bun`, `deno`; both by default).
+ * - the anchors, long, by name (anchors.ts): `nchan` (SSE events per server CPU-s against nginx +
+ *   nchan at 50 paced / 500 / 2,000 subscribers), `nchan-idle` (KiB per idle SSE subscriber
+ *   against nchan), `websocketd` (`ringside run` + the hub against websocketd: lines/s and CPU
+ *   per line to one WebSocket client). They install nginx's nchan module and websocketd with
+ *   apt-get when missing, and compile their C load generator (`_loadgen.c`) with cc.
  *
  * Exits 1 when a transfer failed (error, truncation, hang); missed targets only print a flag.
  *
@@ -57,9 +62,11 @@ import {
   checkoutRef,
   curlRateBytes,
   ensurePipingServer,
+  helloWorldRss,
   parseSize,
   pipingVersion,
   Proc,
+  residentSplit,
   root,
   type Runtime,
   type Server,
@@ -69,6 +76,7 @@ import {
   stopAll,
   withTimeout,
 } from "./bench/_harness.ts";
+import { nchanIdleSection, nchanSection, websocketdSection } from "./bench/anchors.ts";
 import { concurrencySection } from "./bench/concurrency.ts";
 import { idleSection } from "./bench/idle.ts";
 import { pageSection } from "./bench/page.ts";
@@ -99,6 +107,9 @@ const catalog: { name: string; long: boolean; make: (options: Options) => BenchS
   { name: "jobs", long: true, make: jobsBenchSection },
   { name: "processes", long: true, make: processesBenchSection },
   { name: "notify", long: true, make: notifyBenchSection },
+  { name: "nchan", long: true, make: nchanSection },
+  { name: "nchan-idle", long: true, make: nchanIdleSection },
+  { name: "websocketd", long: true, make: websocketdSection },
 ];
 
 const sectionNames = catalog.map((s) => s.name);
@@ -130,7 +141,9 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
                          in its pull, -transform in a separate counting TransformStream; -native is
                          Bun's own pass-through, new Response(request.body), no JS per chunk)
                          sections: throughput, spectators, tar (also: cadence), page (also: fcp);
-                         long ones: soak, concurrency, idle, churn, jobs, processes
+                         long ones: soak, concurrency, idle, churn, jobs, processes, notify;
+                         the anchors (scripts/bench/anchors.ts): nchan, nchan-idle (its count is
+                         --idle-spectators), websocketd
                          (churn, jobs and processes start their own servers on the runtimes
                          named among the relays, bun and/or deno; both when none is)
                        Without a section, the default ones run (the long ones with --long).
@@ -148,6 +161,8 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
   --concurrency-size SIZE   bytes per concurrent transfer (default 256M)
   --idle-receivers N   waiting receivers on distinct pipes (default 10000)
   --idle-spectators N  SSE spectators (default 10000) over --idle-pipes pipes (default 200)
+  --anchor-seconds N   the nchan section's measured window per step (default 5; 1 s warm-up before)
+  --ws-lines N         lines of the websocketd section (default 200000)
   --no-expect          senders pass -H "Expect:" (no 100-continue handshake): a diagnostic,
                        since a plain \`curl -T\` sends Expect: 100-continue above 1 MiB
   --help`;
@@ -168,6 +183,8 @@ const valueNames = [
   "idle-receivers",
   "idle-spectators",
   "idle-pipes",
+  "anchor-seconds",
+  "ws-lines",
 ];
 
 function parseOptions(args: readonly string[]): Options {
@@ -227,6 +244,12 @@ function parseOptions(args: readonly string[]): Options {
     ),
     idlePipes: wholeNumber("idle-pipes", values.get("idle-pipes") ?? (quick ? "10" : "200"), 1),
     pageRuns: wholeNumber("page-runs", values.get("page-runs") ?? (quick ? "3" : "10"), 1),
+    anchorSeconds: wholeNumber(
+      "anchor-seconds",
+      values.get("anchor-seconds") ?? (quick ? "2" : "5"),
+      1,
+    ),
+    wsLines: wholeNumber("ws-lines", values.get("ws-lines") ?? (quick ? "50000" : "200000"), 1),
   };
 }
 
@@ -312,6 +335,7 @@ async function startServers(ctx: Context, sections: readonly BenchSection[]): Pr
     });
     await warmUp(ctx, server);
     ctx.results.rssAround.set(server.label, { start: rssNow(server), end: 0 });
+    ctx.results.rssAnonAfterWarmUp.set(server.label, residentSplit(server.proc.pid));
   }
 }
 
@@ -411,6 +435,12 @@ async function bench(ctx: Context, sections: readonly BenchSection[]): Promise<v
     await writeRandomFile(ctx.dataFile, options.size);
   }
   await startServers(ctx, sections);
+  if ([...ctx.servers.keys()].some((t) => t === "bun" || t === "bun-ref")) {
+    const hello = await helloWorldRss();
+    ctx.results.helloRss = hello.rss;
+    ctx.results.rssAnonAfterWarmUp.set("Bun.serve hello world", hello);
+    log(`Bun.serve hello world: ${fmtMB(ctx.results.helloRss)} RSS after 100 requests`);
+  }
   for (const section of sections) await section.run(ctx);
   for (const server of ctx.servers.values()) {
     const around = ctx.results.rssAround.get(server.label);

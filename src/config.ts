@@ -103,7 +103,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "progress-interval": {
     key: "progressInterval",
     kind: "duration",
-    help: "progress event cadence",
+    help: "progress event cadence; 0: no coalescing (every job publish; pipes on every timer turn)",
   },
   "heartbeat": { key: "heartbeat", kind: "duration", help: "SSE keepalive comment interval" },
   "stream-timeout": {

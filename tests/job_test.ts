@@ -421,6 +421,28 @@ async function rawSpectator(origin: string, path: string) {
   };
 }
 
+Deno.test(`jobs: --progress-interval 0 delivers every publish (${testRuntime})`, async () => {
+  // 0 used to be dropped as falsy and meant the default 250 ms: 100 quick publishes reached a
+  // spectator as one or two events.
+  await using server = await startServer({ args: ["--progress-interval", "0"] });
+  const url = `${jobs(server)}/every`;
+  await post(url);
+  const follower = await Follower.open(url);
+  await follower.until(1); // the greeting
+  const publishes = 100;
+  for (let n = 1; n <= publishes; n++) {
+    const res = await fetch(`${url}/progress`, { method: "POST", body: JSON.stringify({ n }) });
+    assert.equal(res.status, 204);
+    await res.body?.cancel();
+  }
+  await post(`${url}/finish`, { ok: true });
+  await follower.closed;
+  const seen = follower.events.filter((e) => e.type === "progress").slice(1)
+    .map((e) => JSON.parse(e.data).n as number);
+  assert.deepEqual(seen, Array.from({ length: publishes }, (_, i) => i + 1));
+  assert.equal(follower.events.at(-1)?.type, "complete");
+});
+
 Deno.test(`jobs: a spectator that does not read never holds the publisher back (${testRuntime})`, async () => {
   // A 1 ms cadence sends nearly every publish towards the socket nobody reads, so the socket's
   // buffers fill and the spectator's latest-wins slot is what holds the rest; a long write

@@ -83,6 +83,10 @@ export interface Options {
   idleReceivers: number;
   idleSpectators: number;
   idlePipes: number;
+  /** Anchor sections: seconds measured per window (`--anchor-seconds`). */
+  anchorSeconds: number;
+  /** websocketd section: lines to the WebSocket client (`--ws-lines`). */
+  wsLines: number;
   /** Page section: paints measured per page. */
   pageRuns: number;
 }
@@ -149,6 +153,10 @@ export class Results {
   readonly reportedMbps = new Map<Runtime, number[]>();
   /** Server RSS right after the warm-up and after the last transfer, by server label. */
   readonly rssAround = new Map<string, { start: number; end: number }>();
+  /** A bare `Bun.serve` hello world's RSS after 100 requests, measured in the same run. */
+  helloRss = 0;
+  /** RSS after the warm-up split into anonymous and file-backed, by server label. */
+  readonly rssAnonAfterWarmUp = new Map<string, { anon: number; file: number }>();
   /** The long soak, by runtime. */
   readonly soak = new Map<Runtime, { result: TransferResult; peak: number; rssEnd: number }>();
 

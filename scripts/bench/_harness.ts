@@ -351,6 +351,26 @@ export async function startBareRelay(count: BareCount, label: string): Promise<S
   return { label, origin, proc, pipeUrl: (name) => `${origin}/${name}` };
 }
 
+/**
+ * The resident memory of a bare `Bun.serve` hello world (`scripts/bench/_hello.ts`) after it
+ * answered `requests` requests: the floor under any Bun server's idle RSS. Starts it, asks,
+ * reads `VmRSS`, stops it.
+ */
+export async function helloWorldRss(
+  requests = 100,
+): Promise<{ rss: number; anon: number; file: number }> {
+  const argv = [`${root}node_modules/.bin/bun`, `${root}scripts/bench/_hello.ts`];
+  const proc = Proc.spawn("Bun.serve hello world", argv);
+  try {
+    const match = await proc.waitForOutput(/listening on (http:\/\/[^\s]+)/, 60_000);
+    for (let i = 0; i < requests; i++) await (await fetch(match[1]!)).text();
+    await delay(500);
+    return { rss: residentBytes(proc.pid), ...residentSplit(proc.pid) };
+  } finally {
+    await proc.stop();
+  }
+}
+
 /** The path of piping-server's entry point inside the bench cache. */
 export const pipingEntry = `${benchCache}/node_modules/piping-server/dist/src/index.js`;
 
@@ -751,6 +771,17 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The resident set split: `RssAnon` (the process's own memory) and `RssFile` (pages of its
+ * executable and libraries, shared with other processes and reclaimable), in bytes.
+ */
+export function residentSplit(pid: number): { anon: number; file: number } {
+  return {
+    anon: readStatusBytes(pid, "RssAnon") ?? 0,
+    file: readStatusBytes(pid, "RssFile") ?? 0,
+  };
 }
 
 /** The resident set (`VmRSS`) of process `pid` in bytes, or 0 if it is gone. */

@@ -56,6 +56,7 @@ export function throughputSection(_options: Options): BenchSection {
         [...reportThroughput(ctx), ...ceiling, ...bare],
         reportLatency(ctx),
         reportRatios(ctx, runtimesOf(ctx)),
+        reportAgainstRef(ctx),
         reportLimits(ctx),
       ];
     },
@@ -228,6 +229,38 @@ function reportRatios(ctx: Context, runtimes: Runtime[]): string[] {
   ];
 }
 
+/** ringside on Bun ÷ the same at `--ringside-ref`: MB/s run by run, CPU per GB, RSS. */
+function reportAgainstRef(ctx: Context): string[] {
+  const ours = ctx.servers.get("bun");
+  const ref = ctx.servers.get("bun-ref");
+  if (!ours || !ref) return [];
+  const rows = (["length", "chunked"] as const).map((mode) => {
+    const a = ctx.results.get(`throughput/bun/${mode}`);
+    const b = ctx.results.get(`throughput/bun-ref/${mode}`);
+    const paired = pairedRatios(a, b);
+    const cpuRatios = a.samples.flatMap((s) => {
+      const r = b.samples.find((t) => t.run === s.run);
+      return r && s.cpuSeconds !== undefined && r.cpuSeconds !== undefined
+        ? [(s.cpuSeconds / s.bytes) / (r.cpuSeconds / r.bytes)]
+        : [];
+    });
+    return [
+      modeLabel[mode],
+      times(median(paired)),
+      paired.map((r) => r.toFixed(2)).join(" "),
+      `${cpuPerGB(a).toFixed(2)} / ${cpuPerGB(b).toFixed(2)}`,
+      times(median(cpuRatios)),
+    ];
+  });
+  const around = (server: typeof ours) => ctx.results.rssAround.get(server.label)?.start ?? NaN;
+  return [
+    `1e. ringside (bun) ÷ ${ref.label}, same run: MB/s and CPU per GB, median of run-by-run ` +
+    "ratios (CPU ratio < 1: less CPU per byte now)",
+    table(["upload", "MB/s ratio", "runs", "CPU s/GB now / ref", "CPU/GB ratio"], rows, 1),
+    `  RSS after warm-up: ${fmtMB(around(ours))} now, ${fmtMB(around(ref))} at the ref`,
+  ];
+}
+
 export function reportMemory(ctx: Context): string[] {
   const rows: string[][] = [];
   for (const [target, server] of ctx.servers) {
@@ -246,9 +279,27 @@ export function reportMemory(ctx: Context): string[] {
       around && around.end > 0 ? fmtMB(around.end) : "–",
     ]);
   }
+  const split = [...ctx.results.rssAnonAfterWarmUp].map(([label, { anon, file }]) =>
+    `  ${label} after warm-up: ${fmtMB(anon)} anonymous (its own), ` +
+    `${fmtMB(file)} file-backed (the runtime's binary and libraries, shared)`
+  );
+  const hello = ctx.results.helloRss;
+  if (hello > 0) rows.push(["Bun.serve hello world (100 requests)", fmtMB(hello), "–", "–"]);
+  const overHello = hello === 0 ? [] : ["bun", "bun-ref"].flatMap((target) => {
+    const server = ctx.servers.get(target as "bun" | "bun-ref");
+    const around = server && ctx.results.rssAround.get(server.label);
+    if (!server || !around) return [];
+    const over = around.start - hello;
+    return [
+      `  ${server.label} after warm-up − hello world: ${fmtMB(over)} ` +
+      `(target ≤ 15 MB: ${verdict(over <= 15 * mb)})`,
+    ];
+  });
   return [
     "5. Server memory (VmRSS; peak = max of sampled VmRSS and VmHWM reset per transfer)",
     table(["server", "after warm-up", "peak in any transfer", "after all transfers"], rows, 1),
+    ...overHello,
+    ...split,
   ];
 }
 

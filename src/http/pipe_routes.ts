@@ -4,9 +4,10 @@ import { nameError } from "../names.ts";
 import { PipeTopic } from "../pipe/pipe_topic.ts";
 import { findPipe, obtainPipe, spectatePipe } from "../pipe/pipes.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
-import { expectsContinue, type ReadAhead, readAhead } from "./expect_continue.ts";
+import { RelaySource } from "../pipe/relay_source.ts";
+import { expectsContinue } from "./expect_continue.ts";
 import { publicOrigin } from "./origin.ts";
-import { isProxied, type WatchedBody, watchEnd } from "./proxied_sender.ts";
+import { isProxied } from "./proxied_sender.ts";
 import type { RouteContext, RouteHandler } from "./router.ts";
 import { spectateResponse, type SpectateUrls } from "./spectate.ts";
 import { HttpError } from "../http_error.ts";
@@ -141,8 +142,9 @@ export function pipeHandlers(
   const send: RouteHandler = async (c, { name }) => {
     const invalid = nameError(name);
     if (invalid) throw new HttpError(400, invalid);
-    let ahead: ReadAhead | null = null;
-    let watched: WatchedBody | null = null;
+    // Read ahead (Expect: 100-continue) and wait for the upload's end (behind a proxy) on the
+    // relay's own reader: see RelaySource.
+    let source: RelaySource | null = null;
     const watch = await options.watchUrl?.(
       "pipe",
       name,
@@ -155,23 +157,22 @@ export function pipeHandlers(
       const body = c.req.raw.body;
       // Made (or refused: draining, --max-topics) before the body is asked for.
       const pipe = obtainPipe(tracker, name, true);
-      if (body && expectsContinue(c.req.raw)) {
-        // Refuse before saying 100 Continue, then read ahead: see readAhead.
-        pipe.checkSend(n);
-        ahead = readAhead(body);
-      }
-      // Behind a proxy, answer only once the upload is over: see watchEnd.
-      watched = isProxied(c.req.raw) ? watchEnd(ahead?.body ?? body ?? new Blob().stream()) : null;
+      const ahead = body !== null && expectsContinue(c.req.raw);
+      const proxied = isProxied(c.req.raw);
+      // Refuse before saying 100 Continue.
+      if (ahead) pipe.checkSend(n);
+      if (ahead || proxied) source = new RelaySource(body);
+      const started = ahead ? source!.readAhead() : null;
       const log = pipe.send({
-        body: watched?.body ?? ahead?.body ?? body,
+        body: source ?? body,
         n,
         total: length === undefined ? size : Number(length),
         headers: receiverHeaders(c.req.raw.headers),
         signal: c.req.raw.signal,
         watch,
       });
-      await ahead?.started;
-      await watched?.ended;
+      await started;
+      if (proxied) await source!.ended;
       return new Response(log, {
         headers: {
           "content-type": "text/plain; charset=utf-8",
@@ -179,7 +180,7 @@ export function pipeHandlers(
         },
       });
     } catch (error) {
-      (watched?.body ?? ahead?.body)?.cancel(error).catch(() => {});
+      source?.cancel(error).catch(() => {});
       throw error;
     }
   };

@@ -138,9 +138,10 @@ export class Job implements Entry {
   #newRun(first: Record<string, unknown> | null): JobTopic {
     const topic = new JobTopic(this.name, {
       first,
-      ...(this.#options.progressInterval
-        ? { progressInterval: this.#options.progressInterval }
-        : {}),
+      // 0 is a cadence too (every publish): only a missing one means the topic's default.
+      ...(this.#options.progressInterval === undefined
+        ? {}
+        : { progressInterval: this.#options.progressInterval }),
     });
     this.#watchIdle(topic);
     return topic;

@@ -43,6 +43,17 @@ Deno.test("start creates, joins a running job, and replaces a finished one", () 
   jobs.close();
 });
 
+Deno.test("--progress-interval 0 reaches every run's topic: every publish is emitted", () => {
+  const jobs = tracker({ progressInterval: 0 });
+  const { job } = startJob(jobs, "fast");
+  let events = 0;
+  job.topic.addEventListener("progress", () => events++);
+  for (let n = 1; n <= 10; n++) job.publish({ n });
+  assert.equal(events, 10);
+  job.finish({ ok: true, result: { ok: true } });
+  jobs.close();
+});
+
 Deno.test("start-or-join joins a retained job and leaves it as it ended", () => {
   const jobs = tracker();
   const { job } = startJob(jobs, "etl");

@@ -7,7 +7,7 @@ export interface JobTopicOptions {
   first?: Record<string, unknown> | null;
   /**
    * At most one `progress` event per this many ms, the newest publish winning; and at most one
-   * `spectators` event. @default 250
+   * `spectators` event. 0: no coalescing, every publish is emitted as it comes. @default 250
    */
   progressInterval?: number;
   /** The clock, for tests. @default Date.now */
@@ -31,7 +31,9 @@ function round1(value: number): number {
  * `progressInterval`; publishes that come faster are coalesced, and the newest one goes out at
  * the end of the interval. So spectators get at most one `progress` per interval however fast
  * the publisher goes, and the fan-out costs the same for 10 publishes a second or 10,000. A
- * coalesced publish still pending when the job ends is emitted before the terminal event.
+ * coalesced publish still pending when the job ends is emitted before the terminal event. With
+ * `progressInterval` 0 nothing is coalesced here: every publish is emitted at once (a spectator
+ * whose socket stalls still keeps only the newest, in its latest-wins slot).
  * `spectators` (`{"spectators":N}`) tells them when their number changed, at most once per
  * interval too (the published object is the publisher's: the count is not added to it).
  *
@@ -78,7 +80,8 @@ export class JobTopic extends Topic {
     super("job", id, JOB_EVENTS);
     this.#now = options.now ?? Date.now;
     this.#interval = options.progressInterval ?? 250;
-    this.audienceInterval = this.#interval;
+    // 0 (no coalescing) still tells the audience, as often as timers turn.
+    this.audienceInterval = Math.max(1, this.#interval);
     this.#data = options.first ?? {};
     this.#startedAt = this.#now();
     this.#updatedAt = this.#startedAt;
@@ -102,7 +105,9 @@ export class JobTopic extends Topic {
     if (this.ended) return false;
     this.#data = data;
     this.#updatedAt = this.#now();
-    if (this.#throttle === undefined) {
+    if (this.#interval === 0) {
+      this.#emitProgress();
+    } else if (this.#throttle === undefined) {
       this.#emitProgress();
       this.#throttle = setTimeout(() => this.#tick(), this.#interval);
     } else {

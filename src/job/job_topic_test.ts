@@ -29,6 +29,15 @@ Deno.test("a publish goes out at once; faster ones are coalesced to the newest",
   topic.succeed({ ok: true });
 });
 
+Deno.test("progressInterval 0: every publish goes out at once, none is coalesced", () => {
+  const topic = new JobTopic("j", { progressInterval: 0 });
+  const seen: number[] = [];
+  topic.addEventListener("progress", (e) => seen.push(((e as TopicEvent).data as { n: number }).n));
+  for (let n = 1; n <= 100; n++) topic.publish({ n });
+  assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1));
+  topic.succeed({ ok: true });
+});
+
 Deno.test("a coalesced publish is flushed before the terminal event", () => {
   const topic = new JobTopic("j", { progressInterval: 10_000 });
   const types: string[] = [];

@@ -1,3 +1,5 @@
+import { RelaySource } from "./relay_source.ts";
+
 /** Options for {@linkcode FanOut}. */
 export interface FanOutOptions {
   /**
@@ -18,7 +20,9 @@ export interface FanOutOptions {
  * when every open output has room, so the slowest reader paces the transfer and memory stays
  * bounded by a few chunks. It counts the bytes where it reads them: a separate counting stage
  * cost 12 % more CPU per GB with 8 simultaneous transfers (interval 4–22 %) and no measurable
- * difference with 32 (docs/performance.md, "Where the count is taken").
+ * difference with 32 (docs/performance.md, "Where the count is taken"). For the same reason the
+ * source may be a {@linkcode RelaySource}: the sender's route reads its first chunk ahead and
+ * learns when the upload ends on the one reader read here, with no stream stage in between.
  *
  * Cancel and error, both directions:
  * - the source errors: every output is errored with that reason (a reader must never mistake a
@@ -40,7 +44,7 @@ export interface FanOutOptions {
 export class FanOut {
   /** One stream per receiver. */
   readonly outputs: ReadableStream<Uint8Array>[];
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #source: RelaySource;
   #open = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
   #highWaterMark: number;
@@ -51,8 +55,12 @@ export class FanOut {
   #finished = false;
   #options: FanOutOptions;
 
-  constructor(source: ReadableStream<Uint8Array>, count: number, options: FanOutOptions = {}) {
-    this.#reader = source.getReader();
+  constructor(
+    source: ReadableStream<Uint8Array> | RelaySource,
+    count: number,
+    options: FanOutOptions = {},
+  ) {
+    this.#source = source instanceof RelaySource ? source : new RelaySource(source);
     this.#options = options;
     this.#highWaterMark = options.highWaterMark ?? 2;
     const strategy = new CountQueuingStrategy({ highWaterMark: this.#highWaterMark });
@@ -121,13 +129,15 @@ export class FanOut {
     this.#reading = true;
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      result = await this.#reader.read();
+      result = await this.#source.read();
     } catch (error) {
+      this.#source.end();
       this.#fail(error instanceof Error ? error : new Error(String(error)));
       return;
     } finally {
       this.#reading = false;
     }
+    if (result.done) this.#source.end();
     if (this.#finished) return;
     if (result.done) {
       this.#sourceDone = true;
@@ -172,7 +182,7 @@ export class FanOut {
     this.#finished = true;
     for (const controller of this.#open) controller.error(reason);
     this.#open.clear();
-    this.#reader.cancel(reason).catch(() => {});
+    this.#source.cancel(reason).catch(() => {});
     this.#options.onError?.(reason);
   }
 }

@@ -1,6 +1,7 @@
 import { formatFlagDuration } from "../config.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
+import type { RelaySource } from "./relay_source.ts";
 import { SenderLog } from "./sender_log.ts";
 import { HttpError } from "../http_error.ts";
 
@@ -31,8 +32,11 @@ export interface PipeOptions {
 
 /** What a sender brings. */
 export interface SenderRequest {
-  /** The bytes: the request body (or that body read ahead, see `readAhead`). */
-  body: ReadableStream<Uint8Array> | null;
+  /**
+   * The bytes: the request body, or a {@linkcode RelaySource} over it when the route reads ahead
+   * or waits for the upload's end.
+   */
+  body: ReadableStream<Uint8Array> | RelaySource | null;
   /** `?n=`, or `null` when not given (which means 1: see {@linkcode Pipe.send}). */
   n: number | null;
   /** `Content-Length` or `?size=`, for percent and ETA. */
@@ -295,9 +299,10 @@ export class Pipe {
 
   #newTopic(): PipeTopic {
     return new PipeTopic(this.name, {
-      ...(this.#options.progressInterval
-        ? { progressInterval: this.#options.progressInterval }
-        : {}),
+      // 0 is a cadence too (every timer turn): only a missing one means the topic's default.
+      ...(this.#options.progressInterval === undefined
+        ? {}
+        : { progressInterval: this.#options.progressInterval }),
     });
   }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Pipe } from "./pipe.ts";
+import type { TopicEvent } from "../progress/topic.ts";
 import { Spectator } from "../sse/spectator.ts";
 
 setFlagsFromString("--expose-gc");
@@ -164,4 +165,42 @@ Deno.test("n is free again once the waiting sides have left", async () => {
   const receiving = pipe.receive(receiver(null));
   pipe.send(sender(null, "fresh"));
   assert.equal(await new Response((await receiving).body).text(), "fresh");
+});
+
+Deno.test("progressInterval 0 samples on every timer turn, not every 250 ms", async () => {
+  const pipe = new Pipe("fast", { progressInterval: 0 });
+  const chunks = 5;
+  let pulled = 0;
+  const { promise: allRead, resolve } = Promise.withResolvers<void>();
+  // One chunk per timer turn: the sampler sees the count move between them.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((wake) => setTimeout(wake, 5));
+      if (pulled++ < chunks) controller.enqueue(new Uint8Array(1024));
+      else {
+        controller.close();
+        resolve();
+      }
+    },
+  }, { highWaterMark: 0 });
+  const counts: number[] = [];
+  const watch = (topic = pipe.topic) =>
+    topic.addEventListener("progress", (e) => {
+      counts.push(((e as TopicEvent).data as { bytes: number }).bytes);
+    });
+  watch();
+  const receiving = pipe.receive({ n: null, signal: new AbortController().signal });
+  const log = pipe.send({
+    body,
+    n: null,
+    total: null,
+    headers: new Headers(),
+    signal: new AbortController().signal,
+  });
+  const { body: output } = await receiving;
+  assert.equal((await new Response(output).arrayBuffer()).byteLength, chunks * 1024);
+  await allRead;
+  await new Response(log).text();
+  // At 250 ms (what 0 meant before) a 25 ms transfer is sampled at most once.
+  assert.ok(counts.length >= 2, `progress counts: ${counts.join(", ")}`);
 });

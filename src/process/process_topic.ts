@@ -100,7 +100,7 @@ export class ProcessTopic extends Topic {
     this.#now = options.now ?? Date.now;
     this.#capacity = Math.max(1, options.historyLines ?? 1000);
     this.#maxBytes = options.historyBytes ?? 1_048_576;
-    this.audienceInterval = options.progressInterval ?? 250;
+    this.audienceInterval = Math.max(1, options.progressInterval ?? 250);
     this.#ring = new Array(this.#capacity);
     this.#startedAt = this.#updatedAt = this.#now();
     this.#statusEvent = this.#newStatusEvent();
