@@ -364,7 +364,7 @@ export async function helloWorldRss(
   try {
     const match = await proc.waitForOutput(/listening on (http:\/\/[^\s]+)/, 60_000);
     for (let i = 0; i < requests; i++) await (await fetch(match[1]!)).text();
-    await delay(500);
+    await delay(1000);
     return { rss: residentBytes(proc.pid), ...residentSplit(proc.pid) };
   } finally {
     await proc.stop();
