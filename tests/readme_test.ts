@@ -290,7 +290,11 @@ Deno.test("every example in README.md runs, or says why not", async (t) => {
             ...(installs
               ? {
                 PATH: `${prefix}/bin:${env.PATH}`,
+                // `npm test` hands its scripts npm_config_prefix=/usr (lower case), which npm
+                // reads before NPM_CONFIG_PREFIX: both spellings, or the bin lands in /usr/bin.
                 NPM_CONFIG_PREFIX: prefix,
+                npm_config_prefix: prefix,
+                npm_config_global_prefix: prefix,
                 NPM_CONFIG_OFFLINE: "true",
                 NPM_CONFIG_UPDATE_NOTIFIER: "false",
                 NPM_CONFIG_AUDIT: "false",
@@ -301,20 +305,7 @@ Deno.test("every example in README.md runs, or says why not", async (t) => {
         });
         assert.equal(ran.code, 0, `${title} failed:\n${ran.output}`);
         if (installs) {
-          // npm 11 once in a while links the folder but not its bin (seen twice on a loaded
-          // machine, never reproduced alone): the README's command, run again, must then link it.
-          const linked = () => Deno.lstat(`${prefix}/bin/ringside`).then(() => true, () => false);
-          if (!await linked()) {
-            const again = await new Deno.Command("npm", {
-              args: ["install", "-g", "."],
-              cwd: root,
-              env: { NPM_CONFIG_PREFIX: prefix, NPM_CONFIG_OFFLINE: "true" },
-              stdout: "null",
-              stderr: "null",
-            }).output();
-            assert.equal(again.code, 0, "npm install -g . again");
-          }
-          assert.ok(await linked(), "npm put ringside in PREFIX/bin");
+          assert.ok(await Deno.lstat(`${prefix}/bin/ringside`), "npm put ringside in PREFIX/bin");
         }
       });
     }
