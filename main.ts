@@ -93,14 +93,6 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname
   }:${server.port}`;
   notifier?.listening(origin);
-  console.log(`listening on ${origin}`);
-  for (const warning of startupWarnings(config)) console.error(`ringside: ${warning}`);
-  log("started", {
-    runtime: runtime.name,
-    version: VERSION,
-    origin,
-    ...(bridge ? { node, redis: bridge.connected ? "connected" : "unreachable" } : {}),
-  });
 
   let stopping = false;
   async function stop(signal: string): Promise<void> {
@@ -141,6 +133,17 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
   }
   runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
   runtime.onSignal("SIGINT", () => stop("SIGINT"));
+  // "listening on" says ready: the signal handlers are armed first (Bun arms them on the next
+  // turn of its loop), so a Ctrl-C right after the line drains instead of killing the server.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  console.log(`listening on ${origin}`);
+  for (const warning of startupWarnings(config)) console.error(`ringside: ${warning}`);
+  log("started", {
+    runtime: runtime.name,
+    version: VERSION,
+    origin,
+    ...(bridge ? { node, redis: bridge.connected ? "connected" : "unreachable" } : {}),
+  });
   if (config.exitOnStdinClose) {
     runtime.stdinClosed().then(() => runtime.exit(0));
   }
