@@ -404,8 +404,14 @@ function bunTerminalChild(
   };
 }
 
-function bunSocket(ws: WSContext): { getBufferedAmount(): number; terminate(): void } {
-  return ws.raw as { getBufferedAmount(): number; terminate(): void };
+interface BunSocket {
+  getBufferedAmount(): number;
+  terminate(): void;
+  cork(send: () => void): void;
+}
+
+function bunSocket(ws: WSContext): BunSocket {
+  return ws.raw as BunSocket;
 }
 
 function bunHubIdleProblem(ms: number): string | null {
@@ -514,6 +520,7 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       upgrade: async (c: Context, events) => (await honoBun).upgradeWebSocket(c, events),
       bufferedAmount: (ws: WSContext) => bunSocket(ws).getBufferedAmount(),
       terminate: (ws: WSContext) => bunSocket(ws).terminate(),
+      cork: (ws: WSContext, send: () => void) => bunSocket(ws).cork(send),
     },
     isTerminal: (stream) => process[stream].isTTY === true,
     canSpawnTerminal: typeof bun.Terminal === "function",

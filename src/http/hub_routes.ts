@@ -22,6 +22,8 @@ export interface WebSocketSupport {
   bufferedAmount(ws: WSContext): number;
   /** Drops the connection without a close handshake. */
   terminate(ws: WSContext): void;
+  /** Runs `send` with the socket's writes batched into one (Bun's `cork`), where there is one. */
+  cork?(ws: WSContext, send: () => void): void;
 }
 
 /** Options for {@linkcode hubHandlers}. */
@@ -95,6 +97,7 @@ export function hubHandlers(
           bufferedAmount: () => webSocket.bufferedAmount(ws),
           close: (code, reason) => ws.close(code, reason),
           terminate: () => webSocket.terminate(ws),
+          cork: webSocket.cork && ((send) => webSocket.cork!(ws, send)),
         }, grant);
       },
       onMessage: (event) => {

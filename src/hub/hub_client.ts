@@ -14,6 +14,11 @@ export interface HubSocket {
   close(code: number, reason: string): void;
   /** Drops the connection at once (a client that does not read cannot take a close frame). */
   terminate(): void;
+  /**
+   * Runs `send`, whose `send` calls the runtime may write with one syscall (Bun's `cork`);
+   * without it, each message is written as it is sent.
+   */
+  cork?: ((send: () => void) => void) | undefined;
 }
 
 /** What a channel resolves to: the topic and the id its messages carry. */
@@ -75,7 +80,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface Subscription {
   topic: Topic;
   view: ChannelView;
-  listener: (event: Event) => void;
+  /** Stops the topic's events (set once the greeting went out). */
+  unsubscribe: () => void;
   release: () => void;
 }
 
@@ -85,7 +91,9 @@ const encoder = new TextEncoder();
  * One WebSocket connection to the hub: its subscriptions and its send queue.
  *
  * Inbound messages are handled one at a time in arrival order (`auth` may wait for a token
- * check). Topic events never wait for the socket: while the runtime buffers more than 1 MiB for
+ * check). What one tick produces goes out at its end, together (corked into one write on Bun:
+ * a burst of process lines is one syscall, not one each). Topic events never wait for the
+ * socket: while the runtime buffers more than 1 MiB for
  * it, messages wait in an {@linkcode Outbox} — a channel's progress snapshots in one latest-wins
  * slot (a newer one replaces it in place), process lines and every other message in order. A
  * client whose buffer stays full for `writeTimeout` with nothing sent, or that falls more than
@@ -110,6 +118,7 @@ const encoder = new TextEncoder();
  * });
  * await client.receive('{"type":"subscribe","data":"pipe:p"}');
  * topic.fail("Sender disconnected");
+ * await Promise.resolve(); // messages go out at the end of the tick
  * assert.deepEqual(sent.map((text) => JSON.parse(text).type),
  *   ["subscribed", "pipe_progress", "pipe_progress", "unsubscribed"]);
  * client.close();
@@ -124,6 +133,8 @@ export class HubClient {
   #outbox: Outbox<string>;
   #inbox: Promise<void> = Promise.resolve();
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** A flush is due at the end of this tick. */
+  #flushing = false;
   #closed = false;
 
   constructor(socket: HubSocket, options: HubClientOptions) {
@@ -285,7 +296,8 @@ export class HubClient {
       this.#error(`Other nodes cannot be reached (redis unavailable): '${name}' ended`);
       this.#end(name, true);
     };
-    this.#subscriptions.set(name, { topic, view, listener, release });
+    const subscription: Subscription = { topic, view, unsubscribe: () => {}, release };
+    this.#subscriptions.set(name, subscription);
     this.#options.onSubscription?.(name, 1);
     this.#ack("subscribed", name);
     // Two events of a greeting may make one message (a job's progress and its audience count
@@ -295,8 +307,7 @@ export class HubClient {
       previous = this.#deliver(name, event, previous);
       if (!this.#subscriptions.has(name)) return;
     }
-    for (const type of topic.eventTypes) topic.addEventListener(type, listener);
-    topic.addEventListener("lost", listener);
+    subscription.unsubscribe = topic.subscribe(listener);
   }
 
   /**
@@ -320,10 +331,7 @@ export class HubClient {
     const subscription = this.#subscriptions.get(name);
     if (!subscription) return;
     this.#subscriptions.delete(name);
-    for (const type of subscription.topic.eventTypes) {
-      subscription.topic.removeEventListener(type, subscription.listener);
-    }
-    subscription.topic.removeEventListener("lost", subscription.listener);
+    subscription.unsubscribe();
     subscription.release();
     this.#options.onSubscription?.(name, -1);
     if (tell) this.#ack("unsubscribed", name);
@@ -339,7 +347,7 @@ export class HubClient {
         // A channel's snapshot waits in its latest-wins slot; its other messages take its place.
         if (message.latestWins) this.#outbox.replace(name, message.text);
         else this.#outbox.supersede(name, message.text);
-        this.#flush();
+        this.#schedule();
       }
       last = message.text;
       if (message.final) {
@@ -360,22 +368,48 @@ export class HubClient {
 
   #send(text: string): void {
     this.#outbox.push(text);
-    this.#flush();
+    this.#schedule();
+  }
+
+  /**
+   * Sends what waits at the end of this tick: the messages of one tick (a burst of process
+   * lines) go out together, corked into one write where the runtime can.
+   */
+  #schedule(): void {
+    if (this.#flushing || this.#retry !== undefined) return;
+    this.#flushing = true;
+    queueMicrotask(() => {
+      this.#flushing = false;
+      this.#corked();
+    });
+  }
+
+  #corked(): void {
+    if (this.#socket.cork) this.#socket.cork(() => this.#flush());
+    else this.#flush();
   }
 
   /** Sends what the socket takes; while its buffer is full, looks again every 25 ms. */
   #flush(): void {
     if (this.#retry !== undefined) return;
+    // The buffered amount is asked once per 64 KiB sent, not once per message.
+    let budget = 0;
     while (this.#outbox.waiting > 0 && !this.#closed) {
-      if (this.#socket.bufferedAmount() >= HIGH_WATER) {
-        this.#retry ??= setTimeout(() => {
-          this.#retry = undefined;
-          this.#flush();
-        }, RETRY_MS);
-        return;
+      if (budget <= 0) {
+        const buffered = this.#socket.bufferedAmount();
+        if (buffered >= HIGH_WATER) {
+          this.#retry ??= setTimeout(() => {
+            this.#retry = undefined;
+            this.#corked();
+          }, RETRY_MS);
+          return;
+        }
+        budget = Math.min(HIGH_WATER - buffered, 65_536);
       }
+      const text = this.#outbox.take()!;
+      budget -= text.length;
       try {
-        this.#socket.send(this.#outbox.take()!);
+        this.#socket.send(text);
       } catch {
         return this.gone();
       }

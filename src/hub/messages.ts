@@ -45,15 +45,9 @@ export interface ChannelView {
  * ```
  */
 export function hubMessages(topic: Topic, event: TopicEvent, view: ChannelView): HubMessage[] {
-  let byChannel = made.get(event);
-  if (!byChannel) made.set(event, byChannel = new Map());
-  let messages = byChannel.get(view.channel);
-  if (!messages) byChannel.set(view.channel, messages = make(topic, event, view));
-  return messages;
+  // Made once per event and channel: every subscriber of a channel shares the text.
+  return event.shared(view.channel, () => make(topic, event, view));
 }
-
-/** Messages made per event and channel: every subscriber of a channel shares the text. */
-const made = new WeakMap<TopicEvent, Map<string, HubMessage[]>>();
 
 function make(topic: Topic, event: TopicEvent, view: ChannelView): HubMessage[] {
   if (topic.kind === "process") return processMessages(topic, event, view);

@@ -85,7 +85,10 @@ export class ProcessTopic extends Topic {
   #size = 0;
   #bytes = 0;
   #seq = 0;
-  /** `output` listeners now (counted so that a line nobody follows makes no event). */
+  /**
+   * `output` listeners now, besides the {@linkcode Topic.subscribe} ones (counted so that a line
+   * nobody follows makes no event).
+   */
   #listeners = 0;
   #status: ProcessStatus = "running";
   #exitCode: number | null = null;
@@ -146,7 +149,8 @@ export class ProcessTopic extends Topic {
     const seq = ++this.#seq;
     const data: ProcessLine = { seq, stream, line };
     // An event object costs more than the rest of a line's path: none when nobody listens.
-    const event = this.#listeners > 0 ? this.emit("output", data, false, String(seq)) : null;
+    const heard = this.#listeners > 0 || this.subscribers > 0;
+    const event = heard ? this.emit("output", data, false, String(seq)) : null;
     this.#keep({ first: seq, last: seq, type: "output", data, bytes, event });
     this.#updatedAt = this.#now();
     return true;

@@ -23,6 +23,9 @@ export class TopicEvent extends Event {
   #mapped: [(data: unknown) => unknown, Uint8Array] | undefined;
   #snapshot: unknown;
   #take: (() => unknown) | null;
+  #sharedKey: string | undefined;
+  #sharedValue: unknown;
+  #sharedMore: Map<string, unknown> | undefined;
 
   /** `snapshot` takes the topic's snapshot (at the first ask of {@linkcode TopicEvent.snapshot}). */
   constructor(
@@ -68,6 +71,22 @@ export class TopicEvent extends Event {
     return this.#mapped[1];
   }
 
+  /**
+   * What `make()` returns, made once for this event and `key` and then shared by every consumer
+   * that asks with the same key (a hub channel's message: one per event, not one per client).
+   * The first key costs no allocation besides the value; further keys share a map.
+   */
+  shared<T>(key: string, make: () => T): T {
+    if (this.#sharedKey === key) return this.#sharedValue as T;
+    if (this.#sharedKey === undefined) {
+      this.#sharedKey = key;
+      return (this.#sharedValue = make());
+    }
+    this.#sharedMore ??= new Map();
+    if (!this.#sharedMore.has(key)) this.#sharedMore.set(key, make());
+    return this.#sharedMore.get(key) as T;
+  }
+
   #encode(data: unknown): Uint8Array {
     return encoder.encode(
       `${this.id === null ? "" : `id: ${this.id}\n`}event: ${this.type}\ndata: ${
@@ -93,8 +112,9 @@ let topicsMade = 0;
 
 /**
  * Something spectators watch: a pipe run, a job, a process. It holds the last state (cache-last,
- * O(1) memory) and dispatches {@linkcode TopicEvent}s; subscribers attach with
- * `addEventListener` for each of {@linkcode Topic.eventTypes}. Dispatching never waits for a
+ * O(1) memory) and dispatches {@linkcode TopicEvent}s; spectators attach with
+ * {@linkcode Topic.subscribe} (every event), other listeners with `addEventListener` for each of
+ * {@linkcode Topic.eventTypes}. Dispatching never waits for a
  * subscriber, so a slow one cannot block the publisher.
  *
  * Every event has an SSE id, `RUN.SEQ`: `RUN` differs between topics (a pipe's next run is a new
@@ -147,6 +167,7 @@ export abstract class Topic extends EventTarget {
   #toldAt = -Infinity;
   #audienceTimer: ReturnType<typeof setTimeout> | undefined;
   #end: TopicEvent | null = null;
+  #subscribers = new Set<(event: Event) => void>();
   #run = `${Date.now().toString(36)}${(++topicsMade).toString(36)}`;
   #seq = 0;
 
@@ -155,6 +176,30 @@ export abstract class Topic extends EventTarget {
     this.kind = kind;
     this.name = name;
     this.eventTypes = eventTypes;
+  }
+
+  /**
+   * Calls `listener` with every event this topic dispatches, whatever its type (its
+   * {@linkcode Topic.eventTypes} and `lost`), after the `addEventListener` listeners; returns the
+   * function that stops it. This is how spectators listen: one call in a loop per event instead
+   * of the EventTarget's per-listener dispatch, and leaving costs O(1) instead of a search of
+   * every listener of every type (measured in docs/performance.md → "Delivery per event").
+   */
+  subscribe(listener: (event: Event) => void): () => void {
+    this.#subscribers.add(listener);
+    return () => this.#subscribers.delete(listener);
+  }
+
+  /** How many {@linkcode Topic.subscribe} listeners there are now. */
+  protected get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
+  /** Dispatches to the `addEventListener` listeners, then to the subscribers. */
+  override dispatchEvent(event: Event): boolean {
+    const result = super.dispatchEvent(event);
+    for (const listener of this.#subscribers) listener(event);
+    return result;
   }
 
   /** Spectators attached now (SSE and WebSocket); the tracker counts them. */

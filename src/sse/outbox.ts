@@ -256,7 +256,8 @@ export class Outbox<T extends { readonly length: number }> {
   /** An index instead of `shift()` keeps a long queue linear; the array is cut now and then. */
   #compact(): void {
     if (this.#head === this.#queue.length) {
-      this.#queue = [];
+      // Emptied in place: a new array each time the queue drains is an allocation per event.
+      this.#queue.length = 0;
       this.#head = 0;
     } else if (this.#head > 4096) {
       this.#queue = this.#queue.slice(this.#head);

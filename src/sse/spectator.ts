@@ -1,5 +1,6 @@
 import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "../progress/topic.ts";
 import { Outbox } from "./outbox.ts";
+import { every } from "./ticker.ts";
 
 const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
@@ -95,23 +96,27 @@ export class Spectator {
   #overflowed = false;
   #closed = false;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #wake: (() => void) | null = null;
+  /** The socket asked for bytes (a `pull`) and got none yet. */
+  #wanted = false;
+  /** Waiting in {@linkcode flushQueue} for the end of this tick. */
+  #queued = false;
   #wroteSinceBeat = true;
-  #heartbeat: ReturnType<typeof setInterval>;
+  #stopBeat: () => void;
   #ttl: ReturnType<typeof setTimeout>;
-  #listener = (event: Event) => this.#onEvent(event as TopicEvent);
+  #unsubscribe: () => void;
   #onAbort = () => this.close("cancel");
+
   /**
    * A topic another node owns is `lost` when Redis goes away: the stream ends after a comment
    * saying so, and EventSource reconnects (to a fresh subscription once Redis is back).
    */
-  #onLost = () => {
+  #onLost(): void {
     if (this.#ending) return;
     this.#ending = true;
     this.#outbox.supersede(PROGRESS_SLOT, LOST);
     this.#outbox.discard(AUDIENCE_SLOT);
-    this.#wake?.();
-  };
+    this.#wake();
+  }
 
   constructor(topic: Topic, options: SpectatorOptions = {}) {
     this.#topic = topic;
@@ -131,7 +136,10 @@ export class Spectator {
       start: (controller) => {
         this.#controller = controller;
       },
-      pull: () => this.#pull(),
+      pull: () => {
+        this.#wanted = true;
+        this.#service();
+      },
       cancel: () => this.close("cancel"),
     }, { highWaterMark: 0 });
     this.#outbox.push(RETRY);
@@ -140,17 +148,19 @@ export class Spectator {
     }
     // The greeting is bounded by the topic (a process's ring); the bound is on what comes after.
     if (options.maxQueueBytes !== undefined) this.#outbox.limit(options.maxQueueBytes);
-    for (const type of topic.eventTypes) topic.addEventListener(type, this.#listener);
-    topic.addEventListener("lost", this.#onLost);
-    this.#heartbeat = setInterval(() => {
+    this.#unsubscribe = topic.subscribe((event) => {
+      if (event.type === "lost") this.#onLost();
+      else this.#onEvent(event as TopicEvent);
+    });
+    this.#stopBeat = every(options.heartbeat ?? 15_000, () => {
       // Only into an empty slot: a keepalive in the latest-wins slot would replace the newest
       // progress a slow socket has not taken yet, and anything waiting is a sign of life anyway.
       if (!this.#wroteSinceBeat && this.#outbox.waiting === 0) {
         this.#outbox.replace(PROGRESS_SLOT, KEEPALIVE);
-        this.#wake?.();
+        this.#wake();
       }
       this.#wroteSinceBeat = false;
-    }, options.heartbeat ?? 15_000);
+    });
     const ttl = options.ttl ?? 30 * 60_000;
     const untilDeadline = (options.deadline ?? Infinity) - Date.now();
     this.#ttl = untilDeadline < ttl
@@ -167,11 +177,8 @@ export class Spectator {
     if (this.#closed) return;
     this.#closed = true;
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    for (const type of this.#topic.eventTypes) {
-      this.#topic.removeEventListener(type, this.#listener);
-    }
-    this.#topic.removeEventListener("lost", this.#onLost);
-    clearInterval(this.#heartbeat);
+    this.#unsubscribe();
+    this.#stopBeat();
     clearTimeout(this.#ttl);
     this.#outbox.close();
     try {
@@ -183,7 +190,6 @@ export class Spectator {
     } catch {
       // already closed by the consumer
     }
-    this.#wake?.();
     this.#options.onClose?.(reason);
   }
 
@@ -200,26 +206,50 @@ export class Spectator {
       // Nothing goes out after the last frame.
       if (this.#ending) this.#outbox.discard(AUDIENCE_SLOT);
     }
-    this.#wake?.();
+    this.#wake();
   }
 
-  async #pull(): Promise<void> {
-    while (!this.#closed) {
-      // Up to ~64 KiB in one chunk: one write for a burst of lines.
-      const frames = this.#outbox.takeUpTo(65_536);
-      if (frames.length > 0) {
-        this.#wroteSinceBeat = true;
-        this.#controller.enqueue(frames.length === 1 ? frames[0]! : join(frames));
-        return;
-      }
-      if (this.#ending) {
-        this.close(this.#overflowed ? "overflow" : "end");
-        return;
-      }
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = null;
+  /**
+   * Something waits: once the socket wants bytes, at the end of this tick (so that the events of
+   * one tick go out in one write, and one microtask serves every spectator that got one).
+   */
+  #wake(): void {
+    if (!this.#wanted || this.#queued) return;
+    this.#queued = true;
+    flushQueue.push(this);
+    if (flushQueue.length === 1) queueMicrotask(flushAll);
+  }
+
+  /** Called by {@linkcode flushAll}. */
+  static flush(spectator: Spectator): void {
+    spectator.#queued = false;
+    spectator.#service();
+  }
+
+  /** Hands the socket what waits, if it wants bytes; closes after the end. */
+  #service(): void {
+    if (this.#closed || !this.#wanted) return;
+    // Up to ~64 KiB in one chunk: one write for a burst of lines.
+    const frames = this.#outbox.takeUpTo(65_536);
+    if (frames.length > 0) {
+      this.#wanted = false;
+      this.#wroteSinceBeat = true;
+      this.#controller.enqueue(frames.length === 1 ? frames[0]! : join(frames));
+    } else if (this.#ending) {
+      this.close(this.#overflowed ? "overflow" : "end");
     }
   }
+}
+
+/** Spectators with something to send this tick, served by one microtask. */
+const flushQueue: Spectator[] = [];
+
+function flushAll(): void {
+  // A spectator served here may queue again (a later tick's event): only those queued now.
+  const count = flushQueue.length;
+  for (let i = 0; i < count; i++) Spectator.flush(flushQueue[i]!);
+  flushQueue.splice(0, count);
+  if (flushQueue.length > 0) queueMicrotask(flushAll);
 }
 
 function join(frames: Uint8Array[]): Uint8Array {
