@@ -189,3 +189,28 @@ Deno.test("a greeting whose events make the same message twice sends it once", a
   assert.deepEqual(socket.types().slice(2), ["job_progress", "unsubscribed"]);
   hubClient.close();
 });
+
+Deno.test("the messages of one tick are sent together, inside one cork", async () => {
+  const socket = new BufferedSocket();
+  const corks: number[] = [];
+  const corking = Object.assign(socket, {
+    cork(send: () => void) {
+      const before = socket.sent.length;
+      send();
+      corks.push(socket.sent.length - before);
+    },
+  });
+  const topic = new Lines();
+  const { hubClient } = client(corking, topic);
+  await hubClient.receive('{"type":"subscribe","data":"process:build"}');
+  await tick();
+  corks.length = 0;
+  for (let i = 0; i < 100; i++) topic.line(`line ${i}`);
+  assert.equal(socket.types().filter((type) => type === "process_output").length, 0, "not yet");
+  await tick();
+  assert.deepEqual(corks, [100]);
+  assert.deepEqual(socket.sent.slice(-100).map((text) => JSON.parse(text).data), [
+    ...Array.from({ length: 100 }, (_, i) => `line ${i}`),
+  ]);
+  hubClient.close();
+});

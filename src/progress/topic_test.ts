@@ -148,3 +148,35 @@ Deno.test("an event carries the snapshot it was dispatched with, the same for ev
   assert.equal(end.snapshot, topic.greeting()[0]!.snapshot);
   assert.equal(new TopicEvent("x", 1).snapshot, undefined);
 });
+
+Deno.test("a subscriber gets every event in order, `lost` too, until it unsubscribes", () => {
+  class Pair extends Topic {
+    constructor() {
+      super("pair", "p", ["a", "b"]);
+    }
+    snapshot() {
+      return {};
+    }
+    get state() {
+      return "on";
+    }
+    send(type: string) {
+      this.emit(type, null);
+    }
+  }
+  const topic = new Pair();
+  const seen: string[] = [];
+  const order: string[] = [];
+  topic.addEventListener("a", () => order.push("listener"));
+  const unsubscribe = topic.subscribe((event) => {
+    seen.push(event.type);
+    order.push("subscriber");
+  });
+  topic.send("a");
+  topic.send("b");
+  topic.dispatchEvent(new Event("lost"));
+  unsubscribe();
+  topic.send("a");
+  assert.deepEqual(seen, ["a", "b", "lost"]);
+  assert.deepEqual(order, ["listener", "subscriber", "subscriber", "subscriber", "listener"]);
+});

@@ -88,3 +88,18 @@ Deno.test("a socket that stops taking while events wait is dropped, with no newe
   clearTimeout(timeout);
   await reader.cancel().catch(() => {});
 });
+
+Deno.test("the events of one tick go out in one chunk once the socket asks", async () => {
+  const topic = new Counter();
+  const spectator = new Spectator(topic, { latestWins: [], writeTimeout: 60_000 });
+  const reader = spectator.stream.getReader();
+  assert.match(decoder.decode((await reader.read()).value), /^retry: 2000\n\n.*event: state\n/s);
+  // The socket is waiting (a read is pending) when three events come in one tick.
+  const next = reader.read();
+  topic.tick();
+  topic.tick();
+  topic.tick();
+  const text = decoder.decode((await next).value);
+  assert.deepEqual([...text.matchAll(/"count":(\d)/g)].map((match) => match[1]), ["1", "2", "3"]);
+  spectator.close();
+});
