@@ -86,7 +86,7 @@ export class LineDecoder {
 
   /** Calls `onLine` for every line `chunk` completes, in order. */
   push(chunk: Uint8Array, onLine: OnLine): void {
-    let start = 0;
+    let start = this.#pending === 0 ? this.#whole(chunk, onLine) : 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(LF, start);
       this.#take(chunk.subarray(start, end < 0 ? chunk.length : end), onLine);
@@ -96,6 +96,38 @@ export class LineDecoder {
       this.#emit(length, onLine);
       start = end + 1;
     }
+  }
+
+  /**
+   * The lines that lie whole at the start of `chunk` (nothing held before it, none over the
+   * limit), decoded with one `decode` for all of them and cut from that text: no copy and no
+   * view per line. `\n` is one byte and one character, and never part of another character, so
+   * the text's line breaks are the bytes' and decoding many lines at once replaces invalid bytes
+   * as decoding each would. Returns where the rest of the chunk begins.
+   */
+  #whole(chunk: Uint8Array, onLine: OnLine): number {
+    const max = this.#max;
+    let rest = 0;
+    for (;;) {
+      const end = chunk.indexOf(LF, rest);
+      if (end < 0) break;
+      const length = end - rest;
+      if (length > max && !(length === max + 1 && chunk[end - 1] === CR)) break;
+      rest = end + 1;
+    }
+    if (rest === 0) return 0;
+    const text = this.#decoder.decode(chunk.subarray(0, rest - 1));
+    let from = 0;
+    let byte = 0;
+    while (byte < rest) {
+      const end = chunk.indexOf(LF, byte);
+      const to = end === rest - 1 ? text.length : text.indexOf("\n", from);
+      const cr = end > byte && chunk[end - 1] === CR ? 1 : 0;
+      onLine(text.slice(from, to - cr), end - byte - cr);
+      from = to + 1;
+      byte = end + 1;
+    }
+    return rest;
   }
 
   /** Calls `onLine` for the last line if it had no terminator. */

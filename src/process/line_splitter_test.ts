@@ -131,3 +131,26 @@ Deno.test("the decoder never holds more than maxLineBytes + 1, whatever comes wi
   assert.ok(pieces.every((length) => length <= 65_536 && length > 0));
   assert.equal(pieces.length, 3 * 128);
 });
+
+Deno.test("whole chunks and byte-by-byte give the same lines and byte counts, whatever the bytes", () => {
+  // Seeded, so that a failure repeats: LF, CR, multi-byte and invalid bytes, long lines.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const alphabet = [0x0a, 0x0d, 0x61, 0x62, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff, 0x80, 0xf0, 0x9f];
+  for (let round = 0; round < 300; round++) {
+    const bytes = Uint8Array.from(
+      { length: Math.floor(random() * 200) },
+      () => alphabet[Math.floor(random() * alphabet.length)]!,
+    );
+    const split = (chunks: Uint8Array[]) => {
+      const decoder = new LineDecoder({ maxLineBytes: 8 });
+      const lines: [string, number][] = [];
+      for (const chunk of chunks) decoder.push(chunk, (line, n) => lines.push([line, n]));
+      decoder.end((line, n) => lines.push([line, n]));
+      return lines;
+    };
+    const whole = split([bytes]);
+    const oneByOne = split(Array.from(bytes, (byte) => Uint8Array.of(byte)));
+    assert.deepEqual(whole, oneByOne, `round ${round}: ${bytes.join(",")}`);
+  }
+});
