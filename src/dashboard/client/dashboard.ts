@@ -6,9 +6,8 @@
  */
 
 import { render, type VNode } from "preact";
-import { useEffect, useReducer, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import type { PipeSnapshot } from "../../progress/snapshot.ts";
-import { spectatorCommands } from "./commands.ts";
 import { formatElapsed, formatSpeed } from "../../client/format.ts";
 import {
   describePipe,
@@ -18,7 +17,15 @@ import {
   reducePipeModel,
 } from "./pipe_view.ts";
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
-import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
+import {
+  Badge,
+  ProgressBar,
+  ScriptLines,
+  Stat,
+  TopBar,
+  useLiveModel,
+  useTitle,
+} from "./_components.ts";
 import { html, readPageData, withPageToken } from "./_html.ts";
 
 /** What `dashboardPage` embeds for this script. */
@@ -32,23 +39,15 @@ interface DashboardData {
 const reopenAfterMs = 2000;
 
 function Dashboard(props: DashboardData): VNode {
-  const [model, dispatch] = useReducer(
+  const { model, dispatch, ended, now } = useLiveModel(
     reducePipeModel,
+    initialModel,
     props.snapshot,
-    (s) => initialModel(s, Date.now()),
   );
-  const [now, setNow] = useState(Date.now);
-  useFollow(props.eventsUrl, model.connection === "ended", dispatch);
-  const ended = model.connection === "ended";
-  useEffect(() => {
-    if (ended) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ended]);
+  useFollow(props.eventsUrl, ended, dispatch);
   const at = Math.max(now, model.receivedAt);
   const view = describePipe(model, at);
   useTitle(view.title);
-  const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "complete" ? "ok" : "active";
   const error = view.error === null ? null : html`
     <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view.error}</p>
@@ -59,14 +58,14 @@ function Dashboard(props: DashboardData): VNode {
   `;
   return html`
     <main class="page dash" data-state="${view.state}" data-connection="${model.connection}">
-      <header class="top">
-        <a class="brand" href="/">ringside</a>
-        <${ConnectionBadge} connection="${model.connection}" />
-      </header>
+      <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name"><span class="muted">pipe</span> ${model.snapshot.name}</h1>
-      <p class="${`badge ${view.state}`}" data-testid="state" aria-live="polite">
-        <span aria-hidden="true">${stateIcons[view.state]}</span> ${view.label}
-      </p>
+      <${Badge}
+        tone="${view.state}"
+        testId="state"
+        icon="${stateIcons[view.state]}"
+        label="${view.label}"
+      />
       <p class="headline">${view.headline}</p>
       <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
       <${ProgressBar}
@@ -85,11 +84,7 @@ function Dashboard(props: DashboardData): VNode {
         <${Stat} term="Watching" value="${view.spectatorsText}" testId="spectators" />
       </dl>
       <${Throughput} model="${model}" now="${at}" />
-      <section class="api">
-        <h2>Follow this pipe from a script</h2>
-        <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
-        <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
-      </section>
+      <${ScriptLines} kind="pipe" ...${props} />
     </main>
   `;
 }

@@ -10,7 +10,13 @@
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
 import { clampPercent, formatElapsed, formatPercent } from "../../client/format.ts";
 import { previewJson } from "./json_preview.ts";
-import type { Connection } from "./pipe_view.ts";
+import {
+  type Connection,
+  isLinkAction,
+  type LinkAction,
+  reduceLink,
+  withSpectators,
+} from "./_live_model.ts";
 
 /** Everything the job dashboard knows. */
 export interface JobModel {
@@ -28,11 +34,10 @@ export interface JobModel {
 /** A change to the model: an SSE event or a fresh JSON snapshot at time `at`, or the link. */
 export type JobAction =
   | { type: "progress"; data: Record<string, unknown>; at: number }
-  | { type: "spectators"; spectators: number }
   | { type: "complete"; body: Record<string, unknown>; at: number }
   | { type: "error"; error: string; at: number }
   | { type: "snapshot"; snapshot: JobSnapshot; at: number }
-  | { type: "connection"; connection: Connection };
+  | LinkAction;
 
 /** Fields the SSE stream adds to each published object; not part of what was published. */
 const streamFields = ["task_id", "updated_at"];
@@ -80,13 +85,9 @@ export function initialJobModel(snapshot: JobSnapshot, at: number): JobModel {
  * ```
  */
 export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
+  if (isLinkAction(action)) return reduceLink(model, action);
   const s = model.snapshot;
   switch (action.type) {
-    case "connection":
-      if (model.connection === "ended") return model;
-      return { ...model, connection: action.connection };
-    case "spectators":
-      return { ...model, snapshot: { ...s, spectators: action.spectators } };
     case "progress": {
       if (s.state !== "running") return model;
       const data: Record<string, unknown> = {};
@@ -132,7 +133,7 @@ export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
     case "snapshot": {
       const fresh = action.snapshot;
       if (s.state !== "running" && fresh.state === "running") {
-        return { ...model, snapshot: { ...s, spectators: fresh.spectators } };
+        return withSpectators(model, fresh.spectators);
       }
       const newer = Date.parse(fresh.updatedAt) >= Date.parse(s.updatedAt) ||
         Number.isNaN(Date.parse(s.updatedAt));

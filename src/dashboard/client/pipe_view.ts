@@ -9,9 +9,7 @@
 import { isTerminal, type PipeSnapshot, type PipeState } from "../../progress/snapshot.ts";
 import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "../../client/format.ts";
 import { addSample, type RateSample } from "./throughput.ts";
-
-/** The dashboard's link to the server. */
-export type Connection = "connecting" | "live" | "reconnecting" | "ended";
+import { type Connection, withConnection } from "./_live_model.ts";
 
 /** Everything the dashboard knows. */
 export interface PipeModel {
@@ -79,8 +77,7 @@ export function initialModel(snapshot: PipeSnapshot, at: number): PipeModel {
 export function reducePipeModel(model: PipeModel, action: PipeAction): PipeModel {
   switch (action.type) {
     case "connection":
-      if (model.connection === "ended") return model;
-      return { ...model, connection: action.connection };
+      return withConnection(model, action.connection);
     case "snapshot": {
       const { snapshot, at, event } = action;
       const moved = snapshot.bytes !== model.snapshot.bytes || event === "progress";
