@@ -13,6 +13,16 @@ interface Htm {
  */
 export const html = (htm as unknown as Htm).bind(h);
 
+/**
+ * What a live dashboard page embeds for its script (`pages.ts` writes it): the pipe's, job's or
+ * process's state to paint first, and the URLs to follow it by.
+ */
+export interface LivePageData<S> {
+  snapshot: S;
+  eventsUrl: string;
+  jsonUrl: string;
+}
+
 /** Reads the JSON a page embeds in `<script type="application/json" id="ringside-data">`. */
 export function readPageData<T>(): T {
   const element = document.getElementById("ringside-data");

@@ -14,21 +14,6 @@ export type LinkAction =
   | { type: "spectators"; spectators: number };
 
 /**
- * Whether `action` is a {@linkcode LinkAction}, for {@linkcode reduceLink}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isLinkAction } from "./_live_model.ts";
- * const actions = [{ type: "spectators", spectators: 2 }, { type: "progress", data: {} }];
- * assert.deepEqual(actions.map((action) => isLinkAction(action)), [true, false]);
- * ```
- */
-export function isLinkAction(action: { type: string }): action is LinkAction {
-  return action.type === "connection" || action.type === "spectators";
-}
-
-/**
  * Applies a {@linkcode LinkAction} to a job's or a process's model.
  *
  * @example

@@ -26,19 +26,12 @@ import {
   useLiveModel,
   useTitle,
 } from "./_components.ts";
-import { html, readPageData, withPageToken } from "./_html.ts";
-
-/** What `dashboardPage` embeds for this script. */
-interface DashboardData {
-  snapshot: PipeSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import { html, type LivePageData, readPageData, withPageToken } from "./_html.ts";
 
 /** How long to wait before opening a new EventSource after the browser gave up on one. */
 const reopenAfterMs = 2000;
 
-function Dashboard(props: DashboardData): VNode {
+function Dashboard(props: LivePageData<PipeSnapshot>): VNode {
   const { model, dispatch, ended, now } = useLiveModel(
     reducePipeModel,
     initialModel,
@@ -60,12 +53,7 @@ function Dashboard(props: DashboardData): VNode {
     <main class="page dash" data-state="${view.state}" data-connection="${model.connection}">
       <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name"><span class="muted">pipe</span> ${model.snapshot.name}</h1>
-      <${Badge}
-        tone="${view.state}"
-        testId="state"
-        icon="${stateIcons[view.state]}"
-        label="${view.label}"
-      />
+      <${Badge} tone="${view.state}" testId="state" icon="${view.icon}" label="${view.label}" />
       <p class="headline">${view.headline}</p>
       <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
       <${ProgressBar}
@@ -88,8 +76,6 @@ function Dashboard(props: DashboardData): VNode {
     </main>
   `;
 }
-
-const stateIcons = { idle: "○", waiting: "◌", streaming: "●", complete: "✓", failed: "✗" } as const;
 
 const chartWidth = 300;
 const chartHeight = 56;
@@ -180,7 +166,7 @@ function useFollow(
   }, [url, ended]);
 }
 
-const data = readPageData<DashboardData>();
+const data = readPageData<LivePageData<PipeSnapshot>>();
 render(
   html`
     <${Dashboard} ...${data} />

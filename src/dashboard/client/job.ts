@@ -28,21 +28,12 @@ import {
   useTitle,
 } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, readPageData, withPageToken } from "./_html.ts";
-
-/** What `jobDashboardPage` embeds for this script. */
-interface JobData {
-  snapshot: JobSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import { html, type LivePageData, readPageData, withPageToken } from "./_html.ts";
 
 /** How often the watcher count is refreshed. */
 const pollEveryMs = 5000;
 
-const stateIcons = { running: "●", success: "✓", failed: "✗" } as const;
-
-function JobDashboard(props: JobData): VNode {
+function JobDashboard(props: LivePageData<JobSnapshot>): VNode {
   const { model, dispatch, ended, now } = useLiveModel(
     reduceJobModel,
     initialJobModel,
@@ -83,12 +74,7 @@ function JobDashboard(props: JobData): VNode {
       <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name" data-testid="id"><span class="muted">job</span> ${model.snapshot
         .id}</h1>
-      <${Badge}
-        tone="${view.state}"
-        testId="state"
-        icon="${stateIcons[view.state]}"
-        label="${view.label}"
-      />
+      <${Badge} tone="${view.state}" testId="state" icon="${view.icon}" label="${view.label}" />
       ${message} ${view.percent === null ? null : html`
         <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
       `}
@@ -138,7 +124,7 @@ function Entries(props: { entries: Entry[] }): VNode {
  * page opens a new stream at once (which starts with the latest data) and fetches the snapshot.
  */
 function useFollowJob(
-  props: JobData,
+  props: LivePageData<JobSnapshot>,
   ended: boolean,
   dispatch: (action: JobAction) => void,
 ): void {
@@ -201,7 +187,7 @@ function useFollowJob(
   }, [props.eventsUrl, props.jsonUrl, ended]);
 }
 
-const data = readPageData<JobData>();
+const data = readPageData<LivePageData<JobSnapshot>>();
 render(
   html`
     <${JobDashboard} ...${data} />

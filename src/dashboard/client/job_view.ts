@@ -10,13 +10,7 @@
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
 import { clampPercent, formatElapsed, formatPercent } from "../../client/format.ts";
 import { previewJson } from "./json_preview.ts";
-import {
-  type Connection,
-  isLinkAction,
-  type LinkAction,
-  reduceLink,
-  withSpectators,
-} from "./_live_model.ts";
+import { type Connection, type LinkAction, reduceLink, withSpectators } from "./_live_model.ts";
 
 /** Everything the job dashboard knows. */
 export interface JobModel {
@@ -85,9 +79,11 @@ export function initialJobModel(snapshot: JobSnapshot, at: number): JobModel {
  * ```
  */
 export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
-  if (isLinkAction(action)) return reduceLink(model, action);
   const s = model.snapshot;
   switch (action.type) {
+    case "connection":
+    case "spectators":
+      return reduceLink(model, action);
     case "progress": {
       if (s.state !== "running") return model;
       const data: Record<string, unknown> = {};
@@ -188,6 +184,8 @@ export interface JobView {
   state: JobState;
   /** The badge: `data.state` while running when it is a string, else `Running`; `Success`; `Failed`. */
   label: string;
+  /** The state badge's icon: `●` running, `✓` success, `✗` failed. */
+  icon: string;
   /** `data.message` when it is a string, else `null`. */
   message: string | null;
   /** The bar's value 0–100, or `null` for an indeterminate bar. */
@@ -253,6 +251,7 @@ export function describeJob(model: JobModel, now: number): JobView {
   return {
     state: s.state,
     label,
+    icon: icons[s.state],
     message,
     percent,
     big,
@@ -270,6 +269,8 @@ export function describeJob(model: JobModel, now: number): JobView {
     title: `${titlePrefix(s.state, reported, label)} · ${s.id}`,
   };
 }
+
+const icons: Record<JobState, string> = { running: "●", success: "✓", failed: "✗" };
 
 function titlePrefix(state: JobState, percent: number | null, label: string): string {
   switch (state) {

@@ -214,3 +214,11 @@ Deno.test("reduceJobModel(): a spectators event sets the watcher count and nothi
   assert.deepEqual({ ...next.snapshot, spectators: 1 }, model.snapshot);
   assert.equal(next.connection, model.connection);
 });
+
+Deno.test("describeJob() gives each state its badge icon", () => {
+  const states = ["running", "success", "failed"] as const;
+  const icons = states.map((state) =>
+    describeJob(initialJobModel(exampleJob({ state }), 0), 0).icon
+  );
+  assert.deepEqual(icons, ["●", "✓", "✗"]);
+});

@@ -102,6 +102,8 @@ export interface PipeView {
   state: PipeState;
   /** One word for the state badge: `Waiting`, `Streaming`, `Done`, `Failed`, `Idle`. */
   label: string;
+  /** The state badge's icon: `○` idle, `◌` waiting, `●` streaming, `✓` complete, `✗` failed. */
+  icon: string;
   /** A sentence that says what is happening now. */
   headline: string;
   /** The bar's value 0–100, or `null` for an indeterminate bar. */
@@ -158,6 +160,7 @@ export function describePipe(model: PipeModel, now: number): PipeView {
   return {
     state: s.state,
     label: labels[s.state],
+    icon: icons[s.state],
     headline: headline(s, stalled),
     percent,
     big,
@@ -185,6 +188,14 @@ export function describePipe(model: PipeModel, now: number): PipeView {
     title: `${titlePrefix(s, percent)} · ${s.name}`,
   };
 }
+
+const icons: Record<PipeState, string> = {
+  idle: "○",
+  waiting: "◌",
+  streaming: "●",
+  complete: "✓",
+  failed: "✗",
+};
 
 const labels: Record<PipeState, string> = {
   idle: "Idle",

@@ -188,3 +188,11 @@ Deno.test("reducePipeModel() ends on a server error event", () => {
   assert.equal(model.connection, "ended");
   assert.equal(describePipe(model, 5).error, "Receiver disconnected");
 });
+
+Deno.test("describePipe() gives each state its badge icon", () => {
+  const states = ["idle", "waiting", "streaming", "complete", "failed"] as const;
+  const icons = states.map((state) =>
+    describePipe(initialModel(exampleSnapshot({ state }), 0), 0).icon
+  );
+  assert.deepEqual(icons, ["○", "◌", "●", "✓", "✗"]);
+});

@@ -22,14 +22,7 @@ import {
 } from "./process_view.ts";
 import { Badge, ScriptLines, Stat, TopBar, useLiveModel, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, readPageData } from "./_html.ts";
-
-/** What `processDashboardPage` embeds for this script. */
-interface ProcessData {
-  snapshot: ProcessSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import { html, type LivePageData, readPageData } from "./_html.ts";
 
 /** A row's height in pixels; `process.css` sets the same on `.ln`. */
 const lineHeight = 18;
@@ -37,7 +30,7 @@ const lineHeight = 18;
 /** How often the watcher count is refreshed. */
 const pollEveryMs = 5000;
 
-function ProcessDashboard(props: ProcessData): VNode {
+function ProcessDashboard(props: LivePageData<ProcessSnapshot>): VNode {
   const buffer = useMemo(() => {
     const lines = new LineBuffer({ maxEntries: 50_000 });
     for (const line of props.snapshot.tail) lines.add(line);
@@ -277,7 +270,7 @@ function row(entry: TerminalEntry): VNode {
  * sends its last `--history-lines` lines, more than the 100 the page came with, and the status.
  */
 function useFollowProcess(
-  props: ProcessData,
+  props: LivePageData<ProcessSnapshot>,
   ended: boolean,
   buffer: LineBuffer,
   dispatch: (action: ProcessAction) => void,
@@ -346,7 +339,7 @@ function useFollowProcess(
   }, [props.jsonUrl, ended]);
 }
 
-const data = readPageData<ProcessData>();
+const data = readPageData<LivePageData<ProcessSnapshot>>();
 render(
   html`
     <${ProcessDashboard} ...${data} />

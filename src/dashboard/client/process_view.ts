@@ -9,13 +9,7 @@
 
 import type { ProcessSnapshot, ProcessStatus } from "../../progress/snapshot.ts";
 import { formatElapsed } from "../../client/format.ts";
-import {
-  type Connection,
-  isLinkAction,
-  type LinkAction,
-  reduceLink,
-  withSpectators,
-} from "./_live_model.ts";
+import { type Connection, type LinkAction, reduceLink, withSpectators } from "./_live_model.ts";
 
 /** Everything the process dashboard knows besides its lines. */
 export interface ProcessModel {
@@ -89,10 +83,12 @@ export function initialProcessModel(snapshot: ProcessSnapshot, at: number): Proc
  * ```
  */
 export function reduceProcessModel(model: ProcessModel, action: ProcessAction): ProcessModel {
-  if (isLinkAction(action)) return reduceLink(model, action);
   const s = model.snapshot;
   const running = s.status === "running";
   switch (action.type) {
+    case "connection":
+    case "spectators":
+      return reduceLink(model, action);
     case "status": {
       if (!running) return { ...model, connection: "ended" };
       if (action.status === "running") return { ...model, connection: "live" };
