@@ -5,7 +5,7 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
+import type { VNode } from "preact";
 import { useEffect } from "preact/hooks";
 import type { PipeSnapshot } from "../../progress/snapshot.ts";
 import { formatElapsed, formatSpeed } from "../../client/format.ts";
@@ -26,7 +26,7 @@ import {
   useLiveModel,
   useTitle,
 } from "./_components.ts";
-import { html, type LivePageData, readPageData, withPageToken } from "./_html.ts";
+import { html, type LivePageData, mountPage, withPageToken } from "./_html.ts";
 
 /** How long to wait before opening a new EventSource after the browser gave up on one. */
 const reopenAfterMs = 2000;
@@ -166,10 +166,4 @@ function useFollow(
   }, [url, ended]);
 }
 
-const data = readPageData<LivePageData<PipeSnapshot>>();
-render(
-  html`
-    <${Dashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(Dashboard);

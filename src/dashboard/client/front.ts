@@ -5,11 +5,11 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
+import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { pipeCommands, pipePath, randomPipeName } from "./commands.ts";
 import { CopyLine } from "./_components.ts";
-import { html } from "./_html.ts";
+import { html, mountPage } from "./_html.ts";
 import { ReceivePanel } from "./_receive_panel.ts";
 import { SendPanel } from "./_send_panel.ts";
 import { WatchPanel } from "./_watch_panel.ts";
@@ -66,9 +66,4 @@ function Front(): VNode {
   `;
 }
 
-render(
-  html`
-    <${Front} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(Front);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
+import type { VNode } from "preact";
 import { useEffect } from "preact/hooks";
 import type { JobSnapshot } from "../../progress/snapshot.ts";
 import { formatElapsed } from "../../client/format.ts";
@@ -28,7 +28,7 @@ import {
   useTitle,
 } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, type LivePageData, readPageData, withPageToken } from "./_html.ts";
+import { html, type LivePageData, mountPage, withPageToken } from "./_html.ts";
 
 /** How often the watcher count is refreshed. */
 const pollEveryMs = 5000;
@@ -187,10 +187,4 @@ function useFollowJob(
   }, [props.eventsUrl, props.jsonUrl, ended]);
 }
 
-const data = readPageData<LivePageData<JobSnapshot>>();
-render(
-  html`
-    <${JobDashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(JobDashboard);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
+import type { VNode } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ProcessLine, ProcessSnapshot } from "../../progress/snapshot.ts";
 import { parseAnsi, spanCss } from "./ansi.ts";
@@ -22,7 +22,7 @@ import {
 } from "./process_view.ts";
 import { Badge, ScriptLines, Stat, TopBar, useLiveModel, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, type LivePageData, readPageData } from "./_html.ts";
+import { html, type LivePageData, mountPage } from "./_html.ts";
 
 /** A row's height in pixels; `process.css` sets the same on `.ln`. */
 const lineHeight = 18;
@@ -339,10 +339,4 @@ function useFollowProcess(
   }, [props.jsonUrl, ended]);
 }
 
-const data = readPageData<LivePageData<ProcessSnapshot>>();
-render(
-  html`
-    <${ProcessDashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(ProcessDashboard);
