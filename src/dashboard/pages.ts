@@ -23,13 +23,22 @@ import { describeJob, initialJobModel } from "./client/job_view.ts";
 import { describePipe, initialModel } from "./client/pipe_view.ts";
 import { describeProcess, initialProcessModel } from "./client/process_view.ts";
 
-/** Options for {@linkcode dashboardPage}. */
-export interface DashboardPageOptions {
-  /** The pipe's current state; the page paints it before its event stream connects. */
-  snapshot: PipeSnapshot;
-  /** The pipe's SSE URL, relative or absolute (`/api/v1/pipe/NAME?progress&format=sse`). */
+/**
+ * Options of a live dashboard page: {@linkcode dashboardPage}, {@linkcode jobDashboardPage} and
+ * {@linkcode processDashboardPage}.
+ */
+export interface LivePageOptions<S> {
+  /** The pipe's, job's or process's current state; the page paints it before its stream connects. */
+  snapshot: S;
+  /**
+   * The SSE URL, relative or absolute (`/api/v1/pipe/NAME?progress&format=sse`; a job's
+   * `progress`, `complete`, `error`, `timeout` events; a process's `output`, `status`, `gap`).
+   */
   eventsUrl: string;
-  /** The pipe's JSON snapshot URL (`/api/v1/pipe/NAME?progress&format=json`). */
+  /**
+   * The JSON snapshot URL (`/api/v1/pipe/NAME?progress&format=json`); the job and process pages
+   * poll it for the watcher count.
+   */
   jsonUrl: string;
   /**
    * This server as the request reached it (`http://127.0.0.1:8080`), for the absolute curl
@@ -43,6 +52,15 @@ export interface DashboardPageOptions {
    */
   embed?: boolean | undefined;
 }
+
+/** Options for {@linkcode dashboardPage}. */
+export type DashboardPageOptions = LivePageOptions<PipeSnapshot>;
+
+/** Options for {@linkcode jobDashboardPage}. */
+export type JobDashboardPageOptions = LivePageOptions<JobSnapshot>;
+
+/** Options for {@linkcode processDashboardPage}. */
+export type ProcessDashboardPageOptions = LivePageOptions<ProcessSnapshot>;
 
 /**
  * The live dashboard of a pipe: a complete HTML document that shows `snapshot` at first paint
@@ -63,40 +81,16 @@ export interface DashboardPageOptions {
  * ```
  */
 export function dashboardPage(options: DashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
+  const { snapshot } = options;
   const view = describePipe(initialModel(snapshot, 0), 0);
-  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
-  const fallback = `<noscript><main class="page">
-<h1>${escapeHtml(snapshot.name)}</h1>
-<p>${escapeHtml(`${view.label}: ${view.big} · ${view.bytesText}`)}</p>
-${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}
-<p>This page updates itself with JavaScript. Without it, follow the pipe with:</p>
-<pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
-</main></noscript>`;
-  return htmlDocument({
+  return livePage(options, {
+    kind: "pipe",
+    name: snapshot.name,
     title: view.title,
     assets: dashboardAssets,
-    data: { snapshot, eventsUrl, jsonUrl },
-    fallback,
-    embed,
+    summary: `<p>${escapeHtml(`${view.label}: ${view.big} · ${view.bytesText}`)}</p>
+${alertLine(view.error)}`,
   });
-}
-
-/** Options for {@linkcode jobDashboardPage}. */
-export interface JobDashboardPageOptions {
-  /** The job's current state; the page paints it before its event stream connects. */
-  snapshot: JobSnapshot;
-  /** The job's SSE URL (`progress`, `complete`, `error`, `timeout` events). */
-  eventsUrl: string;
-  /** The job's JSON snapshot URL; the page polls it for the watcher count. */
-  jsonUrl: string;
-  /** This server as the request reached it, for the no-script curl lines. */
-  origin: string;
-  /**
-   * The live card alone, for another site's `<iframe>` (`?embed`): no header, no script
-   * commands, a transparent page. @default false
-   */
-  embed?: boolean | undefined;
 }
 
 /**
@@ -118,9 +112,8 @@ export interface JobDashboardPageOptions {
  * ```
  */
 export function jobDashboardPage(options: JobDashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
+  const { snapshot } = options;
   const view = describeJob(initialJobModel(snapshot, 0), 0);
-  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const result = view.result === null
     ? ""
     : `<dl>${
@@ -128,39 +121,15 @@ export function jobDashboardPage(options: JobDashboardPageOptions): string {
         "",
       )
     }</dl>`;
-  const fallback = `<noscript><main class="page">
-<h1>${escapeHtml(snapshot.id)}</h1>
-<p>${
-    escapeHtml(`${view.label}: ${view.big}${view.message === null ? "" : ` · ${view.message}`}`)
-  }</p>
-${view.error === null ? "" : `<p class="alert">${escapeHtml(view.error)}</p>`}${result}
-<p>This page updates itself with JavaScript. Without it, follow the job with:</p>
-<pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
-</main></noscript>`;
-  return htmlDocument({
+  const message = view.message === null ? "" : ` · ${view.message}`;
+  return livePage(options, {
+    kind: "job",
+    name: snapshot.id,
     title: view.title,
     assets: jobAssets,
-    data: { snapshot, eventsUrl, jsonUrl },
-    fallback,
-    embed,
+    summary: `<p>${escapeHtml(`${view.label}: ${view.big}${message}`)}</p>
+${alertLine(view.error)}${result}`,
   });
-}
-
-/** Options for {@linkcode processDashboardPage}. */
-export interface ProcessDashboardPageOptions {
-  /** The process's current state and last lines; the page paints them at once. */
-  snapshot: ProcessSnapshot;
-  /** The process's SSE URL (`output`, `status`, `gap` events). */
-  eventsUrl: string;
-  /** The process's JSON snapshot URL; the page polls it for the watcher count. */
-  jsonUrl: string;
-  /** This server as the request reached it, for the no-script curl lines. */
-  origin: string;
-  /**
-   * The live card alone, for another site's `<iframe>` (`?embed`): no header, no script
-   * commands, a transparent page. @default false
-   */
-  embed?: boolean | undefined;
 }
 
 /**
@@ -182,24 +151,55 @@ export interface ProcessDashboardPageOptions {
  * ```
  */
 export function processDashboardPage(options: ProcessDashboardPageOptions): string {
-  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
+  const { snapshot } = options;
   const view = describeProcess(initialProcessModel(snapshot, 0), 0);
-  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const tail = snapshot.tail.map((l) => parseAnsi(l.line).spans.map((s) => s.text).join(""));
+  return livePage(options, {
+    kind: "process",
+    name: snapshot.id,
+    title: view.title,
+    assets: processAssets,
+    summary: `<p>${escapeHtml(`${view.badge} · ${view.linesText} lines · ${view.elapsedText}`)}</p>
+<pre>${escapeHtml(tail.join("\n"))}</pre>`,
+  });
+}
+
+/** What one kind of live page brings to {@linkcode livePage}. */
+interface LivePage {
+  kind: "pipe" | "job" | "process";
+  /** The pipe's name, the job's or the process's id: the no-script heading. */
+  name: string;
+  title: string;
+  assets: PageAssets;
+  /** The no-script state, as HTML lines (their text escaped). */
+  summary: string;
+}
+
+/**
+ * A live dashboard page: the client with the snapshot and URLs it starts from, and a no-script
+ * summary that says how to follow the pipe, job or process with curl.
+ */
+function livePage(options: LivePageOptions<unknown>, page: LivePage): string {
+  const { snapshot, eventsUrl, jsonUrl, origin, embed } = options;
+  const commands = spectatorCommands(origin, { eventsUrl, jsonUrl });
   const fallback = `<noscript><main class="page">
-<h1>${escapeHtml(snapshot.id)}</h1>
-<p>${escapeHtml(`${view.badge} · ${view.linesText} lines · ${view.elapsedText}`)}</p>
-<pre>${escapeHtml(tail.join("\n"))}</pre>
-<p>This page updates itself with JavaScript. Without it, follow the process with:</p>
+<h1>${escapeHtml(page.name)}</h1>
+${page.summary}
+<p>This page updates itself with JavaScript. Without it, follow the ${page.kind} with:</p>
 <pre>${escapeHtml(commands.events)}</pre><pre>${escapeHtml(commands.json)}</pre>
 </main></noscript>`;
   return htmlDocument({
-    title: view.title,
-    assets: processAssets,
+    title: page.title,
+    assets: page.assets,
     data: { snapshot, eventsUrl, jsonUrl },
     fallback,
     embed,
   });
+}
+
+/** The no-script line that says why it failed, or nothing. */
+function alertLine(error: string | null): string {
+  return error === null ? "" : `<p class="alert">${escapeHtml(error)}</p>`;
 }
 
 /**

@@ -1,41 +1,34 @@
 import assert from "node:assert/strict";
 import {
   dashboardPage,
-  type DashboardPageOptions,
   frontPage,
   jobDashboardPage,
-  type JobDashboardPageOptions,
+  type LivePageOptions,
   processDashboardPage,
-  type ProcessDashboardPageOptions,
 } from "./pages.ts";
 import { exampleJob, exampleProcess, exampleSnapshot } from "./client/_example_snapshot.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "../progress/snapshot.ts";
 
-function options(snapshot: Partial<PipeSnapshot> = {}): DashboardPageOptions {
+/** A live page's options: `snapshot`, and the URLs of `api` (which ends in `?` or `&`). */
+function pageOptions<S>(snapshot: S, api: string): LivePageOptions<S> {
   return {
-    snapshot: exampleSnapshot(snapshot),
-    eventsUrl: "/api/v1/pipe/migration?progress&format=sse",
-    jsonUrl: "/api/v1/pipe/migration?progress&format=json",
+    snapshot,
+    eventsUrl: `${api}format=sse`,
+    jsonUrl: `${api}format=json`,
     origin: "http://127.0.0.1:8080",
   };
 }
 
-function jobOptions(snapshot: Partial<JobSnapshot> = {}): JobDashboardPageOptions {
-  return {
-    snapshot: exampleJob(snapshot),
-    eventsUrl: "/api/v1/jobs/transcode-42?format=sse",
-    jsonUrl: "/api/v1/jobs/transcode-42?format=json",
-    origin: "http://127.0.0.1:8080",
-  };
+function options(snapshot: Partial<PipeSnapshot> = {}) {
+  return pageOptions(exampleSnapshot(snapshot), "/api/v1/pipe/migration?progress&");
 }
 
-function processOptions(snapshot: Partial<ProcessSnapshot> = {}): ProcessDashboardPageOptions {
-  return {
-    snapshot: exampleProcess(snapshot),
-    eventsUrl: "/api/v1/processes/build-1?format=sse",
-    jsonUrl: "/api/v1/processes/build-1?format=json",
-    origin: "http://127.0.0.1:8080",
-  };
+function jobOptions(snapshot: Partial<JobSnapshot> = {}) {
+  return pageOptions(exampleJob(snapshot), "/api/v1/jobs/transcode-42?");
+}
+
+function processOptions(snapshot: Partial<ProcessSnapshot> = {}) {
+  return pageOptions(exampleProcess(snapshot), "/api/v1/processes/build-1?");
 }
 
 /** Every page, in a typical state. */
@@ -61,6 +54,21 @@ function parts(page: string) {
   return { script, style, data, policy: policy.replaceAll("&#39;", "'") };
 }
 
+/**
+ * Asserts that the page of a failed `a"b<c>` whose error is `hostile` carries both escaped: in
+ * its markup, its title and its data script.
+ */
+function assertEscapesFailure(page: string, hostile: string) {
+  assert.equal(page.includes("alert(1)</script>"), false);
+  assert.equal(page.includes(`a"b<c>`), false);
+  const { data } = parts(page);
+  assert.equal(data.includes("<"), false);
+  assert.equal(JSON.parse(data).snapshot.error, hostile);
+  assert.match(page, /<title>✗ failed · a&quot;b&lt;c&gt;<\/title>/);
+  // Exactly two script elements: the data and the client.
+  assert.equal(page.match(/<script[\s>]/g)?.length, 2);
+}
+
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return `sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}`;
@@ -71,31 +79,72 @@ async function gzippedSize(text: string): Promise<number> {
   return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
-Deno.test("dashboardPage() embeds the snapshot and URLs for the first paint", () => {
-  const page = dashboardPage(options());
-  const data = JSON.parse(parts(page).data);
-  assert.deepEqual(data, {
+/** A live page, what it embeds for its script, and its title. */
+const livePages = [
+  {
+    page: () => dashboardPage(options()),
     snapshot: exampleSnapshot({}),
-    eventsUrl: "/api/v1/pipe/migration?progress&format=sse",
-    jsonUrl: "/api/v1/pipe/migration?progress&format=json",
-  });
-  assert.match(page, /^<!doctype html>\n<html lang="en">/);
-  assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
-  assert.match(page, /<title>61% · migration<\/title>/);
-  assert.match(page, /<div id="app"><\/div>/);
+    url: "/api/v1/pipe/migration?progress&format=",
+    title: "61% · migration",
+  },
+  {
+    page: () => jobDashboardPage(jobOptions()),
+    snapshot: exampleJob({}),
+    url: "/api/v1/jobs/transcode-42?format=",
+    title: "40% · transcode-42",
+  },
+  {
+    page: () => processDashboardPage(processOptions()),
+    snapshot: exampleProcess({}),
+    url: "/api/v1/processes/build-1?format=",
+    title: "● running · build-1",
+  },
+];
+
+Deno.test("the live pages embed the snapshot and URLs for the first paint, and a title", () => {
+  for (const live of livePages) {
+    const page = live.page();
+    assert.deepEqual(JSON.parse(parts(page).data), {
+      snapshot: live.snapshot,
+      eventsUrl: `${live.url}sse`,
+      jsonUrl: `${live.url}json`,
+    });
+    assert.match(page, /^<!doctype html>\n<html lang="en">/);
+    assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+    assert.equal(/<title>(.*)<\/title>/.exec(page)?.[1], live.title);
+    assert.match(page, /<div id="app"><\/div>/);
+  }
 });
 
-Deno.test("dashboardPage() titles each state so a background tab is useful", () => {
-  const titles = (["idle", "waiting", "streaming", "complete", "failed"] as const).map((state) =>
-    /<title>(.*)<\/title>/.exec(dashboardPage(options({ state })))?.[1]
+Deno.test("the live pages title each state so a background tab is useful", () => {
+  const titles: [string, string][] = [
+    [dashboardPage(options({ state: "idle" })), "idle · migration"],
+    [dashboardPage(options({ state: "waiting" })), "waiting · migration"],
+    [dashboardPage(options({ state: "streaming" })), "61% · migration"],
+    [dashboardPage(options({ state: "complete" })), "✓ 100% · migration"],
+    [dashboardPage(options({ state: "failed" })), "✗ failed · migration"],
+    [jobDashboardPage(jobOptions()), "40% · transcode-42"],
+    [jobDashboardPage(jobOptions({ data: { state: "queued" } })), "queued · transcode-42"],
+    [
+      jobDashboardPage(jobOptions({ state: "success", result: { ok: true } })),
+      "✓ success · transcode-42",
+    ],
+    [jobDashboardPage(jobOptions({ state: "failed", error: "boom" })), "✗ failed · transcode-42"],
+    [processDashboardPage(processOptions()), "● running · build-1"],
+    [
+      processDashboardPage(processOptions({ status: "exited", exitCode: 0 })),
+      "✓ exited 0 · build-1",
+    ],
+    [
+      processDashboardPage(processOptions({ status: "exited", exitCode: 7 })),
+      "✗ exited 7 · build-1",
+    ],
+    [processDashboardPage(processOptions({ status: "killed" })), "✗ killed · build-1"],
+  ];
+  assert.deepEqual(
+    titles.map(([page]) => /<title>(.*)<\/title>/.exec(page)?.[1]),
+    titles.map(([, title]) => title),
   );
-  assert.deepEqual(titles, [
-    "idle · migration",
-    "waiting · migration",
-    "61% · migration",
-    "✓ 100% · migration",
-    "✗ failed · migration",
-  ]);
 });
 
 Deno.test("dashboardPage() escapes what it puts into HTML and its data script", () => {
@@ -104,15 +153,8 @@ Deno.test("dashboardPage() escapes what it puts into HTML and its data script", 
     ...options({ state: "failed", name: `a"b<c>`, error: hostile }),
     eventsUrl: `/x?progress&format=sse"><script>alert(2)</script>`,
   });
-  assert.equal(page.includes("alert(1)</script>"), false);
   assert.equal(page.includes("<script>alert(2)"), false);
-  assert.equal(page.includes(`a"b<c>`), false);
-  const { data } = parts(page);
-  assert.equal(data.includes("<"), false);
-  assert.equal(JSON.parse(data).snapshot.error, hostile);
-  assert.match(page, /<title>✗ failed · a&quot;b&lt;c&gt;<\/title>/);
-  // Exactly two script elements: the data and the client.
-  assert.equal(page.match(/<script[\s>]/g)?.length, 2);
+  assertEscapesFailure(page, hostile);
 });
 
 Deno.test("the pages pin their inline script and styles by hash, and talk to their origin only", async () => {
@@ -175,33 +217,6 @@ Deno.test("frontPage() fills in this server's address and escapes it", () => {
   assert.deepEqual(JSON.parse(parts(page).data), {});
 });
 
-Deno.test("jobDashboardPage() embeds the snapshot and URLs, titled with the percent", () => {
-  const page = jobDashboardPage(jobOptions());
-  assert.deepEqual(JSON.parse(parts(page).data), {
-    snapshot: exampleJob({}),
-    eventsUrl: "/api/v1/jobs/transcode-42?format=sse",
-    jsonUrl: "/api/v1/jobs/transcode-42?format=json",
-  });
-  assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
-  assert.match(page, /<title>40% · transcode-42<\/title>/);
-  assert.match(page, /<div id="app"><\/div>/);
-});
-
-Deno.test("jobDashboardPage() titles each state so a background tab is useful", () => {
-  const titles = [
-    jobOptions(),
-    jobOptions({ data: { state: "queued" } }),
-    jobOptions({ state: "success", result: { ok: true } }),
-    jobOptions({ state: "failed", error: "boom" }),
-  ].map((o) => /<title>(.*)<\/title>/.exec(jobDashboardPage(o))?.[1]);
-  assert.deepEqual(titles, [
-    "40% · transcode-42",
-    "queued · transcode-42",
-    "✓ success · transcode-42",
-    "✗ failed · transcode-42",
-  ]);
-});
-
 Deno.test("jobDashboardPage() escapes what it puts into HTML and its data script", () => {
   const hostile = `</script><script>alert(1)</script><!--"'&`;
   const page = jobDashboardPage(jobOptions({
@@ -210,13 +225,7 @@ Deno.test("jobDashboardPage() escapes what it puts into HTML and its data script
     error: hostile,
     data: { message: hostile, state: hostile, [hostile]: hostile },
   }));
-  assert.equal(page.includes("alert(1)</script>"), false);
-  assert.equal(page.includes(`a"b<c>`), false);
-  const { data } = parts(page);
-  assert.equal(data.includes("<"), false);
-  assert.equal(JSON.parse(data).snapshot.error, hostile);
-  assert.match(page, /<title>✗ failed · a&quot;b&lt;c&gt;<\/title>/);
-  assert.equal(page.match(/<script[\s>]/g)?.length, 2);
+  assertEscapesFailure(page, hostile);
   const result = jobDashboardPage(jobOptions({ state: "success", result: { [hostile]: hostile } }));
   assert.equal(result.includes("alert(1)</script>"), false);
 });
@@ -235,27 +244,6 @@ Deno.test("jobDashboardPage() has a no-script summary: state, message, error or 
     jobDashboardPage(jobOptions({ state: "success", result: { ok: true, url: "s3://x" } })),
   );
   assert.match(done, /<dt>url<\/dt><dd>s3:\/\/x<\/dd>/);
-});
-
-Deno.test("processDashboardPage() embeds the tail and URLs, titled with the status", () => {
-  const page = processDashboardPage(processOptions());
-  assert.deepEqual(JSON.parse(parts(page).data), {
-    snapshot: exampleProcess({}),
-    eventsUrl: "/api/v1/processes/build-1?format=sse",
-    jsonUrl: "/api/v1/processes/build-1?format=json",
-  });
-  const titles = [
-    processOptions(),
-    processOptions({ status: "exited", exitCode: 0 }),
-    processOptions({ status: "exited", exitCode: 7 }),
-    processOptions({ status: "killed" }),
-  ].map((o) => /<title>(.*)<\/title>/.exec(processDashboardPage(o))?.[1]);
-  assert.deepEqual(titles, [
-    "● running · build-1",
-    "✓ exited 0 · build-1",
-    "✗ exited 7 · build-1",
-    "✗ killed · build-1",
-  ]);
 });
 
 Deno.test("processDashboardPage() escapes lines and shows them without escape codes when scripts are off", () => {

@@ -1,8 +1,39 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { VNode } from "preact";
 import { clampPercent } from "../../client/format.ts";
+import { spectatorCommands } from "./commands.ts";
 import { html } from "./_html.ts";
-import type { Connection } from "./pipe_view.ts";
+import type { Connection } from "./_live_model.ts";
+
+/** What {@linkcode useLiveModel} hands a dashboard. */
+export interface LiveModel<M, A> {
+  model: M;
+  dispatch(action: A): void;
+  /** The link has ended: the model is final and the clock stopped. */
+  ended: boolean;
+  /** This browser's clock (ms since the epoch), ticking every second until the link ends. */
+  now: number;
+}
+
+/**
+ * A dashboard's model, started from the snapshot the page embeds (at this browser's time), and
+ * the clock that moves its elapsed and ETA figures every second until the link ends.
+ */
+export function useLiveModel<S, M extends { connection: Connection }, A>(
+  reduce: (model: M, action: A) => M,
+  init: (snapshot: S, at: number) => M,
+  snapshot: S,
+): LiveModel<M, A> {
+  const [model, dispatch] = useReducer(reduce, snapshot, (s) => init(s, Date.now()));
+  const [now, setNow] = useState(Date.now);
+  const ended = model.connection === "ended";
+  useEffect(() => {
+    if (ended) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ended]);
+  return { model, dispatch, ended, now };
+}
 
 /**
  * Sets the tab's title in the same commit as the page's content (a layout effect, not a passive
@@ -112,5 +143,38 @@ export function ConnectionBadge(props: { connection: Connection }): VNode {
     <span class="${`conn ${props.connection}`}" role="status" data-testid="connection">
       ${connectionWords[props.connection]}
     </span>
+  `;
+}
+
+/** The state badge: an icon for the eye, and the word, read out when it changes. */
+export function Badge(props: { tone: string; testId: string; icon: string; label: string }): VNode {
+  return html`
+    <p class="${`badge ${props.tone}`}" data-testid="${props.testId}" aria-live="polite">
+      <span aria-hidden="true">${props.icon}</span> ${props.label}
+    </p>
+  `;
+}
+
+/** The top of a dashboard: the way to the front page and the state of the link. */
+export function TopBar(props: { connection: Connection }): VNode {
+  return html`
+    <header class="top">
+      <a class="brand" href="/">ringside</a>
+      <${ConnectionBadge} connection="${props.connection}" />
+    </header>
+  `;
+}
+
+/** The curl lines that follow a pipe, a job or a process from a script. */
+export function ScriptLines(
+  props: { kind: "pipe" | "job" | "process"; eventsUrl: string; jsonUrl: string },
+): VNode {
+  const commands = spectatorCommands(location.origin, props);
+  return html`
+    <section class="api">
+      <h2>Follow this ${props.kind} from a script</h2>
+      <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
+      <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
+    </section>
   `;
 }

@@ -67,6 +67,13 @@ function record(url: string, stopOn: string, extra: { once?: boolean } = {}) {
   return { seen, done, following, resolve };
 }
 
+/** What following `url` records until a `status end` event stops it. */
+async function seenUntilEnd(url: string): Promise<string[]> {
+  const { seen, done } = record(url, "end");
+  await done;
+  return seen;
+}
+
 Deno.test("follow() delivers named events in order and stops when a handler says so", async () => {
   await using server = sseServer([
     stream([
@@ -76,9 +83,7 @@ Deno.test("follow() delivers named events in order and stops when a handler says
       "event: output\ndata: after the end\n\n",
     ], { open: true }),
   ]);
-  const { seen, done } = record(server.url, "end");
-  await done;
-  assert.deepEqual(seen, [
+  assert.deepEqual(await seenUntilEnd(server.url), [
     "[live]",
     "output a",
     "output b",
@@ -96,9 +101,7 @@ Deno.test("follow() reconnects after the stream ends or is refused, resuming wit
     () => new Response("Too many spectators", { status: 429 }),
     stream(["id: 3\nevent: output\ndata: c\n\nevent: status\ndata: end\n\n"], { open: true }),
   ]);
-  const { seen, done } = record(server.url, "end");
-  await done;
-  assert.deepEqual(seen, [
+  assert.deepEqual(await seenUntilEnd(server.url), [
     "[live]",
     "output a",
     "output b",

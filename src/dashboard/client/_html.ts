@@ -1,4 +1,4 @@
-import { h, type VNode } from "preact";
+import { h, render, type VNode } from "preact";
 import htm from "htm";
 
 /** htm's one function, typed for how it is used here. */
@@ -13,8 +13,31 @@ interface Htm {
  */
 export const html = (htm as unknown as Htm).bind(h);
 
+/**
+ * What a live dashboard page embeds for its script (`pages.ts` writes it): the pipe's, job's or
+ * process's state to paint first, and the URLs to follow it by.
+ */
+export interface LivePageData<S> {
+  snapshot: S;
+  eventsUrl: string;
+  jsonUrl: string;
+}
+
+/**
+ * Renders a page's root component into its `<div id="app">`, with the JSON the server embedded
+ * in `<script type="application/json" id="ringside-data">` as its props.
+ */
+export function mountPage<P>(page: (props: P) => VNode): void {
+  render(
+    html`
+      <${page} ...${readPageData<P>()} />
+    `,
+    document.getElementById("app")!,
+  );
+}
+
 /** Reads the JSON a page embeds in `<script type="application/json" id="ringside-data">`. */
-export function readPageData<T>(): T {
+function readPageData<T>(): T {
   const element = document.getElementById("ringside-data");
   if (element === null) throw new Error("Missing page data 'ringside-data'");
   return JSON.parse(element.textContent ?? "null") as T;

@@ -5,10 +5,9 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
-import { useEffect, useReducer, useState } from "preact/hooks";
+import type { VNode } from "preact";
+import { useEffect } from "preact/hooks";
 import type { PipeSnapshot } from "../../progress/snapshot.ts";
-import { spectatorCommands } from "./commands.ts";
 import { formatElapsed, formatSpeed } from "../../client/format.ts";
 import {
   describePipe,
@@ -18,37 +17,30 @@ import {
   reducePipeModel,
 } from "./pipe_view.ts";
 import { sparkline, sparklineWindowMs } from "./throughput.ts";
-import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
-import { html, readPageData, withPageToken } from "./_html.ts";
-
-/** What `dashboardPage` embeds for this script. */
-interface DashboardData {
-  snapshot: PipeSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import {
+  Badge,
+  ProgressBar,
+  ScriptLines,
+  Stat,
+  TopBar,
+  useLiveModel,
+  useTitle,
+} from "./_components.ts";
+import { html, type LivePageData, mountPage, withPageToken } from "./_html.ts";
 
 /** How long to wait before opening a new EventSource after the browser gave up on one. */
 const reopenAfterMs = 2000;
 
-function Dashboard(props: DashboardData): VNode {
-  const [model, dispatch] = useReducer(
+function Dashboard(props: LivePageData<PipeSnapshot>): VNode {
+  const { model, dispatch, ended, now } = useLiveModel(
     reducePipeModel,
+    initialModel,
     props.snapshot,
-    (s) => initialModel(s, Date.now()),
   );
-  const [now, setNow] = useState(Date.now);
-  useFollow(props.eventsUrl, model.connection === "ended", dispatch);
-  const ended = model.connection === "ended";
-  useEffect(() => {
-    if (ended) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ended]);
+  useFollow(props.eventsUrl, ended, dispatch);
   const at = Math.max(now, model.receivedAt);
   const view = describePipe(model, at);
   useTitle(view.title);
-  const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "complete" ? "ok" : "active";
   const error = view.error === null ? null : html`
     <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view.error}</p>
@@ -59,14 +51,9 @@ function Dashboard(props: DashboardData): VNode {
   `;
   return html`
     <main class="page dash" data-state="${view.state}" data-connection="${model.connection}">
-      <header class="top">
-        <a class="brand" href="/">ringside</a>
-        <${ConnectionBadge} connection="${model.connection}" />
-      </header>
+      <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name"><span class="muted">pipe</span> ${model.snapshot.name}</h1>
-      <p class="${`badge ${view.state}`}" data-testid="state" aria-live="polite">
-        <span aria-hidden="true">${stateIcons[view.state]}</span> ${view.label}
-      </p>
+      <${Badge} tone="${view.state}" testId="state" icon="${view.icon}" label="${view.label}" />
       <p class="headline">${view.headline}</p>
       <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
       <${ProgressBar}
@@ -85,16 +72,10 @@ function Dashboard(props: DashboardData): VNode {
         <${Stat} term="Watching" value="${view.spectatorsText}" testId="spectators" />
       </dl>
       <${Throughput} model="${model}" now="${at}" />
-      <section class="api">
-        <h2>Follow this pipe from a script</h2>
-        <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
-        <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
-      </section>
+      <${ScriptLines} kind="pipe" ...${props} />
     </main>
   `;
 }
-
-const stateIcons = { idle: "○", waiting: "◌", streaming: "●", complete: "✓", failed: "✗" } as const;
 
 const chartWidth = 300;
 const chartHeight = 56;
@@ -185,10 +166,4 @@ function useFollow(
   }, [url, ended]);
 }
 
-const data = readPageData<DashboardData>();
-render(
-  html`
-    <${Dashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(Dashboard);

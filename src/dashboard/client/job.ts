@@ -7,10 +7,9 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
-import { useEffect, useReducer, useState } from "preact/hooks";
+import type { VNode } from "preact";
+import { useEffect } from "preact/hooks";
 import type { JobSnapshot } from "../../progress/snapshot.ts";
-import { spectatorCommands } from "./commands.ts";
 import { formatElapsed } from "../../client/format.ts";
 import {
   describeJob,
@@ -19,40 +18,31 @@ import {
   type JobAction,
   reduceJobModel,
 } from "./job_view.ts";
-import { ConnectionBadge, CopyLine, ProgressBar, Stat, useTitle } from "./_components.ts";
+import {
+  Badge,
+  ProgressBar,
+  ScriptLines,
+  Stat,
+  TopBar,
+  useLiveModel,
+  useTitle,
+} from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, readPageData, withPageToken } from "./_html.ts";
-
-/** What `jobDashboardPage` embeds for this script. */
-interface JobData {
-  snapshot: JobSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import { html, type LivePageData, mountPage, withPageToken } from "./_html.ts";
 
 /** How often the watcher count is refreshed. */
 const pollEveryMs = 5000;
 
-const stateIcons = { running: "●", success: "✓", failed: "✗" } as const;
-
-function JobDashboard(props: JobData): VNode {
-  const [model, dispatch] = useReducer(
+function JobDashboard(props: LivePageData<JobSnapshot>): VNode {
+  const { model, dispatch, ended, now } = useLiveModel(
     reduceJobModel,
+    initialJobModel,
     props.snapshot,
-    (s) => initialJobModel(s, Date.now()),
   );
-  const [now, setNow] = useState(Date.now);
-  const ended = model.connection === "ended";
   useFollowJob(props, ended, dispatch);
-  useEffect(() => {
-    if (ended) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ended]);
   const at = Math.max(now, model.durationAt, model.dataAt);
   const view = describeJob(model, at);
   useTitle(view.title);
-  const commands = spectatorCommands(location.origin, props);
   const tone = view.state === "failed" ? "failed" : view.state === "success" ? "ok" : "active";
   const error = view.error === null ? null : html`
     <p class="alert" role="alert" data-testid="error"><strong>Failed:</strong> ${view.error}</p>
@@ -81,15 +71,10 @@ function JobDashboard(props: JobData): VNode {
   const sinceUpdate = formatElapsed(Math.max(0, at - model.dataAt) / 1000);
   return html`
     <main class="page dash job" data-state="${view.state}" data-connection="${model.connection}">
-      <header class="top">
-        <a class="brand" href="/">ringside</a>
-        <${ConnectionBadge} connection="${model.connection}" />
-      </header>
+      <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name" data-testid="id"><span class="muted">job</span> ${model.snapshot
         .id}</h1>
-      <p class="${`badge ${view.state}`}" data-testid="state" aria-live="polite">
-        <span aria-hidden="true">${stateIcons[view.state]}</span> ${view.label}
-      </p>
+      <${Badge} tone="${view.state}" testId="state" icon="${view.icon}" label="${view.label}" />
       ${message} ${view.percent === null ? null : html`
         <p class="big" data-testid="big" aria-hidden="true">${view.big}</p>
       `}
@@ -109,11 +94,7 @@ function JobDashboard(props: JobData): VNode {
         `}
       </dl>
       ${details}
-      <section class="api">
-        <h2>Follow this job from a script</h2>
-        <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
-        <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
-      </section>
+      <${ScriptLines} kind="job" ...${props} />
     </main>
   `;
 }
@@ -143,7 +124,7 @@ function Entries(props: { entries: Entry[] }): VNode {
  * page opens a new stream at once (which starts with the latest data) and fetches the snapshot.
  */
 function useFollowJob(
-  props: JobData,
+  props: LivePageData<JobSnapshot>,
   ended: boolean,
   dispatch: (action: JobAction) => void,
 ): void {
@@ -206,10 +187,4 @@ function useFollowJob(
   }, [props.eventsUrl, props.jsonUrl, ended]);
 }
 
-const data = readPageData<JobData>();
-render(
-  html`
-    <${JobDashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(JobDashboard);

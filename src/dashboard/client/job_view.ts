@@ -10,7 +10,7 @@
 import type { JobSnapshot, JobState } from "../../progress/snapshot.ts";
 import { clampPercent, formatElapsed, formatPercent } from "../../client/format.ts";
 import { previewJson } from "./json_preview.ts";
-import type { Connection } from "./pipe_view.ts";
+import { type Connection, type LinkAction, reduceLink, withSpectators } from "./_live_model.ts";
 
 /** Everything the job dashboard knows. */
 export interface JobModel {
@@ -28,11 +28,10 @@ export interface JobModel {
 /** A change to the model: an SSE event or a fresh JSON snapshot at time `at`, or the link. */
 export type JobAction =
   | { type: "progress"; data: Record<string, unknown>; at: number }
-  | { type: "spectators"; spectators: number }
   | { type: "complete"; body: Record<string, unknown>; at: number }
   | { type: "error"; error: string; at: number }
   | { type: "snapshot"; snapshot: JobSnapshot; at: number }
-  | { type: "connection"; connection: Connection };
+  | LinkAction;
 
 /** Fields the SSE stream adds to each published object; not part of what was published. */
 const streamFields = ["task_id", "updated_at"];
@@ -83,10 +82,8 @@ export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
   const s = model.snapshot;
   switch (action.type) {
     case "connection":
-      if (model.connection === "ended") return model;
-      return { ...model, connection: action.connection };
     case "spectators":
-      return { ...model, snapshot: { ...s, spectators: action.spectators } };
+      return reduceLink(model, action);
     case "progress": {
       if (s.state !== "running") return model;
       const data: Record<string, unknown> = {};
@@ -132,7 +129,7 @@ export function reduceJobModel(model: JobModel, action: JobAction): JobModel {
     case "snapshot": {
       const fresh = action.snapshot;
       if (s.state !== "running" && fresh.state === "running") {
-        return { ...model, snapshot: { ...s, spectators: fresh.spectators } };
+        return withSpectators(model, fresh.spectators);
       }
       const newer = Date.parse(fresh.updatedAt) >= Date.parse(s.updatedAt) ||
         Number.isNaN(Date.parse(s.updatedAt));
@@ -187,6 +184,8 @@ export interface JobView {
   state: JobState;
   /** The badge: `data.state` while running when it is a string, else `Running`; `Success`; `Failed`. */
   label: string;
+  /** The state badge's icon: `●` running, `✓` success, `✗` failed. */
+  icon: string;
   /** `data.message` when it is a string, else `null`. */
   message: string | null;
   /** The bar's value 0–100, or `null` for an indeterminate bar. */
@@ -252,6 +251,7 @@ export function describeJob(model: JobModel, now: number): JobView {
   return {
     state: s.state,
     label,
+    icon: icons[s.state],
     message,
     percent,
     big,
@@ -269,6 +269,8 @@ export function describeJob(model: JobModel, now: number): JobView {
     title: `${titlePrefix(s.state, reported, label)} · ${s.id}`,
   };
 }
+
+const icons: Record<JobState, string> = { running: "●", success: "✓", failed: "✗" };
 
 function titlePrefix(state: JobState, percent: number | null, label: string): string {
   switch (state) {

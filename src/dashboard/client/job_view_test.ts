@@ -1,19 +1,22 @@
 import assert from "node:assert/strict";
+import { assertFields } from "./_assert_fields.ts";
 import { describeJob, initialJobModel, type JobModel, reduceJobModel } from "./job_view.ts";
 import { exampleJob } from "./_example_snapshot.ts";
 
 Deno.test("describeJob() shows the published state word, percent, ETA and message", () => {
   const view = describeJob(initialJobModel(exampleJob({}), 10_000), 11_500);
-  assert.equal(view.label, "transcribing");
-  assert.equal(view.percent, 40);
-  assert.equal(view.big, "40%");
-  assert.equal(view.valueText, "40%, transcribing");
-  assert.equal(view.message, "chunk 4/10");
-  assert.equal(view.etaText, "1 min 09 s"); // 71 s published 1.5 s ago
-  assert.equal(view.elapsedText, "31 s");
-  assert.equal(view.spectatorsText, "3");
-  assert.equal(view.result, null);
-  assert.equal(view.error, null);
+  assertFields(view, {
+    label: "transcribing",
+    percent: 40,
+    big: "40%",
+    valueText: "40%, transcribing",
+    message: "chunk 4/10",
+    etaText: "1 min 09 s", // 71 s published 1.5 s ago
+    elapsedText: "31 s",
+    spectatorsText: "3",
+    result: null,
+    error: null,
+  });
   assert.deepEqual(view.details, []);
   assert.equal(view.title, "40% · transcode-42");
 });
@@ -21,16 +24,20 @@ Deno.test("describeJob() shows the published state word, percent, ETA and messag
 Deno.test("describeJob() is honest without a percentage: indeterminate bar, no ETA, a plain word", () => {
   const job = exampleJob({ data: { progress: "lots", estimated_time: -1, message: 42 } });
   const view = describeJob(initialJobModel(job, 0), 0);
-  assert.equal(view.percent, null);
-  assert.equal(view.big, "–");
-  assert.equal(view.label, "Running");
-  assert.equal(view.valueText, "Running, no percentage");
-  assert.equal(view.message, null);
-  assert.equal(view.etaText, "–");
-  assert.equal(view.title, "Running · transcode-42");
+  assertFields(view, {
+    percent: null,
+    big: "–",
+    label: "Running",
+    valueText: "Running, no percentage",
+    message: null,
+    etaText: "–",
+    title: "Running · transcode-42",
+  });
   const empty = describeJob(initialJobModel(exampleJob({ data: {} }), 0), 0);
-  assert.equal(empty.percent, null);
-  assert.equal(empty.title, "Running · transcode-42");
+  assertFields(empty, {
+    percent: null,
+    title: "Running · transcode-42",
+  });
   // Out-of-range numbers are clamped, NaN/Infinity ignored.
   const over = describeJob(initialJobModel(exampleJob({ data: { progress: 130 } }), 0), 0);
   assert.equal(over.percent, 100);
@@ -59,8 +66,10 @@ Deno.test("reduceJobModel() takes each progress event as the whole new data, lat
   assert.equal(model.snapshot.updatedAt, "2026-11-22T10:00:40.000Z");
   const view = describeJob(model, 5000);
   assert.equal(view.label, "Running", "the old state word went with the old data");
-  assert.equal(view.title, "55% · transcode-42");
-  assert.equal(view.etaText, "–");
+  assertFields(view, {
+    title: "55% · transcode-42",
+    etaText: "–",
+  });
 });
 
 Deno.test("reduceJobModel(): complete shows the result and stops the clock", () => {
@@ -78,12 +87,14 @@ Deno.test("reduceJobModel(): complete shows the result and stops the clock", () 
   });
   assert.equal(model.connection, "ended");
   const view = describeJob(model, 99_000);
-  assert.equal(view.label, "Success");
-  assert.equal(view.percent, 100);
-  assert.equal(view.big, "100%");
-  assert.equal(view.etaText, "0 s");
-  assert.equal(view.elapsedText, "42 s");
-  assert.equal(view.title, "✓ success · transcode-42");
+  assertFields(view, {
+    label: "Success",
+    percent: 100,
+    big: "100%",
+    etaText: "0 s",
+    elapsedText: "42 s",
+    title: "✓ success · transcode-42",
+  });
   assert.deepEqual(view.result, [
     { key: "output", value: "s3://bucket/a.mp4", block: false },
     { key: "frames", value: "1200", block: false },
@@ -101,12 +112,14 @@ Deno.test("reduceJobModel(): error shows the reason, keeps the last percent, end
   model = reduceJobModel(model, { type: "error", error: "No update for 1h", at: 1000 });
   const view = describeJob(model, 2000);
   assert.equal(model.connection, "ended");
-  assert.equal(view.label, "Failed");
-  assert.equal(view.error, "No update for 1h");
-  assert.equal(view.percent, 40);
-  assert.equal(view.etaText, "–");
-  assert.equal(view.title, "✗ failed · transcode-42");
-  assert.equal(view.result, null);
+  assertFields(view, {
+    label: "Failed",
+    error: "No update for 1h",
+    percent: 40,
+    etaText: "–",
+    title: "✗ failed · transcode-42",
+    result: null,
+  });
   const opened = describeJob(initialJobModel(exampleJob({ state: "failed", error: null }), 0), 0);
   assert.equal(opened.error, "The job failed.");
 });
@@ -185,8 +198,10 @@ Deno.test("describeJob() shows a value 30,000 levels deep as a short preview, no
   const view = describeJob(initialJobModel(job, 0), 0);
   assert.equal(view.details.length, 1);
   const entry = view.details[0]!;
-  assert.equal(entry.key, "a");
-  assert.equal(entry.block, true);
+  assertFields(entry, {
+    key: "a",
+    block: true,
+  });
   assert.ok(entry.value.startsWith("[\n  [\n    [\n"), entry.value.slice(0, 20));
   assert.ok(entry.value.includes("[…]"), "levels past 16 are folded");
   assert.ok(entry.value.length <= 4001, String(entry.value.length));
@@ -198,4 +213,12 @@ Deno.test("reduceJobModel(): a spectators event sets the watcher count and nothi
   assert.equal(describeJob(next, 0).spectatorsText, "2");
   assert.deepEqual({ ...next.snapshot, spectators: 1 }, model.snapshot);
   assert.equal(next.connection, model.connection);
+});
+
+Deno.test("describeJob() gives each state its badge icon", () => {
+  const states = ["running", "success", "failed"] as const;
+  const icons = states.map((state) =>
+    describeJob(initialJobModel(exampleJob({ state }), 0), 0).icon
+  );
+  assert.deepEqual(icons, ["●", "✓", "✗"]);
 });

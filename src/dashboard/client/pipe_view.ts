@@ -9,9 +9,7 @@
 import { isTerminal, type PipeSnapshot, type PipeState } from "../../progress/snapshot.ts";
 import { formatBytes, formatElapsed, formatPercent, formatSpeed } from "../../client/format.ts";
 import { addSample, type RateSample } from "./throughput.ts";
-
-/** The dashboard's link to the server. */
-export type Connection = "connecting" | "live" | "reconnecting" | "ended";
+import { type Connection, withConnection } from "./_live_model.ts";
 
 /** Everything the dashboard knows. */
 export interface PipeModel {
@@ -79,8 +77,7 @@ export function initialModel(snapshot: PipeSnapshot, at: number): PipeModel {
 export function reducePipeModel(model: PipeModel, action: PipeAction): PipeModel {
   switch (action.type) {
     case "connection":
-      if (model.connection === "ended") return model;
-      return { ...model, connection: action.connection };
+      return withConnection(model, action.connection);
     case "snapshot": {
       const { snapshot, at, event } = action;
       const moved = snapshot.bytes !== model.snapshot.bytes || event === "progress";
@@ -105,6 +102,8 @@ export interface PipeView {
   state: PipeState;
   /** One word for the state badge: `Waiting`, `Streaming`, `Done`, `Failed`, `Idle`. */
   label: string;
+  /** The state badge's icon: `○` idle, `◌` waiting, `●` streaming, `✓` complete, `✗` failed. */
+  icon: string;
   /** A sentence that says what is happening now. */
   headline: string;
   /** The bar's value 0–100, or `null` for an indeterminate bar. */
@@ -161,6 +160,7 @@ export function describePipe(model: PipeModel, now: number): PipeView {
   return {
     state: s.state,
     label: labels[s.state],
+    icon: icons[s.state],
     headline: headline(s, stalled),
     percent,
     big,
@@ -188,6 +188,14 @@ export function describePipe(model: PipeModel, now: number): PipeView {
     title: `${titlePrefix(s, percent)} · ${s.name}`,
   };
 }
+
+const icons: Record<PipeState, string> = {
+  idle: "○",
+  waiting: "◌",
+  streaming: "●",
+  complete: "✓",
+  failed: "✗",
+};
 
 const labels: Record<PipeState, string> = {
   idle: "Idle",

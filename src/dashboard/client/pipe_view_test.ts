@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertFields } from "./_assert_fields.ts";
 import {
   describePipe,
   initialModel,
@@ -24,21 +25,25 @@ const waiting = exampleSnapshot({
 
 Deno.test("describePipe() opens a waiting pipe at 0 % with nothing running", () => {
   const view = describePipe(initialModel(waiting, 0), 60_000);
-  assert.equal(view.label, "Waiting");
-  assert.equal(view.headline, "Waiting for receivers: 0 of 1 connected.");
-  assert.equal(view.percent, 0);
-  assert.equal(view.big, "0%");
-  assert.equal(view.speedText, "–");
-  assert.equal(view.etaText, "–");
-  assert.equal(view.elapsedText, "–");
-  assert.equal(view.finalLine, null);
-  assert.equal(view.title, "waiting · migration");
+  assertFields(view, {
+    label: "Waiting",
+    headline: "Waiting for receivers: 0 of 1 connected.",
+    percent: 0,
+    big: "0%",
+    speedText: "–",
+    etaText: "–",
+    elapsedText: "–",
+    finalLine: null,
+    title: "waiting · migration",
+  });
   const idle = describePipe(
     initialModel({ ...waiting, state: "idle", total: 1000, percent: 0 }, 0),
     0,
   );
-  assert.equal(idle.big, "0%");
-  assert.equal(idle.bytesText, "0 B of 1.00 kB");
+  assertFields(idle, {
+    big: "0%",
+    bytesText: "0 B of 1.00 kB",
+  });
   assert.equal(
     idle.headline,
     "Nobody is connected yet. The transfer starts when a sender and its receivers arrive.",
@@ -48,34 +53,40 @@ Deno.test("describePipe() opens a waiting pipe at 0 % with nothing running", () 
 Deno.test("describePipe() has an indeterminate bar showing bytes while the total is unknown", () => {
   const snapshot = exampleSnapshot({ total: null, percent: null, etaSec: null, bytes: 2_500_000 });
   const view = describePipe(initialModel(snapshot, 0), 0);
-  assert.equal(view.percent, null);
-  assert.equal(view.big, "2.50 MB");
-  assert.equal(view.bytesText, "2.50 MB");
-  assert.equal(view.valueText, "2.50 MB so far");
-  assert.equal(view.etaText, "–");
-  assert.equal(view.title, "2.50 MB · migration");
+  assertFields(view, {
+    percent: null,
+    big: "2.50 MB",
+    bytesText: "2.50 MB",
+    valueText: "2.50 MB so far",
+    etaText: "–",
+    title: "2.50 MB · migration",
+  });
 });
 
 Deno.test("describePipe() shows percent, speed, ETA and a running elapsed time while streaming", () => {
   const model = initialModel(exampleSnapshot({}), 10_000);
   const view = describePipe(model, 11_500);
-  assert.equal(view.percent, 61.8);
-  assert.equal(view.big, "61.8%");
-  assert.equal(view.valueText, "61.8%, 5.05 GB of 8.16 GB");
-  assert.equal(view.speedText, "118 MB/s");
-  assert.equal(view.etaText, "26 s");
-  assert.equal(view.elapsedText, "44 s"); // 42.7 s in the snapshot + 1.5 s since it arrived
-  assert.equal(view.receiversText, "1 of 1");
-  assert.equal(view.spectatorsText, "5");
-  assert.equal(view.title, "61% · migration");
+  assertFields(view, {
+    percent: 61.8,
+    big: "61.8%",
+    valueText: "61.8%, 5.05 GB of 8.16 GB",
+    speedText: "118 MB/s",
+    etaText: "26 s",
+    elapsedText: "44 s", // 42.7 s in the snapshot + 1.5 s since it arrived
+    receiversText: "1 of 1",
+    spectatorsText: "5",
+    title: "61% · migration",
+  });
 });
 
 Deno.test("describePipe() says stalled instead of a stale speed when bytes stop moving", () => {
   const model = initialModel(exampleSnapshot({}), 0);
   assert.equal(describePipe(model, stallAfterMs - 1).speedText, "118 MB/s");
   const stalled = describePipe(model, stallAfterMs);
-  assert.equal(stalled.speedText, "stalled");
-  assert.equal(stalled.etaText, "–");
+  assertFields(stalled, {
+    speedText: "stalled",
+    etaText: "–",
+  });
   assert.match(stalled.headline, /no bytes moved/);
 });
 
@@ -89,22 +100,26 @@ Deno.test("describePipe() gives a latecomer the final line after the end", () =>
     bytesPerSec: 0,
   });
   const view = describePipe(initialModel(done, 0), 600_000);
-  assert.equal(view.percent, 100);
-  assert.equal(view.big, "100%");
-  assert.equal(view.label, "Done");
-  assert.equal(view.finalLine, "8.16 GB in 1 min 09 s, average 118 MB/s");
-  assert.equal(view.elapsedText, "1 min 09 s");
-  assert.equal(view.title, "✓ 100% · migration");
-  assert.equal(view.error, null);
+  assertFields(view, {
+    percent: 100,
+    big: "100%",
+    label: "Done",
+    finalLine: "8.16 GB in 1 min 09 s, average 118 MB/s",
+    elapsedText: "1 min 09 s",
+    title: "✓ 100% · migration",
+    error: null,
+  });
 });
 
 Deno.test("describePipe() says a transfer failed, and why", () => {
   const failed = exampleSnapshot({ state: "failed", error: "The sender disconnected" });
   const view = describePipe(initialModel(failed, 0), 0);
-  assert.equal(view.label, "Failed");
-  assert.equal(view.error, "The sender disconnected");
-  assert.equal(view.title, "✗ failed · migration");
-  assert.equal(view.percent, 61.8);
+  assertFields(view, {
+    label: "Failed",
+    error: "The sender disconnected",
+    title: "✗ failed · migration",
+    percent: 61.8,
+  });
   assert.match(view.finalLine ?? "", /^5\.05 GB in 42 s/);
   const unexplained = describePipe(initialModel({ ...failed, error: null }, 0), 0);
   assert.equal(unexplained.error, "The transfer failed.");
@@ -135,8 +150,10 @@ Deno.test("reducePipeModel() follows a transfer from waiting to done", () => {
     at: 600,
   });
   assert.deepEqual(model.samples, [{ at: 350, bytesPerSec: 4000 }, { at: 600, bytesPerSec: 4000 }]);
-  assert.equal(model.movedAt, 600);
-  assert.equal(model.connection, "live");
+  assertFields(model, {
+    movedAt: 600,
+    connection: "live",
+  });
   model = reducePipeModel(model, { type: "connection", connection: "reconnecting" });
   assert.equal(model.connection, "reconnecting");
   model = reducePipeModel(model, {
@@ -170,4 +187,12 @@ Deno.test("reducePipeModel() ends on a server error event", () => {
   });
   assert.equal(model.connection, "ended");
   assert.equal(describePipe(model, 5).error, "Receiver disconnected");
+});
+
+Deno.test("describePipe() gives each state its badge icon", () => {
+  const states = ["idle", "waiting", "streaming", "complete", "failed"] as const;
+  const icons = states.map((state) =>
+    describePipe(initialModel(exampleSnapshot({ state }), 0), 0).icon
+  );
+  assert.deepEqual(icons, ["○", "◌", "●", "✓", "✗"]);
 });

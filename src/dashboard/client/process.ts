@@ -7,11 +7,10 @@
  * @module
  */
 
-import { render, type VNode } from "preact";
-import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
+import type { VNode } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ProcessLine, ProcessSnapshot } from "../../progress/snapshot.ts";
 import { parseAnsi, spanCss } from "./ansi.ts";
-import { spectatorCommands } from "./commands.ts";
 import { LineBuffer, type TerminalEntry } from "./line_buffer.ts";
 import { anchorAt, bottomScrollTop, isAtBottom, lineWindow, scrollTopFor } from "./line_window.ts";
 import {
@@ -21,16 +20,9 @@ import {
   type ProcessAction,
   reduceProcessModel,
 } from "./process_view.ts";
-import { ConnectionBadge, CopyLine, Stat, useTitle } from "./_components.ts";
+import { Badge, ScriptLines, Stat, TopBar, useLiveModel, useTitle } from "./_components.ts";
 import { follow, isObject, parseData, poll } from "./_follow.ts";
-import { html, readPageData } from "./_html.ts";
-
-/** What `processDashboardPage` embeds for this script. */
-interface ProcessData {
-  snapshot: ProcessSnapshot;
-  eventsUrl: string;
-  jsonUrl: string;
-}
+import { html, type LivePageData, mountPage } from "./_html.ts";
 
 /** A row's height in pixels; `process.css` sets the same on `.ln`. */
 const lineHeight = 18;
@@ -38,29 +30,21 @@ const lineHeight = 18;
 /** How often the watcher count is refreshed. */
 const pollEveryMs = 5000;
 
-function ProcessDashboard(props: ProcessData): VNode {
+function ProcessDashboard(props: LivePageData<ProcessSnapshot>): VNode {
   const buffer = useMemo(() => {
     const lines = new LineBuffer({ maxEntries: 50_000 });
     for (const line of props.snapshot.tail) lines.add(line);
     return lines;
   }, []);
   const [version, setVersion] = useState(buffer.version);
-  const [model, dispatch] = useReducer(
+  const { model, dispatch, ended, now } = useLiveModel(
     reduceProcessModel,
+    initialProcessModel,
     props.snapshot,
-    (s) => initialProcessModel(s, Date.now()),
   );
-  const [now, setNow] = useState(Date.now);
-  const ended = model.connection === "ended";
   useFollowProcess(props, ended, buffer, dispatch, setVersion);
-  useEffect(() => {
-    if (ended) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ended]);
   const view = describeProcess(model, Math.max(now, model.durationAt), buffer.lastSeq);
   useTitle(view.title);
-  const commands = spectatorCommands(location.origin, props);
   const earlier = buffer.earlier;
   return html`
     <main
@@ -68,16 +52,11 @@ function ProcessDashboard(props: ProcessData): VNode {
       data-status="${view.status}"
       data-connection="${model.connection}"
     >
-      <header class="top">
-        <a class="brand" href="/">ringside</a>
-        <${ConnectionBadge} connection="${model.connection}" />
-      </header>
+      <${TopBar} connection="${model.connection}" />
       <h1 class="pipe-name" data-testid="id">
         <span class="muted">process</span> ${model.snapshot.id}
       </h1>
-      <p class="${`badge ${view.tone}`}" data-testid="status" aria-live="polite">
-        <span aria-hidden="true">${view.icon}</span> ${view.badge}
-      </p>
+      <${Badge} tone="${view.tone}" testId="status" icon="${view.icon}" label="${view.badge}" />
       <dl class="stats">
         <${Stat} term="Elapsed" value="${view.elapsedText}" testId="elapsed" />
         <${Stat} term="Lines" value="${view.linesText}" testId="lines" />
@@ -93,11 +72,7 @@ function ProcessDashboard(props: ProcessData): VNode {
         `
         : null}
       <${Terminal} buffer="${buffer}" version="${version}" />
-      <section class="api">
-        <h2>Follow this process from a script</h2>
-        <${CopyLine} label="Live events (SSE)" command="${commands.events}" testId="cmd-events" />
-        <${CopyLine} label="One JSON snapshot" command="${commands.json}" testId="cmd-json" />
-      </section>
+      <${ScriptLines} kind="process" ...${props} />
     </main>
   `;
 }
@@ -295,7 +270,7 @@ function row(entry: TerminalEntry): VNode {
  * sends its last `--history-lines` lines, more than the 100 the page came with, and the status.
  */
 function useFollowProcess(
-  props: ProcessData,
+  props: LivePageData<ProcessSnapshot>,
   ended: boolean,
   buffer: LineBuffer,
   dispatch: (action: ProcessAction) => void,
@@ -364,10 +339,4 @@ function useFollowProcess(
   }, [props.jsonUrl, ended]);
 }
 
-const data = readPageData<ProcessData>();
-render(
-  html`
-    <${ProcessDashboard} ...${data} />
-  `,
-  document.getElementById("app")!,
-);
+mountPage(ProcessDashboard);

@@ -9,7 +9,7 @@
 
 import type { ProcessSnapshot, ProcessStatus } from "../../progress/snapshot.ts";
 import { formatElapsed } from "../../client/format.ts";
-import type { Connection } from "./pipe_view.ts";
+import { type Connection, type LinkAction, reduceLink, withSpectators } from "./_live_model.ts";
 
 /** Everything the process dashboard knows besides its lines. */
 export interface ProcessModel {
@@ -23,9 +23,8 @@ export interface ProcessModel {
 /** A change to the model: a `status` or `spectators` event, a fresh JSON snapshot, or the link. */
 export type ProcessAction =
   | { type: "status"; status: ProcessStatus; exitCode: number | null; at: number }
-  | { type: "spectators"; spectators: number }
   | { type: "snapshot"; snapshot: ProcessSnapshot; at: number }
-  | { type: "connection"; connection: Connection };
+  | LinkAction;
 
 const statuses: readonly string[] = ["running", "exited", "killed", "failed"];
 
@@ -88,10 +87,8 @@ export function reduceProcessModel(model: ProcessModel, action: ProcessAction): 
   const running = s.status === "running";
   switch (action.type) {
     case "connection":
-      if (model.connection === "ended") return model;
-      return { ...model, connection: action.connection };
     case "spectators":
-      return { ...model, snapshot: { ...s, spectators: action.spectators } };
+      return reduceLink(model, action);
     case "status": {
       if (!running) return { ...model, connection: "ended" };
       if (action.status === "running") return { ...model, connection: "live" };
@@ -105,7 +102,7 @@ export function reduceProcessModel(model: ProcessModel, action: ProcessAction): 
     case "snapshot": {
       const fresh = action.snapshot;
       if (!running) {
-        return { ...model, snapshot: { ...s, spectators: fresh.spectators } };
+        return withSpectators(model, fresh.spectators);
       }
       const lines = Math.max(s.lines, fresh.lines);
       return {
