@@ -581,6 +581,7 @@ export function websocketdSection(options: Options): BenchSection {
     async run(ctx: Context) {
       log(`\n== websocketd: ${lines} lines to one WebSocket client, ${options.runs} run(s)`);
       await ensurePackages({ websocketd: "websocketd" });
+      await ensureLoadgen();
       loads.push(await loadAverage());
       const ringside = await startRingsideAnchor([]);
       try {
