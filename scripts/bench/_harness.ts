@@ -22,7 +22,6 @@ export const pipingVersion = "1.12.9";
 // Child processes
 
 const running = new Set<Proc>();
-const tailLimit = 64 * 1024;
 
 /** Options for {@linkcode Proc.spawn}. */
 export interface SpawnOptions {
@@ -30,9 +29,11 @@ export interface SpawnOptions {
   stdin?: "null" | "piped";
   /** Working directory. @default the repository root */
   cwd?: string;
+  /** How much of stdout and of stderr is kept (the end), in bytes. @default 64 KiB */
+  keep?: number;
 }
 
-/** A child process in its own process group, its stdout and stderr kept (the last 64 KiB). */
+/** A child process in its own process group, the end of its stdout and stderr kept. */
 export class Proc {
   /** Process id, which is also the process group id. */
   readonly pid: number;
@@ -44,9 +45,11 @@ export class Proc {
   #stderr = "";
   #listeners = new Set<() => void>();
   #exited = false;
+  #keep: number;
 
-  private constructor(name: string, child: Deno.ChildProcess) {
+  private constructor(name: string, child: Deno.ChildProcess, keep: number) {
     this.name = name;
+    this.#keep = keep;
     this.pid = child.pid;
     const drained = Promise.all([
       this.#drain(child.stdout, "stdout"),
@@ -70,17 +73,17 @@ export class Proc {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const proc = new Proc(name, child);
+    const proc = new Proc(name, child, options.keep ?? 64 * 1024);
     running.add(proc);
     return proc;
   }
 
-  /** The last 64 KiB the child wrote to stdout. */
+  /** The end of what the child wrote to stdout. */
   get stdout(): string {
     return this.#stdout;
   }
 
-  /** The last 64 KiB the child wrote to stderr. */
+  /** The end of what the child wrote to stderr. */
   get stderr(): string {
     return this.#stderr;
   }
@@ -137,8 +140,8 @@ export class Proc {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
       const text = decoder.decode(chunk, { stream: true });
-      if (which === "stdout") this.#stdout = (this.#stdout + text).slice(-tailLimit);
-      else this.#stderr = (this.#stderr + text).slice(-tailLimit);
+      if (which === "stdout") this.#stdout = (this.#stdout + text).slice(-this.#keep);
+      else this.#stderr = (this.#stderr + text).slice(-this.#keep);
       this.#notify();
     }
   }
