@@ -139,3 +139,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     },
   };
 }
+
+/**
+ * Polls `/healthz` until it stops answering 200 (after a SIGTERM: the server began draining)
+ * and returns the status it answered then.
+ */
+export async function healthzAfterDrainBegins(origin: string): Promise<number> {
+  for (;;) {
+    const health = await fetch(`${origin}/healthz`);
+    await health.body?.cancel();
+    if (health.status !== 200) return health.status;
+  }
+}
