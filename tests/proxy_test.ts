@@ -130,8 +130,7 @@ for (const [proxyName, startProxy] of PROXIES) {
       using hub = await HubConnection.open(proxy.origin);
       hub.send({ type: "ping" });
       assert.deepEqual(await hub.next(), { type: "pong" });
-      hub.send({ type: "subscribe", data: `pipe:${name}` });
-      assert.deepEqual(await hub.next(), { type: "subscribed", data: `pipe:${name}` });
+      await hub.subscribe(`pipe:${name}`);
       assert.equal((await hub.next()).data.state, "idle");
       const receiver = curl("-o", "/dev/null", via(name));
       const sender = curl("--data-binary", "through the proxy", via(name));
