@@ -156,6 +156,29 @@ export function stopAll(): void {
   for (const proc of running) proc.kill();
 }
 
+/**
+ * Runs a bench section as a script of its own (`deno run -A scripts/bench/jobs.ts`): Ctrl-C
+ * stops every child the bench started and exits 130; the end of `main`, on success or on error,
+ * stops them too.
+ */
+export async function runStandalone(main: () => Promise<void>): Promise<void> {
+  Deno.addSignalListener("SIGINT", () => {
+    stopAll();
+    Deno.exit(130);
+  });
+  try {
+    await main();
+  } finally {
+    stopAll();
+  }
+}
+
+/** The word after `--NAME` on a standalone script's command line, if it is there. */
+export function flagValue(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
 /** Runs a command to completion and returns its trimmed stdout, or `undefined` if it fails. */
 export async function capture(argv: readonly string[]): Promise<string | undefined> {
   const [command, ...args] = argv;

@@ -13,7 +13,15 @@
 // Self-contained: it starts its own servers (the bench harness's `startRingside`) and its own
 // audience processes, and stops all of them on exit.
 
-import { median, percentile, Proc, root, startRingside, stopAll } from "./_harness.ts";
+import {
+  flagValue,
+  median,
+  percentile,
+  Proc,
+  root,
+  runStandalone,
+  startRingside,
+} from "./_harness.ts";
 
 /** Options for {@linkcode jobsSection}. */
 export interface JobsOptions {
@@ -283,28 +291,19 @@ async function audience(url: string, count: number): Promise<void> {
   console.log(`report ${JSON.stringify(report)}`);
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
 if (import.meta.main) {
   const args = Deno.args;
   if (args[0] === "--audience") {
     await audience(args[1]!, Number(args[2]));
     Deno.exit(0);
   }
-  Deno.addSignalListener("SIGINT", () => {
-    stopAll();
-    Deno.exit(130);
-  });
-  try {
+  await runStandalone(async () => {
     const rows = await jobsSection({
-      runtimes: (flag(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flag(args, "seconds") ?? 5),
-      runs: Number(flag(args, "runs") ?? 3),
-      audiences: (flag(args, "audiences") ?? "0,50,500").split(",").map(Number),
-      nice: Number(flag(args, "nice") ?? 0),
+      runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
+      seconds: Number(flagValue(args, "seconds") ?? 5),
+      runs: Number(flagValue(args, "runs") ?? 3),
+      audiences: (flagValue(args, "audiences") ?? "0,50,500").split(",").map(Number),
+      nice: Number(flagValue(args, "nice") ?? 0),
     });
     console.log(jobsTable(rows));
     const cadence = 250;
@@ -317,7 +316,5 @@ if (import.meta.main) {
           })`,
       );
     }
-  } finally {
-    stopAll();
-  }
+  });
 }

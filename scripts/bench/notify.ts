@@ -11,7 +11,7 @@
 // Self-contained: servers start through the bench harness's `startRingside`, and everything it
 // starts is stopped on exit.
 
-import { median, Proc, root, startRingside, stopAll } from "./_harness.ts";
+import { flagValue, median, Proc, root, runStandalone, startRingside } from "./_harness.ts";
 
 /** Options for {@linkcode notifySection}. */
 export interface NotifyOptions {
@@ -164,11 +164,6 @@ export function notifyTable(rows: NotifyRow[]): string {
   return lines.join("\n");
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const index = args.indexOf(`--${name}`);
-  return index < 0 ? undefined : args[index + 1];
-}
-
 if (import.meta.main) {
   const args = Deno.args;
   if (args[0] === "--receiver") {
@@ -183,21 +178,15 @@ if (import.meta.main) {
     await server.finished;
     Deno.exit(0);
   }
-  Deno.addSignalListener("SIGINT", () => {
-    stopAll();
-    Deno.exit(130);
-  });
-  try {
+  await runStandalone(async () => {
     const rows = await notifySection({
-      runtimes: (flag(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flag(args, "seconds") ?? 5),
-      runs: Number(flag(args, "runs") ?? 3),
+      runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
+      seconds: Number(flagValue(args, "seconds") ?? 5),
+      runs: Number(flagValue(args, "runs") ?? 3),
     });
     console.log(notifyTable(rows));
     for (const row of rows) {
       console.log(`${row.runtime}: --notify keeps ${row.ratio.toFixed(2)} of the plain end rate`);
     }
-  } finally {
-    stopAll();
-  }
+  });
 }
