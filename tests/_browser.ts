@@ -13,8 +13,11 @@ export const chromiumPath: string = Deno.env.get("RINGSIDE_CHROMIUM") ?? "/usr/b
 /** Where screenshots go, for a person to look at. */
 export const screenshotDir: string = new URL("../test-output/", import.meta.url).pathname;
 
-const chromiumArgs = [
-  "--headless",
+/**
+ * Chromium's flags for a quiet, reproducible run on a server (no sandbox, no GPU, no background
+ * traffic); the bench's page section launches with them too.
+ */
+export const chromiumArgs: readonly string[] = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
@@ -62,7 +65,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
-      args: chromiumArgs,
+      args: ["--headless", ...chromiumArgs],
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,

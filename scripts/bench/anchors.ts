@@ -34,6 +34,7 @@ import {
   table,
   times,
 } from "./_context.ts";
+import { nginxTempPaths } from "../../tests/_proxy.ts";
 import {
   benchCache,
   capture,
@@ -153,11 +154,7 @@ worker_rlimit_nofile ${files};
 events { worker_connections ${files - 100}; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+${nginxTempPaths(dir)}
   server {
     listen 127.0.0.1:${port};
     location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; }
