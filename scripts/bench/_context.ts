@@ -231,13 +231,21 @@ export async function record(
     log(`  ${what}: ${fmtRate(sample.mbps)} MB/s in ${sample.seconds.toFixed(2)} s${rss}`);
     return sample;
   } catch (error) {
-    const message = (error as Error).message;
-    series.errors.push(message.split("\n")[0]!);
-    log(`  ${what}: FAILED ${message}`);
+    recordFailure(ctx, key, what, error);
     return undefined;
   } finally {
     await delay(200);
   }
+}
+
+/**
+ * Files a failed measurement: the first line of its message among the errors of `key` (the
+ * bench then exits 1), the whole message in the progress log after `what`.
+ */
+export function recordFailure(ctx: Context, key: string, what: string, error: unknown): void {
+  const message = (error as Error).message;
+  ctx.results.get(key).errors.push(message.split("\n")[0]!);
+  log(`  ${what}: FAILED ${message}`);
 }
 
 export interface RelayOnceOptions {

@@ -31,6 +31,7 @@ import {
   fmtMB,
   log,
   type Options,
+  recordFailure,
   table,
   times,
 } from "./_context.ts";
@@ -379,8 +380,7 @@ export function nchanSection(options: Options): BenchSection {
                     `${(sample.cpu / sample.seconds * 100).toFixed(0)} %, load ${sample.load})`,
                 );
               } catch (error) {
-                ctx.results.get("nchan").errors.push((error as Error).message.split("\n")[0]!);
-                log(`  ${key}, run ${run}: FAILED ${(error as Error).message}`);
+                recordFailure(ctx, "nchan", `${key}, run ${run}`, error);
               }
             }
           }
@@ -482,8 +482,7 @@ export function nchanIdleSection(options: Options): BenchSection {
               await readers.close();
             }
           } catch (error) {
-            ctx.results.get("nchan-idle").errors.push((error as Error).message.split("\n")[0]!);
-            log(`  ${kind}, run ${run}: FAILED ${(error as Error).message}`);
+            recordFailure(ctx, "nchan-idle", `${kind}, run ${run}`, error);
           } finally {
             await anchor.stop();
           }
@@ -596,8 +595,7 @@ export function websocketdSection(options: Options): BenchSection {
                   `${sample.seconds.toFixed(2)} s (load ${sample.load})`,
               );
             } catch (error) {
-              ctx.results.get("websocketd").errors.push((error as Error).message.split("\n")[0]!);
-              log(`  ${kind}, run ${run}: FAILED ${(error as Error).message}`);
+              recordFailure(ctx, "websocketd", `${kind}, run ${run}`, error);
             }
           }
         }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type BenchSection, type Context, log, type Options } from "./_context.ts";
+import { type BenchSection, type Context, log, type Options, recordFailure } from "./_context.ts";
 import type { Runtime } from "./_harness.ts";
 import { churnSection } from "./churn.ts";
 import { jobsSection, jobsTable } from "./jobs.ts";
@@ -45,9 +45,7 @@ function standalone(
       try {
         lines.push(...(await measure(print)).map((line) => `  ${line}`));
       } catch (error) {
-        const message = (error as Error).message;
-        ctx.results.get(name).errors.push(message.split("\n")[0]!);
-        log(`  ${name}: FAILED ${message}`);
+        recordFailure(ctx, name, name, error);
       }
     },
     report(): string[][] {
