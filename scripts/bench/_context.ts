@@ -113,6 +113,31 @@ export function runtimesOf(ctx: Context): Runtime[] {
   return ctx.options.targets.filter((t): t is Runtime => t === "bun" || t === "deno");
 }
 
+/**
+ * A section that measures ringside on the runtimes the bench started (`bun`, `deno`): it runs
+ * and reports only when one of them was started.
+ */
+export function runtimeSection(section: {
+  name: string;
+  long: boolean;
+  run: (ctx: Context, runtimes: Runtime[]) => Promise<void>;
+  report: (ctx: Context, runtimes: Runtime[]) => string[][];
+}): BenchSection {
+  return {
+    name: section.name,
+    long: section.long,
+    targets: ["bun", "deno"],
+    async run(ctx) {
+      const runtimes = runtimesOf(ctx);
+      if (runtimes.length > 0) await section.run(ctx, runtimes);
+    },
+    report(ctx) {
+      const runtimes = runtimesOf(ctx);
+      return runtimes.length > 0 ? section.report(ctx, runtimes) : [];
+    },
+  };
+}
+
 export interface Sample {
   mbps: number;
   seconds: number;

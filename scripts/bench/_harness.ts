@@ -179,6 +179,20 @@ export function flagValue(args: readonly string[], name: string): string | undef
   return index >= 0 ? args[index + 1] : undefined;
 }
 
+/**
+ * The flags of a standalone script that measures runtimes in runs (`jobs.ts`, `notify.ts`):
+ * `--runtimes bun,deno`, `--seconds 5`, `--runs 3` (those are the defaults).
+ */
+export function runFlags(
+  args: readonly string[],
+): { runtimes: Runtime[]; seconds: number; runs: number } {
+  return {
+    runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as Runtime[],
+    seconds: Number(flagValue(args, "seconds") ?? 5),
+    runs: Number(flagValue(args, "runs") ?? 3),
+  };
+}
+
 /** Runs a command to completion and returns its trimmed stdout, or `undefined` if it fails. */
 export async function capture(argv: readonly string[]): Promise<string | undefined> {
   const [command, ...args] = argv;

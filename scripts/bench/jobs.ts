@@ -19,6 +19,7 @@ import {
   percentile,
   Proc,
   root,
+  runFlags,
   runStandalone,
   startRingside,
 } from "./_harness.ts";
@@ -299,9 +300,7 @@ if (import.meta.main) {
   }
   await runStandalone(async () => {
     const rows = await jobsSection({
-      runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flagValue(args, "seconds") ?? 5),
-      runs: Number(flagValue(args, "runs") ?? 3),
+      ...runFlags(args),
       audiences: (flagValue(args, "audiences") ?? "0,50,500").split(",").map(Number),
       nice: Number(flagValue(args, "nice") ?? 0),
     });

@@ -11,7 +11,7 @@
 // Self-contained: servers start through the bench harness's `startRingside`, and everything it
 // starts is stopped on exit.
 
-import { flagValue, median, Proc, root, runStandalone, startRingside } from "./_harness.ts";
+import { median, Proc, root, runFlags, runStandalone, startRingside } from "./_harness.ts";
 
 /** Options for {@linkcode notifySection}. */
 export interface NotifyOptions {
@@ -180,9 +180,7 @@ if (import.meta.main) {
   }
   await runStandalone(async () => {
     const rows = await notifySection({
-      runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flagValue(args, "seconds") ?? 5),
-      runs: Number(flagValue(args, "runs") ?? 3),
+      ...runFlags(args),
     });
     console.log(notifyTable(rows));
     for (const row of rows) {
