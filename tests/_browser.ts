@@ -150,3 +150,18 @@ export async function valueNow(page: Page): Promise<number | null> {
   const value = await page.getByRole("progressbar").getAttribute("aria-valuenow");
   return value === null ? null : Number(value);
 }
+
+/**
+ * Asserts that a dashboard counts its watchers from its stream: 1 (the page itself, though its
+ * embedded snapshot was taken before it watched), 2 while another SSE spectator of `url` is
+ * connected, 1 again once it left.
+ */
+export async function assertWatchersFollowStream(page: Page, url: string): Promise<void> {
+  const watchers = (count: number) =>
+    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
+  await watchers(1);
+  const other = await fetch(url, { headers: { accept: "text/event-stream" } });
+  await watchers(2);
+  await other.body?.cancel();
+  await watchers(1);
+}
