@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertClean, expectTitle, launchBrowser, type TestBrowser, valueNow } from "./_browser.ts";
+import {
+  assertClean,
+  assertWatchersFollowStream,
+  expectTitle,
+  launchBrowser,
+  type TestBrowser,
+  valueNow,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A curl process started by a test. */
@@ -451,14 +458,7 @@ Deno.test("browser: a pipe page counts its watchers while nothing is sent", asyn
   const url = `${origin}/api/v1/pipe/watched-${crypto.randomUUID().slice(0, 8)}`;
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  await page.goto(`${url}?progress`);
-  const watchers = (count: number) =>
-    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
-  await watchers(1);
-  const other = await fetch(`${url}?progress`, { headers: { accept: "text/event-stream" } });
-  await watchers(2);
-  await other.body?.cancel();
-  await watchers(1);
+  await assertWatchersFollowStream(page, `${url}?progress`);
   await dashboardState(page, "idle");
   assertClean(watched);
   await page.close();

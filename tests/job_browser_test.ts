@@ -9,12 +9,14 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  answerJsonPollsEmpty,
   assertClean,
   assertWatchersFollowStream,
   expectTitle,
   launchBrowser,
   type TestBrowser,
   valueNow,
+  watchFromFrontPage,
 } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
@@ -84,14 +86,13 @@ Deno.test("browser: job dashboard against a real server", async (t) => {
       await start(origin, id, { message: "opened from the front page" });
       const watched = await browser.newPage(origin);
       const { page } = watched;
-      await page.goto(`${origin}/`);
-      await page.getByRole("textbox", { name: "Job id to watch" }).fill("not a name!");
-      await page.getByRole("button", { name: "Watch job" }).click();
-      assert.match(await page.getByRole("alert").innerText(), /^Invalid name 'not a name!'/);
-      assert.equal(watched.navigations(), 1, "an invalid name stays on the page");
-      await page.getByRole("textbox", { name: "Job id to watch" }).fill(id);
-      await page.getByRole("button", { name: "Watch job" }).click();
-      await page.waitForURL(`${origin}/api/v1/jobs/${id}`);
+      await watchFromFrontPage(watched, origin, {
+        kind: "job",
+        invalid: "not a name!",
+        reason: /^Invalid name 'not a name!'/,
+        id,
+        dashboard: `${origin}/api/v1/jobs/${id}`,
+      });
       await jobState(page, "running");
       assert.equal(await page.getByTestId("message").innerText(), "opened from the front page");
       await finish(origin, id, { ok: true });
@@ -312,12 +313,7 @@ Deno.test("browser: a job page counts its watchers from the stream, at once", as
   await start(origin, id, { progress: 10 });
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  // The page's JSON poll learns nothing here: only its stream can change the count.
-  await page.route(
-    /format=json/,
-    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
-  );
-  await page.goto(`${origin}/api/v1/jobs/${id}`);
+  await answerJsonPollsEmpty(page);
   await assertWatchersFollowStream(page, `${origin}/api/v1/jobs/${id}`);
   assert.equal(await page.getByTestId("big").innerText(), "10%", "no publish came");
   assertClean(watched);

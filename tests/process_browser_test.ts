@@ -9,11 +9,13 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  answerJsonPollsEmpty,
   assertClean,
   assertWatchersFollowStream,
   expectTitle,
   launchBrowser,
   type TestBrowser,
+  watchFromFrontPage,
 } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
@@ -121,13 +123,13 @@ Deno.test("browser: process dashboard against a real server", async (t) => {
       await status(origin, id, { status: "running" });
       const watched = await browser.newPage(origin);
       const { page } = watched;
-      await page.goto(`${origin}/`);
-      await page.getByRole("textbox", { name: "Process id to watch" }).fill("../etc");
-      await page.getByRole("button", { name: "Watch process" }).click();
-      assert.match(await page.getByRole("alert").innerText(), /'\.' and '\.\.' segments/);
-      await page.getByRole("textbox", { name: "Process id to watch" }).fill(id);
-      await page.getByRole("button", { name: "Watch process" }).click();
-      await page.waitForURL(`${origin}/api/v1/processes/${id}`);
+      await watchFromFrontPage(watched, origin, {
+        kind: "process",
+        invalid: "../etc",
+        reason: /'\.' and '\.\.' segments/,
+        id,
+        dashboard: `${origin}/api/v1/processes/${id}`,
+      });
       await page.locator('main.proc[data-connection="live"]').waitFor();
       await output(origin, id, "hello from the front page\n");
       await row(page, "hello from the front page");
@@ -327,14 +329,9 @@ Deno.test("browser: a process page counts its watchers from the stream, at once"
   const id = await runningWithLine(origin, "watched", "one line\n");
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  // The page's JSON poll learns nothing here: only its stream can change the count.
-  await page.route(
-    /format=json/,
-    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
-  );
-  await page.goto(`${origin}/api/v1/processes/${id}`);
-  await row(page, "one line");
+  await answerJsonPollsEmpty(page);
   await assertWatchersFollowStream(page, `${origin}/api/v1/processes/${id}`);
+  await row(page, "one line");
   await lines(page, "1");
   assertClean(watched);
   await status(origin, id, { status: "exited", exitCode: 0 });
