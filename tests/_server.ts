@@ -36,13 +36,22 @@ export function ringsideCommand(runtime: TestRuntime = testRuntime): string[] {
   }
 }
 
-/** `ringside ARGS…` on the runtime under test (or `runtime`), as a command to spawn or run. */
+/**
+ * `ringside ARGS…` on the runtime under test (or `runtime`), as a command to spawn or run: its
+ * stdin is closed and its stdout and stderr are piped unless `options` says otherwise.
+ */
 export function ringsideCli(
   options: Deno.CommandOptions & { args: string[]; runtime?: TestRuntime },
 ): Deno.Command {
   const { runtime, ...rest } = options;
   const [command, ...prefix] = ringsideCommand(runtime);
-  return new Deno.Command(command!, { ...rest, args: [...prefix, ...options.args] });
+  return new Deno.Command(command!, {
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...rest,
+    args: [...prefix, ...options.args],
+  });
 }
 
 /** The watch id the server must give `kind:name` under `secret`, computed independently. */

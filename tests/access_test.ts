@@ -509,8 +509,6 @@ Deno.test(`processes: ringside run needs the token and prints the watch link (${
         "echo",
         "hello",
       ],
-      stdout: "piped",
-      stderr: "piped",
       env: { RINGSIDE_TOKEN: "" },
     }).output();
 

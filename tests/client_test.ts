@@ -18,9 +18,6 @@ function runWatch(args: string[], env: Record<string, string> = {}) {
   const child = ringsideCli({
     args: ["watch", ...args],
     env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).spawn();
   return child.output().then((out) => ({
     code: out.code,
@@ -301,9 +298,6 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
   await t.step("Ctrl-C (SIGINT) stops it with 130", async () => {
     const child = ringsideCli({
       args: ["watch", `${server.origin}/w-interrupted`],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
     }).spawn();
     const output = child.output();
     await pollSnapshot(
@@ -701,9 +695,6 @@ Deno.test(`ringside watch follows what ringside run streams (${testRuntime})`, a
       "-c",
       "echo one; echo two >&2; echo three; exit 7",
     ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).output();
   assert.equal(ran.code, 7, new TextDecoder().decode(ran.stderr));
   // A latecomer gets the kept lines and the final status: the same outcome as live.

@@ -209,9 +209,6 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
         "-c",
         `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 300`,
       ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
     }).spawn();
     const stdout = new Response(child.stdout).text();
     let stderr = "";

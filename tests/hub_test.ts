@@ -466,9 +466,6 @@ Deno.test(`hub: a --hub-idle the runtime cannot honour is refused at start-up ($
   for (const [value, message] of Object.entries(refused)) {
     const { code, stdout, stderr } = await ringsideCli({
       args: ["serve", "--host", "127.0.0.1", "--port", "0", "--hub-idle", value],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
     }).output();
     assert.equal(code, 2, value);
     assert.equal(new TextDecoder().decode(stdout), "", "never listened");
@@ -674,9 +671,6 @@ Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRunt
       "-c",
       `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 10000`,
     ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).spawn();
   const stdout = new Response(child.stdout).text();
   const stderr = new Response(child.stderr).text();

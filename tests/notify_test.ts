@@ -271,8 +271,6 @@ Deno.test(`notify: SIGTERM gives the queue the drain window (${testRuntime})`, a
 Deno.test(`notify: a target that is not http(s) is refused at start-up (${testRuntime})`, async () => {
   const output = await ringsideCli({
     args: ["serve", "--port", "0", "--notify", "file:///etc/passwd"],
-    stdout: "piped",
-    stderr: "piped",
   }).output();
   assert.equal(output.code, 2);
   assert.match(new TextDecoder().decode(output.stderr), /an http:\/\/ or https:\/\/ URL/);

@@ -29,8 +29,6 @@ function ringsideRun(args: string[], env: Record<string, string> = {}): RunChild
     args: ["run", ...args],
     env,
     stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
   }).spawn();
   let stdoutText = "";
   let stderrText = "";

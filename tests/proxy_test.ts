@@ -146,9 +146,6 @@ for (const [proxyName, startProxy] of PROXIES) {
       const cli = (args: string[]) =>
         ringsideCli({
           args: [...args],
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
           env: { RINGSIDE_TOKEN: "" },
         }).output().then((out) => ({
           code: out.code,
@@ -186,9 +183,6 @@ for (const [proxyName, startProxy] of PROXIES) {
       const { url } = await client.startJob(id, { progress: 0, state: "warming" });
       const child = ringsideCli({
         args: ["watch", url],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
         env: { RINGSIDE_TOKEN: "" },
       }).spawn();
       const stderr = new Response(child.stderr).text();
