@@ -54,6 +54,22 @@ export function ringsideCli(
   });
 }
 
+/**
+ * Spawns `ringside run --server SERVER --id ID` of a command that prints `seq 1 LINES` once the
+ * file `gate` exists, so that a test can watch the process before its first line.
+ */
+export function runGated(
+  server: string,
+  id: string,
+  options: { gate: string; lines: number },
+): Deno.ChildProcess {
+  const waitThenPrint =
+    `while [ ! -e '${options.gate}' ]; do sleep 0.05; done; seq 1 ${options.lines}`;
+  return ringsideCli({
+    args: ["run", "--server", server, "--id", id, "--", "sh", "-c", waitThenPrint],
+  }).spawn();
+}
+
 /** The watch id the server must give `kind:name` under `secret`, computed independently. */
 export async function expectedWatchId(secret: string, kind: string, name: string): Promise<string> {
   const mac = await hmacSha256(secret, `${kind}:${name}`);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxyCluster } from "./_proxy.ts";
 import { startRedis } from "./_redis.ts";
-import { ringsideCli, startServer, testRuntime, type TestServer } from "./_server.ts";
+import { runGated, startServer, testRuntime, type TestServer } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 import { HubConnection, type HubMessage } from "./_ws.ts";
 
@@ -197,19 +197,7 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
 
   await t.step("a process run through the balancer is followed on every node", async () => {
     const flag = `${tmp}/go-process`;
-    const child = ringsideCli({
-      args: [
-        "run",
-        "--server",
-        proxy.origin,
-        "--id",
-        "cluster-proc",
-        "--",
-        "sh",
-        "-c",
-        `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 300`,
-      ],
-    }).spawn();
+    const child = runGated(proxy.origin, "cluster-proc", { gate: flag, lines: 300 });
     const stdout = new Response(child.stdout).text();
     let stderr = "";
     const stderrDone = (async () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { curl, noise } from "./_curl.ts";
-import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
+import { expectedWatchId, ringsideCli, runGated, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
 import { openSse, waitForPipe } from "./_sse.ts";
 import { frameHeader, HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
@@ -659,19 +659,7 @@ Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRunt
   await using server = await startServer();
   const flag = `${tmp}/go-${crypto.randomUUID()}`;
   // The command waits for the subscriber before printing, so that it sees every line live.
-  const child = ringsideCli({
-    args: [
-      "run",
-      "--server",
-      server.origin,
-      "--id",
-      "run-1",
-      "--",
-      "sh",
-      "-c",
-      `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 10000`,
-    ],
-  }).spawn();
+  const child = runGated(server.origin, "run-1", { gate: flag, lines: 10_000 });
   const stdout = new Response(child.stdout).text();
   const stderr = new Response(child.stderr).text();
   using hub = await HubConnection.open(server.origin);
