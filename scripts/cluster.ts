@@ -8,18 +8,14 @@
  * Needs Debian's `redis-server` and `haproxy` (`apt-get install redis-server haproxy`).
  */
 
+import { freePort } from "../tests/_proxy.ts";
+import { redisArgs } from "../tests/_redis.ts";
+
 const root = new URL("../", import.meta.url).pathname;
 
 function option(name: string, fallback: string): string {
   const index = Deno.args.indexOf(`--${name}`);
   return index >= 0 && Deno.args[index + 1] ? Deno.args[index + 1]! : fallback;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function listening(port: number, what: string, child: Deno.ChildProcess): Promise<void> {
@@ -69,16 +65,7 @@ async function stopAll(): Promise<void> {
 try {
   const redisPort = freePort();
   const redis = start("redis", "redis-server", [
-    "--port",
-    String(redisPort),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
+    ...redisArgs(redisPort, dir),
     "--loglevel",
     "warning",
   ]);

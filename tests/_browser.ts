@@ -13,8 +13,11 @@ export const chromiumPath: string = Deno.env.get("RINGSIDE_CHROMIUM") ?? "/usr/b
 /** Where screenshots go, for a person to look at. */
 export const screenshotDir: string = new URL("../test-output/", import.meta.url).pathname;
 
-const chromiumArgs = [
-  "--headless",
+/**
+ * Chromium's flags for a quiet, reproducible run on a server (no sandbox, no GPU, no background
+ * traffic); the bench's page section launches with them too.
+ */
+export const chromiumArgs: readonly string[] = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
@@ -62,7 +65,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
-      args: chromiumArgs,
+      args: ["--headless", ...chromiumArgs],
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -146,4 +149,66 @@ export function assertClean(watched: WatchedPage, navigations = 1): void {
 export async function valueNow(page: Page): Promise<number | null> {
   const value = await page.getByRole("progressbar").getAttribute("aria-valuenow");
   return value === null ? null : Number(value);
+}
+
+/**
+ * Answers the page's JSON polls with `{}`: they learn nothing, so only the page's stream can
+ * change what it shows.
+ */
+export async function answerJsonPollsEmpty(page: Page): Promise<void> {
+  await page.route(
+    /format=json/,
+    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
+  );
+}
+
+/**
+ * Opens the dashboard at `url` and asserts that it counts its watchers from its stream: 1 (the
+ * page itself, though its embedded snapshot was taken before it watched), 2 while another SSE
+ * spectator of `url` is connected, 1 again once it left.
+ */
+export async function assertWatchersFollowStream(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  const watchers = (count: number) =>
+    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
+  await watchers(1);
+  const other = await fetch(url, { headers: { accept: "text/event-stream" } });
+  await watchers(2);
+  await other.body?.cancel();
+  await watchers(1);
+}
+
+/** What {@linkcode watchFromFrontPage} types into a box of the front page. */
+export interface FrontPageBox {
+  /** The box: `job` or `process` (its textbox is "KIND id to watch", its button "Watch KIND"). */
+  kind: "job" | "process";
+  /** A value the box must refuse, saying `reason`, without leaving the page. */
+  invalid: string;
+  reason: RegExp;
+  /** The id it then watches, and the dashboard URL that must open. */
+  id: string;
+  dashboard: string;
+}
+
+/**
+ * Opens the front page, asks a box to watch an invalid id (it must say why and stay on the
+ * page), then a valid one, and waits for that dashboard to open.
+ */
+export async function watchFromFrontPage(
+  watched: WatchedPage,
+  origin: string,
+  box: FrontPageBox,
+): Promise<void> {
+  const { page } = watched;
+  const name = box.kind[0]!.toUpperCase() + box.kind.slice(1);
+  const textbox = page.getByRole("textbox", { name: `${name} id to watch` });
+  const button = page.getByRole("button", { name: `Watch ${box.kind}` });
+  await page.goto(`${origin}/`);
+  await textbox.fill(box.invalid);
+  await button.click();
+  assert.match(await page.getByRole("alert").innerText(), box.reason);
+  assert.equal(watched.navigations(), 1, "an invalid name stays on the page");
+  await textbox.fill(box.id);
+  await button.click();
+  await page.waitForURL(box.dashboard);
 }

@@ -27,6 +27,15 @@ export function freePort(): number {
   return port;
 }
 
+/** nginx's `http` lines that keep its temporary files in `dir` (a throwaway nginx's folder). */
+export function nginxTempPaths(dir: string): string {
+  return `  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;`;
+}
+
 /** The shipped config with its public port and upstream port replaced. */
 async function shipped(file: string, replacements: [RegExp, string][]): Promise<string> {
   let text = await Deno.readTextFile(deploy + file);
@@ -115,11 +124,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+${nginxTempPaths(dir)}
 ${site}
 }
 `,

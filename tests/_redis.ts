@@ -20,20 +20,28 @@ export interface TestRedis extends AsyncDisposable {
   resume(): void;
 }
 
+/**
+ * `redis-server`'s flags for a throwaway Redis: on loopback port `port`, nothing persisted, its
+ * working folder `dir` (`scripts/cluster.ts` starts its Redis with them too).
+ */
+export function redisArgs(port: number, dir: string): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ];
+}
+
 async function launch(port: number, dir: string) {
   const child = new Deno.Command("/usr/bin/redis-server", {
-    args: [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-    ],
+    args: redisArgs(port, dir),
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -36,13 +36,38 @@ export function ringsideCommand(runtime: TestRuntime = testRuntime): string[] {
   }
 }
 
-/** `ringside ARGS…` on the runtime under test (or `runtime`), as a command to spawn or run. */
+/**
+ * `ringside ARGS…` on the runtime under test (or `runtime`), as a command to spawn or run: its
+ * stdin is closed and its stdout and stderr are piped unless `options` says otherwise.
+ */
 export function ringsideCli(
   options: Deno.CommandOptions & { args: string[]; runtime?: TestRuntime },
 ): Deno.Command {
   const { runtime, ...rest } = options;
   const [command, ...prefix] = ringsideCommand(runtime);
-  return new Deno.Command(command!, { ...rest, args: [...prefix, ...options.args] });
+  return new Deno.Command(command!, {
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...rest,
+    args: [...prefix, ...options.args],
+  });
+}
+
+/**
+ * Spawns `ringside run --server SERVER --id ID` of a command that prints `seq 1 LINES` once the
+ * file `gate` exists, so that a test can watch the process before its first line.
+ */
+export function runGated(
+  server: string,
+  id: string,
+  options: { gate: string; lines: number },
+): Deno.ChildProcess {
+  const waitThenPrint =
+    `while [ ! -e '${options.gate}' ]; do sleep 0.05; done; seq 1 ${options.lines}`;
+  return ringsideCli({
+    args: ["run", "--server", server, "--id", id, "--", "sh", "-c", waitThenPrint],
+  }).spawn();
 }
 
 /** The watch id the server must give `kind:name` under `secret`, computed independently. */
@@ -138,4 +163,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
       await stop();
     },
   };
+}
+
+/**
+ * Polls `/healthz` until it stops answering 200 (after a SIGTERM: the server began draining)
+ * and returns the status it answered then.
+ */
+export async function healthzAfterDrainBegins(origin: string): Promise<number> {
+  for (;;) {
+    const health = await fetch(`${origin}/healthz`);
+    await health.body?.cancel();
+    if (health.status !== 200) return health.status;
+  }
 }

@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+
 /**
  * Decodes a UTF-8 byte stream to text. (With both the `dom` and `deno.window` libs loaded,
  * `TextDecoderStream`'s writable side is typed as `BufferSource`; this is the one cast.)
@@ -124,4 +126,14 @@ export async function waitForPipe(
   });
   if (!found) throw new Error(`Pipe '${name}' ended before the awaited state`);
   return found;
+}
+
+/** Asserts that a pipe's last snapshot says it completed with all `size` bytes (100 %). */
+export function assertCompleted(done: Record<string, unknown>, size: number): void {
+  assert.deepEqual([done.state, done.bytes, done.total, done.percent], [
+    "complete",
+    size,
+    size,
+    100,
+  ]);
 }

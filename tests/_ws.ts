@@ -4,6 +4,8 @@
  * told (a client that never reads).
  */
 
+import assert from "node:assert/strict";
+
 /** A message from the hub, parsed. */
 // deno-lint-ignore no-explicit-any
 export type HubMessage = Record<string, any>;
@@ -46,6 +48,12 @@ export class HubConnection {
   /** Sends a message (an object as JSON, a string as it is). */
   send(message: unknown): void {
     this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** Subscribes to `channel` and asserts that the hub answers `subscribed` to it. */
+  async subscribe(channel: string): Promise<void> {
+    this.send({ type: "subscribe", data: channel });
+    assert.deepEqual(await this.next(), { type: "subscribed", data: channel });
   }
 
   /** The next message not read yet; rejects when the connection closes first. */

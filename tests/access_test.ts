@@ -5,7 +5,7 @@ import { sign } from "hono/jwt";
 import { curl } from "./_curl.ts";
 import { startRedis } from "./_redis.ts";
 import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
-import { openSse, readSse, waitForPipe } from "./_sse.ts";
+import { openSse, readSse, type SseEvent, waitForPipe } from "./_sse.ts";
 
 const TOKEN = "tok-3f9a1c7e5b";
 const JWT_SECRET = "jwt-secret-8d2e";
@@ -509,8 +509,6 @@ Deno.test(`processes: ringside run needs the token and prints the watch link (${
         "echo",
         "hello",
       ],
-      stdout: "piped",
-      stderr: "piped",
       env: { RINGSIDE_TOKEN: "" },
     }).output();
 
@@ -530,6 +528,50 @@ Deno.test(`processes: ringside run needs the token and prints the watch link (${
   assert.ok(!JSON.stringify(snapshot).includes("proc-ok"));
 });
 
+/** A watch link's JSON snapshot, or `null` while the link does not resolve. */
+async function linkJson(link: string): Promise<Record<string, unknown> | null> {
+  const response = await fetch(link, { headers: { accept: "application/json" } });
+  return response.ok ? await response.json() : (await response.body?.cancel(), null);
+}
+
+/**
+ * Asks a watch link for its JSON snapshot until `predicate` holds (at most `tries` times, 50 ms
+ * apart; a link not resolved yet counts as `null`) and returns that snapshot.
+ */
+async function linkJsonUntil(
+  link: string,
+  predicate: (snapshot: Record<string, unknown> | null) => boolean,
+  what: string,
+  tries = 400,
+): Promise<Record<string, unknown>> {
+  for (let attempt = 0;; attempt++) {
+    const snapshot = await linkJson(link);
+    if (predicate(snapshot)) return snapshot!;
+    assert.ok(attempt < tries, `${what}: node b still answers ${JSON.stringify(snapshot)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * An SSE spectator of `link`, holding its topic on that node; `seen` resolves at the first event
+ * that matches. `close()` ends it.
+ */
+async function linkSpectator(link: string, match: (event: SseEvent) => boolean) {
+  const abort = new AbortController();
+  const events = await openSse(link, abort.signal);
+  const { promise: seen, resolve } = Promise.withResolvers<void>();
+  const followed = readSse(events.body!, (event) => {
+    if (match(event)) resolve();
+  }).catch(() => null);
+  return {
+    seen,
+    async close() {
+      abort.abort();
+      await followed;
+    },
+  };
+}
+
 Deno.test(`a watch link's JSON on another node is the live state, not the one it first saw (${testRuntime})`, async () => {
   await using redis = await startRedis();
   const secret = "stale-json-secret";
@@ -539,35 +581,21 @@ Deno.test(`a watch link's JSON on another node is the live state, not the one it
   const name = "stale-json";
   const url = `${owner.origin}/api/v1/pipe/${name}`;
   const link = `${other.origin}/w/${await expectedWatchId(secret, "pipe", name)}`;
-  const json = async () => {
-    const response = await fetch(link, { headers: { accept: "application/json" } });
-    return response.ok ? await response.json() : (await response.body?.cancel(), null);
-  };
   const receiver = curl("-f", url);
   await waitForPipe(owner.origin, name, (s) => s.receivers === 1);
-  for (let tries = 0; (await json())?.state !== "waiting"; tries++) {
-    assert.ok(tries < 400, "node b never saw the waiting pipe");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await linkJsonUntil(link, (s) => s?.state === "waiting", "the waiting pipe");
   // A spectator on node b holds the owner's topic there while the transfer runs.
-  const abort = new AbortController();
-  const events = await openSse(link, abort.signal);
-  let streaming: () => void;
-  const seen = new Promise<void>((resolve) => streaming = resolve);
-  const followed = readSse(events.body!, (event) => {
-    if (JSON.parse(event.data).state === "streaming") streaming();
-  }).catch(() => null);
+  const spectator = await linkSpectator(link, (e) => JSON.parse(e.data).state === "streaming");
   const sender = curl("-T", "-", url);
   await sender.stdin.write(new TextEncoder().encode("part one, "));
-  await seen;
-  const live = await json();
+  await spectator.seen;
+  const live = await linkJson(link);
   assert.equal(live?.state, "streaming");
   await sender.stdin.write(new TextEncoder().encode("part two"));
   await sender.stdin.close();
   assert.equal((await sender.result).code, 0);
   assert.equal((await receiver.result).stdout, "part one, part two");
-  abort.abort();
-  await followed;
+  await spectator.close();
 });
 
 Deno.test(`a process's watch link JSON on another node shows lines posted after it was first fetched (${testRuntime})`, async () => {
@@ -584,42 +612,22 @@ Deno.test(`a process's watch link JSON on another node shows lines posted after 
     await response.body?.cancel();
   };
   const link = `${other.origin}/w/${await expectedWatchId(secret, "process", name)}`;
-  const json = async () => {
-    const response = await fetch(link, { headers: { accept: "application/json" } });
-    return response.ok ? await response.json() : (await response.body?.cancel(), null);
-  };
   await post("status", JSON.stringify({ status: "running" }));
   await post("output", "first\n");
-  for (let tries = 0; (await json())?.lines !== 1; tries++) {
-    assert.ok(tries < 400, "node b never saw the first line");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await linkJsonUntil(link, (s) => s?.lines === 1, "the first line");
   // A spectator on node b holds the owner's topic there while more lines come.
-  const abort = new AbortController();
-  const events = await openSse(link, abort.signal);
-  let second: () => void;
-  const seen = new Promise<void>((resolve) => second = resolve);
-  const followed = readSse(events.body!, (event) => {
-    if (event.type === "output" && JSON.parse(event.data).line === "second") second();
-  }).catch(() => null);
+  const spectator = await linkSpectator(
+    link,
+    (event) => event.type === "output" && JSON.parse(event.data).line === "second",
+  );
   await post("output", "second\n");
-  await seen;
+  await spectator.seen;
   // The owner's record follows within its write interval: ask until it does.
-  for (let tries = 0;; tries++) {
-    const snapshot = await json();
-    if (snapshot?.lines === 2) {
-      assert.deepEqual(snapshot.tail.map((line: { line: string }) => line.line), [
-        "first",
-        "second",
-      ]);
-      break;
-    }
-    assert.ok(tries < 100, `node b still answers ${JSON.stringify(snapshot)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const snapshot = await linkJsonUntil(link, (s) => s?.lines === 2, "the second line", 100);
+  const tail = snapshot.tail as { line: string }[];
+  assert.deepEqual(tail.map((line) => line.line), ["first", "second"]);
   await post("status", JSON.stringify({ status: "exited", exitCode: 0 }));
-  abort.abort();
-  await followed;
+  await spectator.close();
 });
 
 Deno.test(`a percent-encoded path is the same route, guarded the same way (${testRuntime})`, async (t) => {

@@ -9,17 +9,9 @@
 import assert from "node:assert/strict";
 import { launchBrowser, screenshotDir } from "./_browser.ts";
 import { expectedWatchId, startServer } from "./_server.ts";
+import { postOk } from "./_post.ts";
 
 const SECRET = "watch-secret-e81f";
-
-async function post(url: string, body?: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: "POST",
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  await response.body?.cancel();
-  if (response.status >= 300) throw new Error(`POST ${url}: ${response.status}`);
-}
 
 /** A page on its own loopback port (another origin than the server's), serving `html`. */
 function hostPage(html: () => string) {
@@ -37,12 +29,12 @@ Deno.test("browser: badges are valid SVG and render in light and dark", async ()
   await using server = await startServer({ args: ["--secret", SECRET] });
   await using browser = await launchBrowser();
   const { origin } = server;
-  await post(`${origin}/api/v1/jobs/running`);
-  await post(`${origin}/api/v1/jobs/percent`, { progress: 42 });
-  await post(`${origin}/api/v1/jobs/done`);
-  await post(`${origin}/api/v1/jobs/done/finish`, { ok: true });
-  await post(`${origin}/api/v1/jobs/failed`);
-  await post(`${origin}/api/v1/jobs/failed/finish`, { ok: false, error: "no" });
+  await postOk(`${origin}/api/v1/jobs/running`);
+  await postOk(`${origin}/api/v1/jobs/percent`, { progress: 42 });
+  await postOk(`${origin}/api/v1/jobs/done`);
+  await postOk(`${origin}/api/v1/jobs/done/finish`, { ok: true });
+  await postOk(`${origin}/api/v1/jobs/failed`);
+  await postOk(`${origin}/api/v1/jobs/failed/finish`, { ok: false, error: "no" });
   const badges = [
     `/api/v1/jobs/running?format=svg`,
     `/api/v1/jobs/percent?format=svg&label=transcode`,
@@ -111,7 +103,7 @@ Deno.test("browser: the embed card in another site's iframe follows the job live
   await using server = await startServer({ args: ["--secret", SECRET] });
   await using browser = await launchBrowser();
   const { origin } = server;
-  await post(`${origin}/api/v1/jobs/framed`, { progress: 10, message: "starting" });
+  await postOk(`${origin}/api/v1/jobs/framed`, { progress: 10, message: "starting" });
   const id = await expectedWatchId(SECRET, "job", "framed");
   await using host = hostPage(() =>
     `<!doctype html><title>status</title><body style="margin:0;background:#fafafa">
@@ -141,9 +133,9 @@ Deno.test("browser: the embed card in another site's iframe follows the job live
   const clip = { x: 0, y: 0, width: 390, height: 440 };
   await page.screenshot({ path: `${screenshotDir}embed-running.png`, clip });
 
-  await post(`${origin}/api/v1/jobs/framed/progress`, { progress: 64, message: "halfway" });
+  await postOk(`${origin}/api/v1/jobs/framed/progress`, { progress: 64, message: "halfway" });
   await card.getByTestId("big").filter({ hasText: "64%" }).waitFor();
-  await post(`${origin}/api/v1/jobs/framed/finish`, { ok: true });
+  await postOk(`${origin}/api/v1/jobs/framed/finish`, { ok: true });
   await card.locator(`main.job[data-state="success"]`).waitFor();
   await page.emulateMedia({ colorScheme: "dark" });
   await page.screenshot({ path: `${screenshotDir}embed-done-dark.png`, clip });

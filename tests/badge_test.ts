@@ -3,19 +3,10 @@
 // that `--private` guards them like every other spectator URL.
 import assert from "node:assert/strict";
 import { expectedWatchId, startServer, testRuntime } from "./_server.ts";
+import { postOk } from "./_post.ts";
 
 const SECRET = "watch-secret-b4d6";
 const TOKEN = "tok-badge-71c2";
-
-async function post(url: string, body?: unknown, headers: HeadersInit = {}): Promise<void> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  await response.body?.cancel();
-  if (response.status >= 300) throw new Error(`POST ${url}: ${response.status}`);
-}
 
 /** GETs a badge and returns its status, headers and text. */
 async function badge(url: string, headers: HeadersInit = {}) {
@@ -34,7 +25,7 @@ Deno.test(`badges on every kind's spectator URL and watch link (${testRuntime})`
 
   await t.step("a job: running, its percent, then done; headers; ETag and 304", async () => {
     const url = `${origin}/api/v1/jobs/ci/build-7?format=svg`;
-    await post(`${origin}/api/v1/jobs/ci/build-7`);
+    await postOk(`${origin}/api/v1/jobs/ci/build-7`);
     const running = await badge(url);
     assert.equal(running.status, 200);
     assert.equal(running.headers.get("content-type"), "image/svg+xml; charset=utf-8");
@@ -44,14 +35,14 @@ Deno.test(`badges on every kind's spectator URL and watch link (${testRuntime})`
       "default-src 'none'; style-src 'unsafe-inline'",
     );
     assert.equal(said(running.text), "job: running");
-    await post(`${origin}/api/v1/jobs/ci/build-7/progress`, { progress: 42.7 });
+    await postOk(`${origin}/api/v1/jobs/ci/build-7/progress`, { progress: 42.7 });
     const moved = await badge(url);
     assert.equal(said(moved.text), "job: 42%");
     const etag = moved.headers.get("etag")!;
     const same = await badge(url, { "if-none-match": etag });
     assert.equal(same.status, 304);
     assert.equal(same.text, "");
-    await post(`${origin}/api/v1/jobs/ci/build-7/finish`, { ok: true });
+    await postOk(`${origin}/api/v1/jobs/ci/build-7/finish`, { ok: true });
     const done = await badge(url, { "if-none-match": etag });
     assert.equal(done.status, 200);
     assert.equal(said(done.text), "job: ✓ done");
@@ -64,7 +55,7 @@ Deno.test(`badges on every kind's spectator URL and watch link (${testRuntime})`
       "pipe: waiting",
     );
     assert.equal(said((await badge(`${origin}/db?progress&format=svg`)).text), "pipe: waiting");
-    await post(`${origin}/api/v1/processes/nightly/status`, { status: "exited", exitCode: 1 });
+    await postOk(`${origin}/api/v1/processes/nightly/status`, { status: "exited", exitCode: 1 });
     const process = await badge(`${origin}/api/v1/processes/nightly?format=svg`);
     assert.equal(said(process.text), "process: ✗ exit 1");
     // Spectating only: a badge is no receiver and takes no spectator slot.
@@ -89,7 +80,7 @@ Deno.test(`badges on every kind's spectator URL and watch link (${testRuntime})`
 Deno.test(`embeds: the card alone, framable; full pages refuse framing (${testRuntime})`, async () => {
   await using server = await startServer({ args: ["--secret", SECRET] });
   const { origin } = server;
-  await post(`${origin}/api/v1/jobs/embedded`, { progress: 3 });
+  await postOk(`${origin}/api/v1/jobs/embedded`, { progress: 3 });
   const id = await expectedWatchId(SECRET, "job", "embedded");
   const html = { accept: "text/html" };
   for (const path of ["/api/v1/jobs/embedded", `/w/${id}`]) {
@@ -122,7 +113,7 @@ Deno.test(`--private: badges and embeds need a token, except through a watch lin
     args: ["--secret", SECRET, "--token", TOKEN, "--private"],
   });
   const { origin } = server;
-  await post(`${origin}/api/v1/jobs/secret-job`, { progress: 9 }, {
+  await postOk(`${origin}/api/v1/jobs/secret-job`, { progress: 9 }, {
     authorization: `Bearer ${TOKEN}`,
   });
   const id = await expectedWatchId(SECRET, "job", "secret-job");

@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertClean, expectTitle, launchBrowser, type TestBrowser, valueNow } from "./_browser.ts";
+import {
+  assertClean,
+  assertWatchersFollowStream,
+  expectTitle,
+  launchBrowser,
+  type TestBrowser,
+  valueNow,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A curl process started by a test. */
@@ -72,30 +79,28 @@ Deno.test("browser: dashboard and front page against a real server", async (t) =
   await using browser = await launchBrowser();
   const { origin } = server;
   try {
-    await t.step(
-      "dashboard: waiting, then a moving percentage and MB/s, then done at 100 %",
-      () => dashboardFollowsTransfer(browser, origin, dir),
-    );
-    await t.step(
-      "dashboard: a latecomer after the end sees the final line at once",
-      () => latecomerSeesFinalLine(browser, origin, dir),
-    );
-    await t.step(
-      "dashboard: unknown size streams with an indeterminate bar, then fails",
-      () => dashboardShowsFailure(browser, origin, dir),
-    );
-    await t.step(
-      "front page: sends a chosen file to a curl receiver byte-identically",
-      () => frontPageSendsFile(browser, origin, dir),
-    );
-    await t.step(
-      "front page: sends a dropped file and typed text",
-      () => frontPageSendsDropAndText(browser, origin, dir),
-    );
-    await t.step(
-      "front page: receives from a curl sender and saves the file",
-      () => frontPageReceives(browser, origin, dir),
-    );
+    const steps: [string, (browser: TestBrowser, origin: string, dir: string) => Promise<void>][] =
+      [
+        [
+          "dashboard: waiting, then a moving percentage and MB/s, then done at 100 %",
+          dashboardFollowsTransfer,
+        ],
+        [
+          "dashboard: a latecomer after the end sees the final line at once",
+          latecomerSeesFinalLine,
+        ],
+        [
+          "dashboard: unknown size streams with an indeterminate bar, then fails",
+          dashboardShowsFailure,
+        ],
+        [
+          "front page: sends a chosen file to a curl receiver byte-identically",
+          frontPageSendsFile,
+        ],
+        ["front page: sends a dropped file and typed text", frontPageSendsDropAndText],
+        ["front page: receives from a curl sender and saves the file", frontPageReceives],
+      ];
+    for (const [name, step] of steps) await t.step(name, () => step(browser, origin, dir));
     await t.step("dashboard: its web app manifest loads under the page's CSP", async () => {
       const watched = await browser.newPage(origin);
       const { page } = watched;
@@ -453,14 +458,7 @@ Deno.test("browser: a pipe page counts its watchers while nothing is sent", asyn
   const url = `${origin}/api/v1/pipe/watched-${crypto.randomUUID().slice(0, 8)}`;
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  await page.goto(`${url}?progress`);
-  const watchers = (count: number) =>
-    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
-  await watchers(1);
-  const other = await fetch(`${url}?progress`, { headers: { accept: "text/event-stream" } });
-  await watchers(2);
-  await other.body?.cancel();
-  await watchers(1);
+  await assertWatchersFollowStream(page, `${url}?progress`);
   await dashboardState(page, "idle");
   assertClean(watched);
   await page.close();

@@ -18,9 +18,6 @@ function runWatch(args: string[], env: Record<string, string> = {}) {
   const child = ringsideCli({
     args: ["watch", ...args],
     env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).spawn();
   return child.output().then((out) => ({
     code: out.code,
@@ -61,21 +58,22 @@ function collect(iterable: AsyncIterable<RingsideEvent>) {
   };
 }
 
-/** Polls a pipe's JSON snapshot until `predicate` holds (spectator counts send no event). */
-async function pollPipe(
-  origin: string,
-  name: string,
+/**
+ * Polls the JSON snapshot at `url` (a pipe's `?progress`, a job) until `predicate` holds: the
+ * spectator counts it waits for send no event.
+ */
+async function pollSnapshot(
+  url: string,
   predicate: (snapshot: Record<string, unknown>) => boolean,
 ): Promise<void> {
   const deadline = AbortSignal.timeout(20_000);
   while (!deadline.aborted) {
-    const response = await fetch(`${origin}/api/v1/pipe/${name}?progress`, {
-      headers: { accept: "application/json" },
-    });
-    if (predicate(await response.json())) return;
+    const response = await fetch(url, { headers: { accept: "application/json" } });
+    if (response.ok && predicate(await response.json())) return;
+    if (!response.ok) await response.body?.cancel();
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`Pipe '${name}' never reached the awaited state`);
+  throw new Error(`${url} never reached the awaited state`);
 }
 
 function snapshot(event: RingsideEvent): Record<string, unknown> {
@@ -140,7 +138,7 @@ Deno.test(`client follows a real pipe transfer (${testRuntime})`, async (t) => {
       break;
     }
     // The server counts spectators: the closed one must be gone.
-    await pollPipe(server.origin, "c/break", (s) => s.spectators === 0);
+    await pollSnapshot(`${server.origin}/api/v1/pipe/c/break?progress`, (s) => s.spectators === 0);
   });
 
   await t.step("an abort signal ends the iteration quietly", async () => {
@@ -229,7 +227,7 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
     const bytes = noise(size, 9);
     const watching = runWatch([`${server.origin}/w-ok`]);
     // The watcher is connected once the pipe counts a spectator.
-    await pollPipe(server.origin, "w-ok", (s) => s.spectators === 1);
+    await pollSnapshot(`${server.origin}/api/v1/pipe/w-ok?progress`, (s) => s.spectators === 1);
     const receive = curl("-o", "/dev/null", `${server.origin}/w-ok`);
     const send = sender(`${server.origin}/w-ok?size=${size}`);
     await send.stdin.write(bytes.subarray(0, 1_000_000));
@@ -266,7 +264,7 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
         stderr: "piped",
       }).spawn();
       const output = child.output();
-      await pollPipe(server.origin, "w-tty", (s) => s.spectators === 1);
+      await pollSnapshot(`${server.origin}/api/v1/pipe/w-tty?progress`, (s) => s.spectators === 1);
       const receive = curl("-o", "/dev/null", `${server.origin}/w-tty`);
       const send = curl("--data-binary", "x".repeat(100_000), `${server.origin}/w-tty`);
       const result = await output;
@@ -284,7 +282,7 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
 
   await t.step("the sender aborts: exit 1 and the reason on stderr", async () => {
     const watching = runWatch([`${server.origin}/api/v1/pipe/w-abort`]);
-    await pollPipe(server.origin, "w-abort", (s) => s.spectators === 1);
+    await pollSnapshot(`${server.origin}/api/v1/pipe/w-abort?progress`, (s) => s.spectators === 1);
     const receive = curl("-o", "/dev/null", `${server.origin}/w-abort`);
     const send = sender(`${server.origin}/w-abort`);
     await send.stdin.write(noise(100_000, 1));
@@ -300,12 +298,12 @@ Deno.test(`ringside watch follows a real pipe (${testRuntime})`, async (t) => {
   await t.step("Ctrl-C (SIGINT) stops it with 130", async () => {
     const child = ringsideCli({
       args: ["watch", `${server.origin}/w-interrupted`],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
     }).spawn();
     const output = child.output();
-    await pollPipe(server.origin, "w-interrupted", (s) => s.spectators === 1);
+    await pollSnapshot(
+      `${server.origin}/api/v1/pipe/w-interrupted?progress`,
+      (s) => s.spectators === 1,
+    );
     child.kill("SIGINT");
     const result = await output;
     assert.equal(result.code, 130, new TextDecoder().decode(result.stderr));
@@ -432,9 +430,12 @@ Deno.test({
       const id = `w/job-${ok}`;
       const { url } = await client.startJob(id, { progress: 0, state: "warming" });
       const watching = runWatch([url]);
-      await pollJob(server.origin, id, (s) => s.spectators === 1);
+      await pollSnapshot(`${server.origin}/api/v1/jobs/${id}`, (s) => s.spectators === 1);
       await client.publish(id, { progress: 50, state: "halfway", estimated_time: 65 });
-      await pollJob(server.origin, id, (s) => (s.data as Record<string, unknown>).progress === 50);
+      await pollSnapshot(
+        `${server.origin}/api/v1/jobs/${id}`,
+        (s) => (s.data as Record<string, unknown>).progress === 50,
+      );
       await client.finish(id, ok ? { message: "all good" } : { ok: false, error: "disk full" });
       const result = await watching;
       assert.equal(result.code, ok ? 0 : 1, result.stdout + result.stderr);
@@ -452,24 +453,6 @@ Deno.test({
     }
   },
 });
-
-/** Polls a job's JSON snapshot until `predicate` holds. */
-async function pollJob(
-  origin: string,
-  id: string,
-  predicate: (snapshot: Record<string, unknown>) => boolean,
-): Promise<void> {
-  const deadline = AbortSignal.timeout(20_000);
-  while (!deadline.aborted) {
-    const response = await fetch(`${origin}/api/v1/jobs/${id}`, {
-      headers: { accept: "application/json" },
-    });
-    if (response.ok && predicate(await response.json())) return;
-    if (!response.ok) await response.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`Job '${id}' never reached the awaited state`);
-}
 
 Deno.test({
   name: `client posts and follows a real process (${testRuntime})`,
@@ -596,7 +579,7 @@ Deno.test({
 
     const { url } = await client.startJob("w/hostile-job", { state: `busy${hostile}` });
     const following = runWatch([url]);
-    await pollJob(server.origin, "w/hostile-job", (s) => s.spectators === 1);
+    await pollSnapshot(`${server.origin}/api/v1/jobs/w/hostile-job`, (s) => s.spectators === 1);
     await client.finish("w/hostile-job", { ok: false, error: `disk${hostile} \x1b[31mfull` });
     const job = await following;
     assert.equal(job.code, 1, job.stderr);
@@ -712,9 +695,6 @@ Deno.test(`ringside watch follows what ringside run streams (${testRuntime})`, a
       "-c",
       "echo one; echo two >&2; echo three; exit 7",
     ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).output();
   assert.equal(ran.code, 7, new TextDecoder().decode(ran.stderr));
   // A latecomer gets the kept lines and the final status: the same outcome as live.

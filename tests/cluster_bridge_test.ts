@@ -45,21 +45,33 @@ function follow(topic: RemoteTopic): Promise<TopicEvent[]> {
   });
 }
 
-async function nodes(url: string, retention = 60_000) {
-  const a = await Bridge.connect({ url, node: "a", retention, recordInterval: 20 });
-  const b = await Bridge.connect({ url, node: "b", retention, recordInterval: 20 });
-  return {
-    a,
-    b,
-    [Symbol.asyncDispose]: async () => {
-      await Promise.all([a.close(), b.close()]);
-    },
-  };
+/**
+ * Two nodes, bridges `a` and `b`, on a redis-server of their own (`redis`, for outage tests);
+ * disposing closes both bridges, then stops Redis.
+ */
+async function nodes(retention = 60_000) {
+  const redis = await startRedis();
+  try {
+    const { url } = redis;
+    const a = await Bridge.connect({ url, node: "a", retention, recordInterval: 20 });
+    const b = await Bridge.connect({ url, node: "b", retention, recordInterval: 20 });
+    return {
+      redis,
+      a,
+      b,
+      [Symbol.asyncDispose]: async () => {
+        await Promise.all([a.close(), b.close()]);
+        await redis[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await redis[Symbol.asyncDispose]();
+    throw error;
+  }
 }
 
 Deno.test("a remote spectator gets the owner's greeting, then every pipe event once, in order", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url);
+  await using cluster = await nodes();
   const topic = new PipeTopic("backup", { progressInterval: 10 });
   topic.wait({ receivers: 0, receiversExpected: 1, hasSender: true });
   await cluster.a.share(topic);
@@ -85,8 +97,7 @@ Deno.test("a remote spectator gets the owner's greeting, then every pipe event o
 });
 
 Deno.test("events published while a node subscribes are neither lost nor doubled", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url);
+  await using cluster = await nodes();
   const topic = new Counter("burst");
   await cluster.a.share(topic);
   // The remote subscribes and reads the record while the owner keeps publishing.
@@ -109,8 +120,7 @@ Deno.test("events published while a node subscribes are neither lost nor doubled
 });
 
 Deno.test("a latecomer on another node gets the terminal event from the record", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url);
+  await using cluster = await nodes();
   const topic = new Counter("late");
   await cluster.a.share(topic);
   topic.tick();
@@ -127,8 +137,7 @@ Deno.test("a latecomer on another node gets the terminal event from the record",
 });
 
 Deno.test("nodes share one watch-link secret and resolve each other's watch ids", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url);
+  await using cluster = await nodes();
   const secret = await cluster.a.sharedSecret();
   assert.ok(secret && secret.length >= 32);
   assert.equal(await cluster.b.sharedSecret(), secret);
@@ -138,8 +147,7 @@ Deno.test("nodes share one watch-link secret and resolve each other's watch ids"
 });
 
 Deno.test("an ended topic's record expires after retention", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url, 200);
+  await using cluster = await nodes(200);
   const topic = new Counter("short");
   await cluster.a.share(topic);
   topic.finish();
@@ -154,8 +162,7 @@ Deno.test("an ended topic's record expires after retention", async () => {
 });
 
 Deno.test("a topic forgotten before its end is unshared: record and watch link deleted", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url, 200);
+  await using cluster = await nodes(200);
   const topic = new Counter("forgotten");
   await cluster.a.share(topic, "F0rg0ttenF0rg0ttenF0r0");
   assert.notEqual(await cluster.b.record("job", "forgotten"), null);
@@ -177,15 +184,14 @@ Deno.test("a topic forgotten before its end is unshared: record and watch link d
 });
 
 Deno.test("Redis gone: the owner publishes on, other nodes are told; back again, it serves", async () => {
-  await using redis = await startRedis();
-  await using cluster = await nodes(redis.url);
+  await using cluster = await nodes();
   const lost = new Promise<void>((resolve) =>
     cluster.b.addEventListener("lost", () => resolve(), { once: true })
   );
   const topic = new Counter("through-outage");
   await cluster.a.share(topic);
   const remote = (await cluster.b.remote("job", "through-outage"))!;
-  await redis.stop();
+  await cluster.redis.stop();
   await lost;
   assert.equal(cluster.b.connected, false);
   // Publishing never waits on Redis and never throws: emit is synchronous, the publish
@@ -193,7 +199,7 @@ Deno.test("Redis gone: the owner publishes on, other nodes are told; back again,
   for (let i = 0; i < 1000; i++) topic.tick();
   await assert.rejects(cluster.b.remote("job", "through-outage"));
   cluster.b.release(remote);
-  await redis.restart();
+  await cluster.redis.restart();
   while (!cluster.a.connected || !cluster.b.connected) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

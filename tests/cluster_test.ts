@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
 import { startHaproxyCluster } from "./_proxy.ts";
 import { startRedis } from "./_redis.ts";
-import { ringsideCli, startServer, testRuntime, type TestServer } from "./_server.ts";
+import { runGated, startServer, testRuntime, type TestServer } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 import { HubConnection, type HubMessage } from "./_ws.ts";
 
@@ -144,8 +144,7 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
 
       const sse = await Follower.open(`${b.origin}/w/${id}`);
       using hub = await HubConnection.open(c.origin);
-      hub.send({ type: "subscribe", data: `watch:${id}` });
-      assert.equal((await hub.next()).type, "subscribed");
+      await hub.subscribe(`watch:${id}`);
       const hubEvents: HubMessage[] = [];
       const nextHub = async () => {
         const message = await hub.next();
@@ -198,22 +197,7 @@ Deno.test(`cluster: pipes, jobs and processes across three nodes behind HAProxy 
 
   await t.step("a process run through the balancer is followed on every node", async () => {
     const flag = `${tmp}/go-process`;
-    const child = ringsideCli({
-      args: [
-        "run",
-        "--server",
-        proxy.origin,
-        "--id",
-        "cluster-proc",
-        "--",
-        "sh",
-        "-c",
-        `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 300`,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = runGated(proxy.origin, "cluster-proc", { gate: flag, lines: 300 });
     const stdout = new Response(child.stdout).text();
     let stderr = "";
     const stderrDone = (async () => {
@@ -351,11 +335,10 @@ Deno.test(`cluster: Redis stopped and back (${testRuntime})`, async () => {
 
   const sse = await Follower.open(remoteLink);
   using hub = await HubConnection.open(b.origin);
-  await eventually("the watch channel on node b", async () => {
-    hub.send({ type: "subscribe", data: `watch:${id}` });
-    const answer = await hub.next();
-    return answer.type === "subscribed" ? answer : null;
-  });
+  await eventually(
+    "the watch channel on node b",
+    () => hub.subscribe(`watch:${id}`).then(() => true),
+  );
   assert.ok(await publish(2));
   await sse.until((event) => progressOf(JSON.parse(event.data)) === 2);
   await hub.until((m) => m.type === "job_progress" && progressOf(m.data) === 2);
@@ -379,11 +362,7 @@ Deno.test(`cluster: Redis stopped and back (${testRuntime})`, async () => {
   // Redis back (empty): the owner rewrites its record, and new subscriptions work unrestarted.
   await redis.restart();
   const again = await Follower.open(remoteLink);
-  await eventually("the hub channel again", async () => {
-    hub.send({ type: "subscribe", data: `watch:${id}` });
-    const answer = await hub.next();
-    return answer.type === "subscribed" ? answer : null;
-  });
+  await eventually("the hub channel again", () => hub.subscribe(`watch:${id}`).then(() => true));
   assert.ok(await publish(4));
   await again.until((event) => progressOf(JSON.parse(event.data)) === 4);
   await hub.until((m) => m.type === "job_progress" && progressOf(m.data) === 4);

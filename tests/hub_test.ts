@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { curl, noise } from "./_curl.ts";
-import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
+import { expectedWatchId, ringsideCli, runGated, startServer, testRuntime } from "./_server.ts";
 import { startRedis } from "./_redis.ts";
 import { openSse, waitForPipe } from "./_sse.ts";
 import { frameHeader, HubConnection, type HubMessage, rawWebSocket } from "./_ws.ts";
@@ -35,13 +35,14 @@ Deno.test(`hub: a pipe's progress through a real transfer (${testRuntime})`, asy
 
   await t.step("a subscriber waits on an idle pipe and follows it to the end", async () => {
     using hub = await HubConnection.open(server.origin);
-    hub.send({ type: "subscribe", data: "pipe:movie" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:movie" });
+    await hub.subscribe("pipe:movie");
     const first = await hub.next();
-    assert.equal(first.type, "pipe_progress");
-    assert.equal(first.channel, "pipe:movie");
-    assert.equal(first.data.state, "idle");
-    assert.equal(first.data.spectators, 1);
+    assert.deepEqual([first.type, first.channel, first.data.state, first.data.spectators], [
+      "pipe_progress",
+      "pipe:movie",
+      "idle",
+      1,
+    ]);
 
     const url = `${server.origin}/api/v1/pipe/movie`;
     const receiver = curl("-o", `${tmp}/movie.out`, url);
@@ -62,8 +63,7 @@ Deno.test(`hub: a pipe's progress through a real transfer (${testRuntime})`, asy
 
   await t.step("a latecomer gets the final snapshot at once, then unsubscribed", async () => {
     using hub = await HubConnection.open(server.origin);
-    hub.send({ type: "subscribe", data: "pipe:movie" });
-    assert.equal((await hub.next()).type, "subscribed");
+    await hub.subscribe("pipe:movie");
     const last = await hub.next();
     assert.equal(last.data.state, "complete");
     assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:movie" });
@@ -94,11 +94,9 @@ Deno.test(`hub: protocol answers and limits (${testRuntime})`, async (t) => {
     using hub = await HubConnection.open(server.origin);
     hub.send({ type: "ping" });
     assert.deepEqual(await hub.next(), { type: "pong" });
-    hub.send({ type: "subscribe", data: "pipe:a/b" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    await hub.subscribe("pipe:a/b");
     assert.equal((await hub.next()).type, "pipe_progress");
-    hub.send({ type: "subscribe", data: "pipe:a/b" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:a/b" });
+    await hub.subscribe("pipe:a/b");
     hub.send({ type: "unsubscribe", data: "pipe:a/b" });
     assert.deepEqual(await hub.next(), { type: "unsubscribed", data: "pipe:a/b" });
     // Not subscribed any more: what the client wanted, so the same answer, not an error.
@@ -274,8 +272,7 @@ Deno.test(`hub: subscriptions are spectators (${testRuntime})`, async () => {
   });
   first.send({ type: "unsubscribe", data: "pipe:crowded" });
   await first.until((m) => m.type === "unsubscribed");
-  second.send({ type: "subscribe", data: "pipe:crowded" });
-  assert.equal((await second.next()).type, "subscribed");
+  await second.subscribe("pipe:crowded");
   assert.equal((await second.next()).data.spectators, 2);
   await sse.body?.cancel();
 });
@@ -371,12 +368,10 @@ Deno.test(`hub: with --private only watch channels are open without a token (${t
   anonymous.send({ type: "auth", data: "wrong" });
   assert.deepEqual(await anonymous.next(), { type: "error", data: "Invalid token" });
   anonymous.send({ type: "auth", data: "sesame" });
-  anonymous.send({ type: "subscribe", data: "pipe:secret" });
-  assert.deepEqual(await anonymous.next(), { type: "subscribed", data: "pipe:secret" });
+  await anonymous.subscribe("pipe:secret");
 
   using withQuery = await HubConnection.open(server.origin, "token=sesame");
-  withQuery.send({ type: "subscribe", data: "pipe:secret" });
-  assert.deepEqual(await withQuery.next(), { type: "subscribed", data: "pipe:secret" });
+  await withQuery.subscribe("pipe:secret");
 });
 
 /**
@@ -415,8 +410,7 @@ Deno.test(`hub: --hub-idle closes a client that answers no ping; one that answer
   await started.body?.cancel();
   // Deno's WebSocket answers every ping by itself; from here on this client sends nothing.
   using watcher = await HubConnection.open(server.origin);
-  watcher.send({ type: "subscribe", data: "job:heartbeat" });
-  assert.deepEqual(await watcher.next(), { type: "subscribed", data: "job:heartbeat" });
+  await watcher.subscribe("job:heartbeat");
   assert.equal((await watcher.next()).type, "job_progress");
 
   // Each silent client connects only once the one before is gone: when the last is closed, the
@@ -472,9 +466,6 @@ Deno.test(`hub: a --hub-idle the runtime cannot honour is refused at start-up ($
   for (const [value, message] of Object.entries(refused)) {
     const { code, stdout, stderr } = await ringsideCli({
       args: ["serve", "--host", "127.0.0.1", "--port", "0", "--hub-idle", value],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
     }).output();
     assert.equal(code, 2, value);
     assert.equal(new TextDecoder().decode(stdout), "", "never listened");
@@ -493,14 +484,16 @@ Deno.test(`hub: a job's progress to its end (${testRuntime})`, async () => {
   const started = await fetch(jobs, { method: "POST", body: JSON.stringify({ progress: 0 }) });
   assert.equal(started.status, 201);
   await started.body?.cancel();
-  hub.send({ type: "subscribe", data: "job:encode" });
-  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:encode" });
+  await hub.subscribe("job:encode");
   const first = await hub.next();
-  assert.equal(first.type, "job_progress");
-  assert.equal(first.channel, "job:encode");
-  assert.equal(first.data.kind, "job");
-  assert.equal(first.data.state, "running");
-  assert.equal(first.data.spectators, 1);
+  const { kind, state, spectators } = first.data;
+  assert.deepEqual([first.type, first.channel, kind, state, spectators], [
+    "job_progress",
+    "job:encode",
+    "job",
+    "running",
+    1,
+  ]);
   for (const progress of [40, 80]) {
     const published = await fetch(`${jobs}/progress`, {
       method: "POST",
@@ -543,8 +536,7 @@ Deno.test(`hub: a process's output and status (${testRuntime})`, async (t) => {
     });
     assert.equal(running.status, 200);
     await running.body?.cancel();
-    hub.send({ type: "subscribe", data: "process:build-1" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "process:build-1" });
+    await hub.subscribe("process:build-1");
     const posted = await fetch(`${process}/output`, { method: "POST", body: lines(10_000) });
     assert.equal(posted.status, 200, await posted.text());
     const received: HubMessage[] = [];
@@ -591,8 +583,7 @@ Deno.test(`hub: a process's output and status (${testRuntime})`, async (t) => {
 
   await t.step("a latecomer gets the ring and the status at once", async () => {
     using late = await HubConnection.open(server.origin);
-    late.send({ type: "subscribe", data: "process:build-1" });
-    assert.equal((await late.next()).type, "subscribed");
+    await late.subscribe("process:build-1");
     const history = [];
     for (let m = await late.next(); m.type !== "unsubscribed"; m = await late.next()) {
       history.push(m);
@@ -647,8 +638,7 @@ Deno.test(`hub: a channel another node owns is served through Redis (${testRunti
   // The owner shares its run a moment after it starts: until then, node b has an idle pipe.
   let first: HubMessage;
   for (;;) {
-    hub.send({ type: "subscribe", data: "pipe:far" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:far" });
+    await hub.subscribe("pipe:far");
     first = await hub.next();
     if (first.data.state === "waiting") break;
     hub.send({ type: "unsubscribe", data: "pipe:far" });
@@ -669,22 +659,7 @@ Deno.test(`hub: 10,000 lines through ringside run reach a subscriber (${testRunt
   await using server = await startServer();
   const flag = `${tmp}/go-${crypto.randomUUID()}`;
   // The command waits for the subscriber before printing, so that it sees every line live.
-  const child = ringsideCli({
-    args: [
-      "run",
-      "--server",
-      server.origin,
-      "--id",
-      "run-1",
-      "--",
-      "sh",
-      "-c",
-      `while [ ! -e '${flag}' ]; do sleep 0.05; done; seq 1 10000`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = runGated(server.origin, "run-1", { gate: flag, lines: 10_000 });
   const stdout = new Response(child.stdout).text();
   const stderr = new Response(child.stderr).text();
   using hub = await HubConnection.open(server.origin);
@@ -730,8 +705,7 @@ Deno.test(`hub: a watch channel needs no token and never shows the name (${testR
   using hub = await HubConnection.open(server.origin);
   hub.send({ type: "subscribe", data: `job:${name}` });
   assert.match((await hub.next()).data, /^A token is needed/);
-  hub.send({ type: "subscribe", data: `watch:${id}` });
-  assert.deepEqual(await hub.next(), { type: "subscribed", data: `watch:${id}` });
+  await hub.subscribe(`watch:${id}`);
   const first = await hub.next();
   assert.equal(first.type, "job_progress");
   assert.equal(first.channel, `watch:${id}`);
@@ -751,8 +725,7 @@ Deno.test(`hub: a JWT that expires in 30 days keeps its connection open (${testR
   using withAuth = await HubConnection.open(server.origin);
   withAuth.send({ type: "auth", data: token });
   for (const hub of [withQuery, withAuth]) {
-    hub.send({ type: "subscribe", data: "pipe:long-lived" });
-    assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:long-lived" });
+    await hub.subscribe("pipe:long-lived");
     assert.equal((await hub.next()).type, "pipe_progress");
     await hub.roundTrip();
   }
@@ -767,8 +740,7 @@ Deno.test(`hub: a watch channel refused for too many spectators does not say the
   await started.body?.cancel();
   const id = await expectedWatchId(secret, "job", name);
   using first = await HubConnection.open(server.origin);
-  first.send({ type: "subscribe", data: `watch:${id}` });
-  assert.deepEqual(await first.next(), { type: "subscribed", data: `watch:${id}` });
+  await first.subscribe(`watch:${id}`);
   using second = await HubConnection.open(server.origin);
   second.send({ type: "subscribe", data: `watch:${id}` });
   const refused = await second.next();
@@ -791,8 +763,7 @@ Deno.test(`hub: a pipe watched and left on a node with Redis stops being shared 
     return new TextDecoder().decode(out.stdout).trim() === "1";
   };
   using hub = await HubConnection.open(server.origin);
-  hub.send({ type: "subscribe", data: "pipe:left-idle" });
-  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:left-idle" });
+  await hub.subscribe("pipe:left-idle");
   for (let tries = 0; !(await exists("ringside:pipe:left-idle")); tries++) {
     assert.ok(tries < 400, "the idle pipe was never shared");
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -846,8 +817,7 @@ Deno.test(`hub: a JWT's exp closes the connection with 1008 Token expired (${tes
   // Seconds of margin so that a slow machine still connects and subscribes before it expires.
   const token = await sign({ exp: Math.floor(Date.now() / 1000) + 6 }, jwtSecret);
   using hub = await HubConnection.open(server.origin, `token=${token}`);
-  hub.send({ type: "subscribe", data: "pipe:until-exp" });
-  assert.deepEqual(await hub.next(), { type: "subscribed", data: "pipe:until-exp" });
+  await hub.subscribe("pipe:until-exp");
   // A client that reads can take a close frame: it is told why, not cut off.
   const closed = await hub.closed;
   assert.equal(closed.code, 1008);
@@ -868,8 +838,7 @@ Deno.test(`hub: a job whose data says "kind":"job" still gets the job's snapshot
   assert.equal(started.status, 201);
   await started.body?.cancel();
   using hub = await HubConnection.open(server.origin);
-  hub.send({ type: "subscribe", data: "job:kind-field" });
-  assert.deepEqual(await hub.next(), { type: "subscribed", data: "job:kind-field" });
+  await hub.subscribe("job:kind-field");
   const greeting = await hub.next();
   assert.equal(greeting.data.id, "kind-field");
   assert.equal(greeting.data.state, "running");

@@ -8,7 +8,16 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertClean, expectTitle, launchBrowser, type TestBrowser, valueNow } from "./_browser.ts";
+import {
+  answerJsonPollsEmpty,
+  assertClean,
+  assertWatchersFollowStream,
+  expectTitle,
+  launchBrowser,
+  type TestBrowser,
+  valueNow,
+  watchFromFrontPage,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 /** A fresh job id, so steps never meet each other's jobs. */
@@ -62,35 +71,28 @@ Deno.test("browser: job dashboard against a real server", async (t) => {
   await using browser = await launchBrowser();
   const { origin } = server;
   try {
-    await t.step(
-      "running without a percent, then the percent moves, then success with the result",
-      () => jobRunsToSuccess(browser, origin),
-    );
-    await t.step(
-      "a failed job shows the reason and keeps its last percent",
-      () => jobFails(browser, origin),
-    );
-    await t.step(
-      "a latecomer after the end sees the outcome at once",
-      () => latecomerSeesOutcome(browser, origin),
-    );
-    await t.step(
-      "the watch link shows the job without its name",
-      () => watchLinkHidesName(browser, origin),
-    );
+    const steps: [string, (browser: TestBrowser, origin: string) => Promise<void>][] = [
+      [
+        "running without a percent, then the percent moves, then success with the result",
+        jobRunsToSuccess,
+      ],
+      ["a failed job shows the reason and keeps its last percent", jobFails],
+      ["a latecomer after the end sees the outcome at once", latecomerSeesOutcome],
+      ["the watch link shows the job without its name", watchLinkHidesName],
+    ];
+    for (const [name, step] of steps) await t.step(name, () => step(browser, origin));
     await t.step("the front page's job box opens the dashboard", async () => {
       const id = jobId("front/job");
       await start(origin, id, { message: "opened from the front page" });
       const watched = await browser.newPage(origin);
       const { page } = watched;
-      await page.goto(`${origin}/`);
-      await page.getByRole("textbox", { name: "Job id to watch" }).fill("not a name!");
-      await page.getByRole("button", { name: "Watch job" }).click();
-      assert.match(await page.getByRole("alert").innerText(), /^Invalid name 'not a name!'/);
-      assert.equal(watched.navigations(), 1, "an invalid name stays on the page");
-      await page.getByRole("textbox", { name: "Job id to watch" }).fill(id);
-      await page.getByRole("button", { name: "Watch job" }).click();
-      await page.waitForURL(`${origin}/api/v1/jobs/${id}`);
+      await watchFromFrontPage(watched, origin, {
+        kind: "job",
+        invalid: "not a name!",
+        reason: /^Invalid name 'not a name!'/,
+        id,
+        dashboard: `${origin}/api/v1/jobs/${id}`,
+      });
       await jobState(page, "running");
       assert.equal(await page.getByTestId("message").innerText(), "opened from the front page");
       await finish(origin, id, { ok: true });
@@ -311,21 +313,8 @@ Deno.test("browser: a job page counts its watchers from the stream, at once", as
   await start(origin, id, { progress: 10 });
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  // The page's JSON poll learns nothing here: only its stream can change the count.
-  await page.route(
-    /format=json/,
-    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
-  );
-  await page.goto(`${origin}/api/v1/jobs/${id}`);
-  const watchers = (count: number) =>
-    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
-  await watchers(1); // the page itself, though its embedded snapshot was taken before it watched
-  const other = await fetch(`${origin}/api/v1/jobs/${id}`, {
-    headers: { accept: "text/event-stream" },
-  });
-  await watchers(2);
-  await other.body?.cancel();
-  await watchers(1);
+  await answerJsonPollsEmpty(page);
+  await assertWatchersFollowStream(page, `${origin}/api/v1/jobs/${id}`);
   assert.equal(await page.getByTestId("big").innerText(), "10%", "no publish came");
   assertClean(watched);
   await finish(origin, id, { ok: true });

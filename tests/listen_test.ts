@@ -10,9 +10,6 @@ Deno.test(`a second server on a port in use exits with one line (${testRuntime})
   // --exit-on-stdin-close and no stdin: a server that does start ends at once with 0.
   const second = await ringsideCli({
     args: ["serve", "--host", "127.0.0.1", "--port", String(port), "--exit-on-stdin-close"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(second.stderr);
   assert.equal(second.code, 1, stderr);

@@ -28,8 +28,7 @@ Deno.test(`notify: with two nodes, one notice per end, from the owner (${testRun
   const id = new URL(watch).pathname.split("/").at(-1)!;
   const sse = await openSse(`${b.origin}/w/${id}`);
   using hub = await HubConnection.open(b.origin);
-  hub.send({ type: "subscribe", data: `watch:${id}` });
-  assert.equal((await hub.next()).type, "subscribed");
+  await hub.subscribe(`watch:${id}`);
 
   const finished = await fetch(`${a.origin}/api/v1/jobs/deploy/eu/finish`, {
     method: "POST",

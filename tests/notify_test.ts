@@ -5,29 +5,20 @@ import { metric, metricUntil, startReceiver } from "./_receiver.ts";
 import { expectedWatchId, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { openSse, readSse } from "./_sse.ts";
 import { VERSION } from "../src/version.ts";
+import { postOk } from "./_post.ts";
 
 const SECRET = "watch-secret-5c1a";
 const NOTIFY_SECRET = "hook-secret-93fe";
 
-async function post(url: string, body?: unknown): Promise<Response> {
-  const response = await fetch(url, {
-    method: "POST",
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  await response.body?.cancel();
-  if (response.status >= 300) throw new Error(`POST ${url}: ${response.status}`);
-  return response;
-}
-
 /** Starts job `id` and finishes it with `outcome`. */
 async function runJob(origin: string, id: string, outcome: unknown = { ok: true }): Promise<void> {
-  await post(`${origin}/api/v1/jobs/${id}`, { progress: 0 });
-  await post(`${origin}/api/v1/jobs/${id}/finish`, outcome);
+  await postOk(`${origin}/api/v1/jobs/${id}`, { progress: 0 });
+  await postOk(`${origin}/api/v1/jobs/${id}/finish`, outcome);
 }
 
 /** A process that exists and ends in one request: its final status. */
 function endProcess(origin: string, id: string, exitCode = 0): Promise<Response> {
-  return post(`${origin}/api/v1/processes/${id}/status`, { status: "exited", exitCode });
+  return postOk(`${origin}/api/v1/processes/${id}/status`, { status: "exited", exitCode });
 }
 
 Deno.test(`notify: every kind's end, its body, headers and signature (${testRuntime})`, async (t) => {
@@ -198,9 +189,9 @@ Deno.test(`notify: a receiver that hangs is timed out; the topic ends on time ($
     args: ["--notify", receiver.url, "--notify-timeout", "300ms", "--notify-retry", "50ms"],
   });
   const { origin } = server;
-  await post(`${origin}/api/v1/jobs/slow-hook`, { progress: 0 });
+  await postOk(`${origin}/api/v1/jobs/slow-hook`, { progress: 0 });
   const spectator = await openSse(`${origin}/api/v1/jobs/slow-hook`);
-  await post(`${origin}/api/v1/jobs/slow-hook/finish`, { ok: true });
+  await postOk(`${origin}/api/v1/jobs/slow-hook/finish`, { ok: true });
   // The spectator has the end, and more ends are notified, while the receiver holds the notice.
   const record = await readSse(spectator.body!, (event) => event.type === "complete");
   assert.equal(record.events.at(-1)!.type, "complete");
@@ -264,7 +255,7 @@ Deno.test(`notify: SIGTERM gives the queue the drain window (${testRuntime})`, a
   });
   await using _server = server;
   await runJob(server.origin, "before-stop");
-  await post(`${server.origin}/api/v1/jobs/still-running`, { progress: 5 });
+  await postOk(`${server.origin}/api/v1/jobs/still-running`, { progress: 5 });
   await metricUntil(server.origin, "ringside_notify_retrying", (v) => v === 1);
   assert.equal(await server.stop("SIGTERM"), 0);
   // The waiting retry went at once, and the job the shutdown failed was notified too.
@@ -280,8 +271,6 @@ Deno.test(`notify: SIGTERM gives the queue the drain window (${testRuntime})`, a
 Deno.test(`notify: a target that is not http(s) is refused at start-up (${testRuntime})`, async () => {
   const output = await ringsideCli({
     args: ["serve", "--port", "0", "--notify", "file:///etc/passwd"],
-    stdout: "piped",
-    stderr: "piped",
   }).output();
   assert.equal(output.code, 2);
   assert.match(new TextDecoder().decode(output.stderr), /an http:\/\/ or https:\/\/ URL/);

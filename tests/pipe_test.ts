@@ -2,8 +2,8 @@
 // real curl where its exit code is the point.
 import assert from "node:assert/strict";
 import { curl, noise, sha256 } from "./_curl.ts";
-import { startServer, testRuntime } from "./_server.ts";
-import { openSse, readSse, waitForPipe } from "./_sse.ts";
+import { healthzAfterDrainBegins, startServer, testRuntime } from "./_server.ts";
+import { assertCompleted, openSse, readSse, waitForPipe } from "./_sse.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "ringside-pipe-test-" });
 const SIZES = [0, 1, 65_537, 64 * 1024 * 1024];
@@ -276,12 +276,7 @@ Deno.test(`pipes relay byte-identical data (${testRuntime})`, async (t) => {
     assert.equal(progress[0].total, size);
     assert.ok(progress.some((s) => s.percent > 0 && s.percent < 100 && s.mbps > 0));
     const done = snapshots.at(-1);
-    assert.deepEqual([done.state, done.bytes, done.total, done.percent], [
-      "complete",
-      size,
-      size,
-      100,
-    ]);
+    assertCompleted(done, size);
     assert.ok(done.durationSec > 0 && done.mbps > 0);
   });
 
@@ -559,12 +554,7 @@ Deno.test(`SIGTERM drains: running transfers finish, new ones get 503 (${testRun
     const sender = sendFile(url, file, false);
     await waitForPipe(server.origin, "draining", (s) => s.state === "streaming");
     const exited = server.stop("SIGTERM");
-    let health: Response;
-    do {
-      health = await fetch(`${server.origin}/healthz`);
-      await health.body?.cancel();
-    } while (health.status === 200);
-    assert.equal(health.status, 503);
+    assert.equal(await healthzAfterDrainBegins(server.origin), 503);
     const refused = await fetch(`${server.origin}/api/v1/pipe/new-one`, {
       method: "PUT",
       body: "x",

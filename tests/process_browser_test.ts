@@ -8,7 +8,15 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertClean, expectTitle, launchBrowser, type TestBrowser } from "./_browser.ts";
+import {
+  answerJsonPollsEmpty,
+  assertClean,
+  assertWatchersFollowStream,
+  expectTitle,
+  launchBrowser,
+  type TestBrowser,
+  watchFromFrontPage,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 
 const ESC = "\u001b";
@@ -44,6 +52,14 @@ async function output(
 }
 
 /** The text of the row holding line `seq`, once the page shows it. */
+/** Starts a process under a fresh id (`PREFIX-…`) with one line of output; returns the id. */
+async function runningWithLine(origin: string, prefix: string, line: string): Promise<string> {
+  const id = processId(prefix);
+  await status(origin, id, { status: "running" });
+  await output(origin, id, line);
+  return id;
+}
+
 async function row(page: Page, text: string) {
   const locator = page.locator(".term .ln", { hasText: text });
   await locator.first().waitFor();
@@ -89,31 +105,31 @@ Deno.test("browser: process dashboard against a real server", async (t) => {
   await using browser = await launchBrowser();
   const { origin } = server;
   try {
-    await t.step(
-      "follows a running command's lines with colours, then shows its exit code",
-      () => followsWithColours(browser, origin),
-    );
-    const id = processId("big");
-    await t.step(
-      "10,000 lines stay windowed; scrolling up holds the view; jump to end",
-      () => tenThousandLines(browser, origin, id),
-    );
-    await t.step(
-      "a latecomer after the end gets the server's history and the exit code at once",
-      () => latecomer(browser, origin, id),
-    );
+    const big = processId("big");
+    const steps: [string, (browser: TestBrowser, origin: string, id: string) => Promise<void>][] = [
+      [
+        "follows a running command's lines with colours, then shows its exit code",
+        followsWithColours,
+      ],
+      ["10,000 lines stay windowed; scrolling up holds the view; jump to end", tenThousandLines],
+      [
+        "a latecomer after the end gets the server's history and the exit code at once",
+        latecomer,
+      ],
+    ];
+    for (const [name, step] of steps) await t.step(name, () => step(browser, origin, big));
     await t.step("the front page's process box opens the dashboard", async () => {
       const id = processId("front");
       await status(origin, id, { status: "running" });
       const watched = await browser.newPage(origin);
       const { page } = watched;
-      await page.goto(`${origin}/`);
-      await page.getByRole("textbox", { name: "Process id to watch" }).fill("../etc");
-      await page.getByRole("button", { name: "Watch process" }).click();
-      assert.match(await page.getByRole("alert").innerText(), /'\.' and '\.\.' segments/);
-      await page.getByRole("textbox", { name: "Process id to watch" }).fill(id);
-      await page.getByRole("button", { name: "Watch process" }).click();
-      await page.waitForURL(`${origin}/api/v1/processes/${id}`);
+      await watchFromFrontPage(watched, origin, {
+        kind: "process",
+        invalid: "../etc",
+        reason: /'\.' and '\.\.' segments/,
+        id,
+        dashboard: `${origin}/api/v1/processes/${id}`,
+      });
       await page.locator('main.proc[data-connection="live"]').waitFor();
       await output(origin, id, "hello from the front page\n");
       await row(page, "hello from the front page");
@@ -282,9 +298,7 @@ Deno.test("browser: a process page keeps its lines and says reconnecting… when
   const server = await startServer();
   await using browser = await launchBrowser();
   const { origin } = server;
-  const id = processId("gone");
-  await status(origin, id, { status: "running" });
-  await output(origin, id, "before the server went away\n");
+  const id = await runningWithLine(origin, "gone", "before the server went away\n");
   const watched = await browser.newPage(origin);
   const { page } = watched;
   await page.goto(`${origin}/api/v1/processes/${id}`);
@@ -312,27 +326,12 @@ Deno.test("browser: a process page counts its watchers from the stream, at once"
   await using server = await startServer();
   await using browser = await launchBrowser();
   const { origin } = server;
-  const id = processId("watched");
-  await status(origin, id, { status: "running" });
-  await output(origin, id, "one line\n");
+  const id = await runningWithLine(origin, "watched", "one line\n");
   const watched = await browser.newPage(origin);
   const { page } = watched;
-  // The page's JSON poll learns nothing here: only its stream can change the count.
-  await page.route(
-    /format=json/,
-    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "{}" }),
-  );
-  await page.goto(`${origin}/api/v1/processes/${id}`);
+  await answerJsonPollsEmpty(page);
+  await assertWatchersFollowStream(page, `${origin}/api/v1/processes/${id}`);
   await row(page, "one line");
-  const watchers = (count: number) =>
-    page.getByTestId("spectators").filter({ hasText: new RegExp(`^${count}$`) }).waitFor();
-  await watchers(1); // the page itself, though its embedded snapshot was taken before it watched
-  const other = await fetch(`${origin}/api/v1/processes/${id}`, {
-    headers: { accept: "text/event-stream" },
-  });
-  await watchers(2);
-  await other.body?.cancel();
-  await watchers(1);
   await lines(page, "1");
   assertClean(watched);
   await status(origin, id, { status: "exited", exitCode: 0 });

@@ -2,7 +2,7 @@
 // 127.0.0.1:0, `ringside run` as a real child process on the same runtime, real commands.
 import assert from "node:assert/strict";
 import { curl } from "./_curl.ts";
-import { ringsideCli, startServer, testRuntime } from "./_server.ts";
+import { healthzAfterDrainBegins, ringsideCli, startServer, testRuntime } from "./_server.ts";
 import { decodeText, openSse, readSse, type SseEvent } from "./_sse.ts";
 
 const encoder = new TextEncoder();
@@ -29,8 +29,6 @@ function ringsideRun(args: string[], env: Record<string, string> = {}): RunChild
     args: ["run", ...args],
     env,
     stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
   }).spawn();
   let stdoutText = "";
   let stderrText = "";
@@ -607,11 +605,7 @@ Deno.test(`SIGTERM drain: running processes still post, new ones get 503 (${test
       state = snapshot.state;
     }
     const exited = server.stop("SIGTERM");
-    let health: Response;
-    do {
-      health = await fetch(`${server.origin}/healthz`);
-      await health.body?.cancel();
-    } while (health.status === 200);
+    assert.equal(await healthzAfterDrainBegins(server.origin), 503);
 
     const output = await post(`${api}/draining/output`, "said while draining\n");
     assert.equal(output.status, 200, await output.clone().text());

@@ -130,8 +130,7 @@ for (const [proxyName, startProxy] of PROXIES) {
       using hub = await HubConnection.open(proxy.origin);
       hub.send({ type: "ping" });
       assert.deepEqual(await hub.next(), { type: "pong" });
-      hub.send({ type: "subscribe", data: `pipe:${name}` });
-      assert.deepEqual(await hub.next(), { type: "subscribed", data: `pipe:${name}` });
+      await hub.subscribe(`pipe:${name}`);
       assert.equal((await hub.next()).data.state, "idle");
       const receiver = curl("-o", "/dev/null", via(name));
       const sender = curl("--data-binary", "through the proxy", via(name));
@@ -147,9 +146,6 @@ for (const [proxyName, startProxy] of PROXIES) {
       const cli = (args: string[]) =>
         ringsideCli({
           args: [...args],
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
           env: { RINGSIDE_TOKEN: "" },
         }).output().then((out) => ({
           code: out.code,
@@ -187,9 +183,6 @@ for (const [proxyName, startProxy] of PROXIES) {
       const { url } = await client.startJob(id, { progress: 0, state: "warming" });
       const child = ringsideCli({
         args: ["watch", url],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
         env: { RINGSIDE_TOKEN: "" },
       }).spawn();
       const stderr = new Response(child.stderr).text();

@@ -113,6 +113,31 @@ export function runtimesOf(ctx: Context): Runtime[] {
   return ctx.options.targets.filter((t): t is Runtime => t === "bun" || t === "deno");
 }
 
+/**
+ * A section that measures ringside on the runtimes the bench started (`bun`, `deno`): it runs
+ * and reports only when one of them was started.
+ */
+export function runtimeSection(section: {
+  name: string;
+  long: boolean;
+  run: (ctx: Context, runtimes: Runtime[]) => Promise<void>;
+  report: (ctx: Context, runtimes: Runtime[]) => string[][];
+}): BenchSection {
+  return {
+    name: section.name,
+    long: section.long,
+    targets: ["bun", "deno"],
+    async run(ctx) {
+      const runtimes = runtimesOf(ctx);
+      if (runtimes.length > 0) await section.run(ctx, runtimes);
+    },
+    report(ctx) {
+      const runtimes = runtimesOf(ctx);
+      return runtimes.length > 0 ? section.report(ctx, runtimes) : [];
+    },
+  };
+}
+
 export interface Sample {
   mbps: number;
   seconds: number;
@@ -231,13 +256,21 @@ export async function record(
     log(`  ${what}: ${fmtRate(sample.mbps)} MB/s in ${sample.seconds.toFixed(2)} s${rss}`);
     return sample;
   } catch (error) {
-    const message = (error as Error).message;
-    series.errors.push(message.split("\n")[0]!);
-    log(`  ${what}: FAILED ${message}`);
+    recordFailure(ctx, key, what, error);
     return undefined;
   } finally {
     await delay(200);
   }
+}
+
+/**
+ * Files a failed measurement: the first line of its message among the errors of `key` (the
+ * bench then exits 1), the whole message in the progress log after `what`.
+ */
+export function recordFailure(ctx: Context, key: string, what: string, error: unknown): void {
+  const message = (error as Error).message;
+  ctx.results.get(key).errors.push(message.split("\n")[0]!);
+  log(`  ${what}: FAILED ${message}`);
 }
 
 export interface RelayOnceOptions {

@@ -22,7 +22,6 @@ export const pipingVersion = "1.12.9";
 // Child processes
 
 const running = new Set<Proc>();
-const tailLimit = 64 * 1024;
 
 /** Options for {@linkcode Proc.spawn}. */
 export interface SpawnOptions {
@@ -30,9 +29,11 @@ export interface SpawnOptions {
   stdin?: "null" | "piped";
   /** Working directory. @default the repository root */
   cwd?: string;
+  /** How much of stdout and of stderr is kept (the end), in bytes. @default 64 KiB */
+  keep?: number;
 }
 
-/** A child process in its own process group, its stdout and stderr kept (the last 64 KiB). */
+/** A child process in its own process group, the end of its stdout and stderr kept. */
 export class Proc {
   /** Process id, which is also the process group id. */
   readonly pid: number;
@@ -44,9 +45,11 @@ export class Proc {
   #stderr = "";
   #listeners = new Set<() => void>();
   #exited = false;
+  #keep: number;
 
-  private constructor(name: string, child: Deno.ChildProcess) {
+  private constructor(name: string, child: Deno.ChildProcess, keep: number) {
     this.name = name;
+    this.#keep = keep;
     this.pid = child.pid;
     const drained = Promise.all([
       this.#drain(child.stdout, "stdout"),
@@ -70,17 +73,17 @@ export class Proc {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const proc = new Proc(name, child);
+    const proc = new Proc(name, child, options.keep ?? 64 * 1024);
     running.add(proc);
     return proc;
   }
 
-  /** The last 64 KiB the child wrote to stdout. */
+  /** The end of what the child wrote to stdout. */
   get stdout(): string {
     return this.#stdout;
   }
 
-  /** The last 64 KiB the child wrote to stderr. */
+  /** The end of what the child wrote to stderr. */
   get stderr(): string {
     return this.#stderr;
   }
@@ -137,8 +140,8 @@ export class Proc {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
       const text = decoder.decode(chunk, { stream: true });
-      if (which === "stdout") this.#stdout = (this.#stdout + text).slice(-tailLimit);
-      else this.#stderr = (this.#stderr + text).slice(-tailLimit);
+      if (which === "stdout") this.#stdout = (this.#stdout + text).slice(-this.#keep);
+      else this.#stderr = (this.#stderr + text).slice(-this.#keep);
       this.#notify();
     }
   }
@@ -151,6 +154,43 @@ export class Proc {
 /** SIGKILLs every process group the bench started that is still running. */
 export function stopAll(): void {
   for (const proc of running) proc.kill();
+}
+
+/**
+ * Runs a bench section as a script of its own (`deno run -A scripts/bench/jobs.ts`): Ctrl-C
+ * stops every child the bench started and exits 130; the end of `main`, on success or on error,
+ * stops them too.
+ */
+export async function runStandalone(main: () => Promise<void>): Promise<void> {
+  Deno.addSignalListener("SIGINT", () => {
+    stopAll();
+    Deno.exit(130);
+  });
+  try {
+    await main();
+  } finally {
+    stopAll();
+  }
+}
+
+/** The word after `--NAME` on a standalone script's command line, if it is there. */
+export function flagValue(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+/**
+ * The flags of a standalone script that measures runtimes in runs (`jobs.ts`, `notify.ts`):
+ * `--runtimes bun,deno`, `--seconds 5`, `--runs 3` (those are the defaults).
+ */
+export function runFlags(
+  args: readonly string[],
+): { runtimes: Runtime[]; seconds: number; runs: number } {
+  return {
+    runtimes: (flagValue(args, "runtimes") ?? "bun,deno").split(",") as Runtime[],
+    seconds: Number(flagValue(args, "seconds") ?? 5),
+    runs: Number(flagValue(args, "runs") ?? 3),
+  };
 }
 
 /** Runs a command to completion and returns its trimmed stdout, or `undefined` if it fails. */

@@ -31,9 +31,11 @@ import {
   fmtMB,
   log,
   type Options,
+  recordFailure,
   table,
   times,
 } from "./_context.ts";
+import { nginxTempPaths } from "../../tests/_proxy.ts";
 import {
   benchCache,
   capture,
@@ -153,11 +155,7 @@ worker_rlimit_nofile ${files};
 events { worker_connections ${files - 100}; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+${nginxTempPaths(dir)}
   server {
     listen 127.0.0.1:${port};
     location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; }
@@ -382,8 +380,7 @@ export function nchanSection(options: Options): BenchSection {
                     `${(sample.cpu / sample.seconds * 100).toFixed(0)} %, load ${sample.load})`,
                 );
               } catch (error) {
-                ctx.results.get("nchan").errors.push((error as Error).message.split("\n")[0]!);
-                log(`  ${key}, run ${run}: FAILED ${(error as Error).message}`);
+                recordFailure(ctx, "nchan", `${key}, run ${run}`, error);
               }
             }
           }
@@ -485,8 +482,7 @@ export function nchanIdleSection(options: Options): BenchSection {
               await readers.close();
             }
           } catch (error) {
-            ctx.results.get("nchan-idle").errors.push((error as Error).message.split("\n")[0]!);
-            log(`  ${kind}, run ${run}: FAILED ${(error as Error).message}`);
+            recordFailure(ctx, "nchan-idle", `${kind}, run ${run}`, error);
           } finally {
             await anchor.stop();
           }
@@ -600,8 +596,7 @@ export function websocketdSection(options: Options): BenchSection {
                   `${sample.seconds.toFixed(2)} s (load ${sample.load})`,
               );
             } catch (error) {
-              ctx.results.get("websocketd").errors.push((error as Error).message.split("\n")[0]!);
-              log(`  ${kind}, run ${run}: FAILED ${(error as Error).message}`);
+              recordFailure(ctx, "websocketd", `${kind}, run ${run}`, error);
             }
           }
         }

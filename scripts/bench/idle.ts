@@ -15,7 +15,15 @@
  * @module
  */
 
-import { type BenchSection, fmtMB, log, mb, type Options, table } from "./_context.ts";
+import {
+  type BenchSection,
+  fmtMB,
+  log,
+  mb,
+  type Options,
+  recordFailure,
+  table,
+} from "./_context.ts";
 import {
   delay,
   openFilesHardLimit,
@@ -128,7 +136,9 @@ export function idleSection(options: Options): BenchSection {
           dropped: r.ended - r.refused,
         });
         log(`  receivers: RSS ${fmtMB(phases.at(-1)!.rss)}`);
-        if (!together) {
+        // Whether the waiting receivers are still served: before the spectators come when they
+        // leave first, after the spectators connected when both are held together.
+        const checkReceivers = async () =>
           checks.push(
             await receiverServed(
               server,
@@ -137,6 +147,8 @@ export function idleSection(options: Options): BenchSection {
               megabyte,
             ),
           );
+        if (!together) {
+          await checkReceivers();
           await receiverClients.stop();
           await waitForGauge(server, "ringside_transfers_active", 0);
         }
@@ -162,14 +174,7 @@ export function idleSection(options: Options): BenchSection {
         });
         log(`  spectators: RSS ${fmtMB(phases.at(-1)!.rss)}`);
         if (together) {
-          checks.push(
-            await receiverServed(
-              server,
-              receiverClients,
-              { receivers, prefix: prefixes.receivers },
-              megabyte,
-            ),
-          );
+          await checkReceivers();
         }
         checks.push(
           await spectatorsServed(
@@ -188,8 +193,7 @@ export function idleSection(options: Options): BenchSection {
           );
         }
       } catch (error) {
-        ctx.results.get("idle").errors.push((error as Error).message.split("\n")[0]!);
-        log(`  FAILED ${(error as Error).message}`);
+        recordFailure(ctx, "idle", "idle", error);
       } finally {
         for (const client of clients) await client.stop();
         await server.proc.stop();

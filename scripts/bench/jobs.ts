@@ -10,13 +10,19 @@
 //                                     [--audiences 0,50,500] [--nice 0]
 //   deno run -A scripts/bench/jobs.ts --audience URL COUNT     (the audience process itself)
 //
-// Self-contained: it starts its own servers (`main.ts serve` through a one-line wrapper under
-// .bench/, so that a `pkill -f "main.ts serve"` elsewhere cannot take a run down) and its own
+// Self-contained: it starts its own servers (the bench harness's `startRingside`) and its own
 // audience processes, and stops all of them on exit.
 
-const root = new URL("../../", import.meta.url).pathname;
-const cache = `${root}.bench`;
-const entry = `${cache}/ringside_jobs_server.ts`;
+import {
+  flagValue,
+  median,
+  percentile,
+  Proc,
+  root,
+  runFlags,
+  runStandalone,
+  startRingside,
+} from "./_harness.ts";
 
 /** Options for {@linkcode jobsSection}. */
 export interface JobsOptions {
@@ -31,7 +37,7 @@ export interface JobsOptions {
   /** `nice` of the audience process (19: it yields every core to the server). @default 0 */
   nice?: number;
   /** Where progress lines go. @default console.error */
-  log?: (line: string) => void;
+  print?: (line: string) => void;
 }
 
 /** One row of the jobs table: a runtime and an audience size, medians over the runs. */
@@ -63,121 +69,6 @@ function wallClock(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
-}
-
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-
-/** A child process whose output is collected, stopped with its process group. */
-class Child {
-  readonly process: Deno.ChildProcess;
-  output = "";
-  #listeners = new Set<() => void>();
-  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  readonly done: Promise<Deno.CommandStatus>;
-
-  constructor(argv: string[], keepStdin = false) {
-    this.process = new Deno.Command("setsid", {
-      args: argv,
-      cwd: root,
-      stdin: keepStdin ? "piped" : "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (keepStdin) this.#stdin = this.process.stdin.getWriter();
-    const drained = Promise.all([
-      this.#drain(this.process.stdout),
-      this.#drain(this.process.stderr),
-    ]);
-    this.done = this.process.status.then(async (status) => {
-      await drained;
-      this.#notify();
-      return status;
-    });
-  }
-
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#listeners.delete(check);
-        reject(new Error(`Timed out waiting for ${pattern}:\n${this.output.slice(-2000)}`));
-      }, timeoutMs);
-      let exited = false;
-      this.done.then(() => exited = true);
-      const check = () => {
-        const match = pattern.exec(this.output);
-        if (match || exited) {
-          this.#listeners.delete(check);
-          clearTimeout(timer);
-          if (match) resolve(match);
-          else reject(new Error(`Exited before ${pattern}:\n${this.output.slice(-2000)}`));
-        }
-      };
-      this.#listeners.add(check);
-      check();
-    });
-  }
-
-  async stop(): Promise<void> {
-    try {
-      Deno.kill(-this.process.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    await this.#stdin?.close().catch(() => {});
-    await this.done;
-  }
-
-  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      this.output = (this.output + decoder.decode(chunk, { stream: true })).slice(-1_000_000);
-      this.#notify();
-    }
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
-  }
-}
-
-const children = new Set<Child>();
-
-function spawn(argv: string[], keepStdin = false): Child {
-  const child = new Child(argv, keepStdin);
-  children.add(child);
-  child.done.then(() => children.delete(child));
-  return child;
-}
-
-async function startServer(runtime: "bun" | "deno"): Promise<{ origin: string; child: Child }> {
-  await Deno.mkdir(cache, { recursive: true });
-  await Deno.writeTextFile(entry, `import "../main.ts";\n`);
-  const prefix = runtime === "bun"
-    ? [`${root}node_modules/.bin/bun`, entry]
-    : [`${root}node_modules/deno/deno`, "run", "-A", entry];
-  const child = spawn([
-    ...prefix,
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--exit-on-stdin-close",
-    "--max-spectators",
-    "1000",
-  ], true);
-  const [, origin] = await child.waitFor(/listening on (http:\/\/\S+)/, 30_000);
-  return { origin: origin!, child };
-}
-
 /** One measurement: a fresh job, `count` spectators, `seconds` of publishing, then finish. */
 async function measure(
   origin: string,
@@ -191,9 +82,10 @@ async function measure(
   if (started.status !== 201) throw new Error(`Start: ${started.status} ${await started.text()}`);
   await started.body?.cancel();
   // At most 125 readers per process: a real audience does not share one machine's event loop.
-  const audiences: Child[] = [];
+  const audiences: Proc[] = [];
   for (let left = count; left > 0; left -= 125) {
-    audiences.push(spawn([
+    // The `report` line carries every lag the process measured: keep all of it.
+    audiences.push(Proc.spawn("jobs audience", [
       "nice",
       "-n",
       String(nice),
@@ -204,9 +96,9 @@ async function measure(
       "--audience",
       url,
       String(Math.min(125, left)),
-    ]));
+    ], { keep: 1_000_000 }));
   }
-  await Promise.all(audiences.map((a) => a.waitFor(/^ready$/m, 60_000)));
+  await Promise.all(audiences.map((a) => a.waitForOutput(/^ready$/m, 60_000)));
   const pad = "x".repeat(100); // a realistic snapshot: a few fields and a message line
   const begin = performance.now();
   const end = begin + seconds * 1000;
@@ -225,7 +117,7 @@ async function measure(
   if (audiences.length === 0) return { publishesPerSec, report: null };
   const report: AudienceReport = { lags: [], events: 0, missingComplete: 0, errors: [] };
   for (const audience of audiences) {
-    const [, json] = await audience.waitFor(/^report (.*)\n/m, 60_000);
+    const [, json] = await audience.waitForOutput(/^report (.*)\n/m, 60_000);
     await audience.stop();
     const part = JSON.parse(json!) as AudienceReport;
     report.lags.push(...part.lags);
@@ -246,10 +138,14 @@ export async function jobsSection(options: JobsOptions = {}): Promise<JobsRow[]>
   const runs = options.runs ?? 3;
   const audiences = options.audiences ?? [0, 50, 500];
   const nice = options.nice ?? 0;
-  const log = options.log ?? ((line: string) => console.error(line));
+  const print = options.print ?? ((line: string) => console.error(line));
   const rows: JobsRow[] = [];
   for (const runtime of runtimes) {
-    const server = await startServer(runtime);
+    const server = await startRingside(runtime, [
+      "--exit-on-stdin-close",
+      "--max-spectators",
+      "1000",
+    ]);
     try {
       const rates = new Map<number, number[]>();
       const lags = new Map<number, number[]>();
@@ -274,7 +170,7 @@ export async function jobsSection(options: JobsOptions = {}): Promise<JobsRow[]>
               (problems.get(count) ?? 0) + report.missingComplete + report.errors.length,
             );
           }
-          log(
+          print(
             `jobs ${runtime} run ${run}: ${count} spectators, ${
               publishesPerSec.toFixed(0)
             } publishes/s${
@@ -303,7 +199,7 @@ export async function jobsSection(options: JobsOptions = {}): Promise<JobsRow[]>
         });
       }
     } finally {
-      await server.child.stop();
+      await server.proc.stop();
     }
   }
   return rows;
@@ -396,31 +292,17 @@ async function audience(url: string, count: number): Promise<void> {
   console.log(`report ${JSON.stringify(report)}`);
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
 if (import.meta.main) {
   const args = Deno.args;
   if (args[0] === "--audience") {
     await audience(args[1]!, Number(args[2]));
     Deno.exit(0);
   }
-  const stop = () => {
-    for (const child of children) child.stop();
-  };
-  Deno.addSignalListener("SIGINT", () => {
-    stop();
-    Deno.exit(130);
-  });
-  try {
+  await runStandalone(async () => {
     const rows = await jobsSection({
-      runtimes: (flag(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flag(args, "seconds") ?? 5),
-      runs: Number(flag(args, "runs") ?? 3),
-      audiences: (flag(args, "audiences") ?? "0,50,500").split(",").map(Number),
-      nice: Number(flag(args, "nice") ?? 0),
+      ...runFlags(args),
+      audiences: (flagValue(args, "audiences") ?? "0,50,500").split(",").map(Number),
+      nice: Number(flagValue(args, "nice") ?? 0),
     });
     console.log(jobsTable(rows));
     const cadence = 250;
@@ -433,7 +315,5 @@ if (import.meta.main) {
           })`,
       );
     }
-  } finally {
-    stop();
-  }
+  });
 }

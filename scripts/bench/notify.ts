@@ -8,13 +8,10 @@
 //   deno run -A scripts/bench/notify.ts [--runtimes bun,deno] [--seconds 5] [--runs 3]
 //   deno run -A scripts/bench/notify.ts --receiver     (the receiver process itself)
 //
-// Self-contained: servers run as `main.ts serve` through a one-line wrapper under .bench/ (so a
-// `pkill -f "main.ts serve"` elsewhere cannot take a run down), and everything it starts is
-// stopped on exit.
+// Self-contained: servers start through the bench harness's `startRingside`, and everything it
+// starts is stopped on exit.
 
-const root = new URL("../../", import.meta.url).pathname;
-const cache = `${root}.bench`;
-const entry = `${cache}/ringside_notify_server.ts`;
+import { median, Proc, root, runFlags, runStandalone, startRingside } from "./_harness.ts";
 
 /** Options for {@linkcode notifySection}. */
 export interface NotifyOptions {
@@ -45,71 +42,6 @@ export interface NotifyRow {
   ends: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** A child in its own process group, its output kept, killed with its group. */
-function spawn(argv: string[]) {
-  const process = new Deno.Command("setsid", {
-    args: argv,
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  let wake: (() => void) | null = null;
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      output = (output + decoder.decode(chunk, { stream: true })).slice(-100_000);
-      wake?.();
-    }
-  };
-  const done = Promise.all([drain(process.stdout), drain(process.stderr), process.status]);
-  const stdin = process.stdin.getWriter();
-  return {
-    async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const match = pattern.exec(output);
-        if (match) return match;
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${pattern}:\n${output}`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 200);
-        });
-      }
-    },
-    async stop(): Promise<void> {
-      try {
-        Deno.kill(-process.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-      await stdin.close().catch(() => {});
-      await done;
-    },
-  };
-}
-
-const children = new Set<ReturnType<typeof spawn>>();
-
-async function start(argv: string[], ready: RegExp): Promise<[ReturnType<typeof spawn>, string]> {
-  const child = spawn(argv);
-  children.add(child);
-  const match = await child.waitFor(ready);
-  return [child, match[1]!];
-}
-
-async function stop(child: ReturnType<typeof spawn>): Promise<void> {
-  children.delete(child);
-  await child.stop();
-}
-
 async function metric(origin: string, name: string): Promise<number> {
   const text = await (await fetch(`${origin}/metrics`)).text();
   return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
@@ -122,25 +54,15 @@ async function measure(
   seconds: number,
   clients: number,
 ): Promise<{ perSec: number; ends: number; sent: number; dropped: number; queued: number }> {
-  await Deno.mkdir(cache, { recursive: true });
-  await Deno.writeTextFile(entry, `import "../main.ts";\n`);
-  const prefix = runtime === "bun"
-    ? [`${root}node_modules/.bin/bun`, entry]
-    : [`${root}node_modules/deno/deno`, "run", "-A", entry];
-  const [server, origin] = await start([
-    ...prefix,
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+  const server = await startRingside(runtime, [
     "--exit-on-stdin-close",
     "--max-topics",
     "10000000",
     "--retention",
     "1s",
     ...(target ? ["--notify", target] : []),
-  ], /listening on (http:\/\/\S+)/);
+  ]);
+  const { origin } = server;
   try {
     let ends = 0;
     const until = performance.now() + seconds * 1000;
@@ -171,7 +93,7 @@ async function measure(
       queued: await metric(origin, "ringside_notify_queue"),
     };
   } finally {
-    await stop(server);
+    await server.proc.stop();
   }
 }
 
@@ -181,10 +103,14 @@ export async function notifySection(options: NotifyOptions = {}): Promise<Notify
   const seconds = options.seconds ?? 5;
   const runs = options.runs ?? 3;
   const clients = options.clients ?? 16;
-  const [receiver, target] = await start(
-    [`${root}node_modules/deno/deno`, "run", "-A", `${root}scripts/bench/notify.ts`, "--receiver"],
-    /receiving on (http:\/\/\S+)/,
-  );
+  const receiver = Proc.spawn("notify receiver", [
+    `${root}node_modules/deno/deno`,
+    "run",
+    "-A",
+    `${root}scripts/bench/notify.ts`,
+    "--receiver",
+  ]);
+  const [, target] = await receiver.waitForOutput(/receiving on (http:\/\/\S+)/, 30_000);
   const rows: NotifyRow[] = [];
   try {
     for (const runtime of options.runtimes ?? ["bun", "deno"]) {
@@ -194,7 +120,7 @@ export async function notifySection(options: NotifyOptions = {}): Promise<Notify
       for (let run = 0; run < runs; run++) {
         const without = await measure(runtime, null, seconds, clients);
         plain.push(without.perSec);
-        const withNotify = await measure(runtime, target, seconds, clients);
+        const withNotify = await measure(runtime, target!, seconds, clients);
         notified.push(withNotify.perSec);
         totals.sent += withNotify.sent;
         totals.dropped += withNotify.dropped;
@@ -216,7 +142,7 @@ export async function notifySection(options: NotifyOptions = {}): Promise<Notify
       rows.push(row);
     }
   } finally {
-    await stop(receiver);
+    await receiver.stop();
   }
   return rows;
 }
@@ -238,11 +164,6 @@ export function notifyTable(rows: NotifyRow[]): string {
   return lines.join("\n");
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const index = args.indexOf(`--${name}`);
-  return index < 0 ? undefined : args[index + 1];
-}
-
 if (import.meta.main) {
   const args = Deno.args;
   if (args[0] === "--receiver") {
@@ -257,21 +178,13 @@ if (import.meta.main) {
     await server.finished;
     Deno.exit(0);
   }
-  Deno.addSignalListener("SIGINT", async () => {
-    await Promise.all([...children].map((child) => child.stop()));
-    Deno.exit(130);
-  });
-  try {
+  await runStandalone(async () => {
     const rows = await notifySection({
-      runtimes: (flag(args, "runtimes") ?? "bun,deno").split(",") as ("bun" | "deno")[],
-      seconds: Number(flag(args, "seconds") ?? 5),
-      runs: Number(flag(args, "runs") ?? 3),
+      ...runFlags(args),
     });
     console.log(notifyTable(rows));
     for (const row of rows) {
       console.log(`${row.runtime}: --notify keeps ${row.ratio.toFixed(2)} of the plain end rate`);
     }
-  } finally {
-    await Promise.all([...children].map((child) => child.stop()));
-  }
+  });
 }

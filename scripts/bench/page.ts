@@ -12,17 +12,7 @@
 import { type Browser, chromium } from "playwright-core";
 import { type BenchSection, type Context, log, type Options, table } from "./_context.ts";
 import { median, type Server } from "./_harness.ts";
-
-const chromiumPath = Deno.env.get("RINGSIDE_CHROMIUM") ?? "/usr/bin/chromium";
-const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { chromiumArgs, chromiumPath } from "../../tests/_browser.ts";
 
 /** The budget of every page, gzipped. */
 const budgetBytes = 40_000;
@@ -64,7 +54,7 @@ export function pageSection(options: Options): BenchSection {
         browser = await chromium.launch({
           executablePath: chromiumPath,
           headless: true,
-          args: chromiumArgs,
+          args: [...chromiumArgs],
         });
       } catch (error) {
         failures.push(`Chromium did not start: ${(error as Error).message.split("\n")[0]}`);

@@ -16,7 +16,7 @@ import {
   type Options,
   pipeName,
   rssNow,
-  runtimesOf,
+  runtimeSection,
   table,
   timeoutFor,
   verdict,
@@ -26,17 +26,12 @@ import { curlRateBytes, ProcessProbe, type Runtime, Spectator, transfer } from "
 
 /** The soak. */
 export function soakSection(_options: Options): BenchSection {
-  return {
+  return runtimeSection({
     name: "soak",
     long: true,
-    targets: ["bun", "deno"],
-    async run(ctx) {
-      await benchLong(ctx, runtimesOf(ctx));
-    },
-    report(ctx) {
-      return [reportSoak(ctx, runtimesOf(ctx))];
-    },
-  };
+    run: benchLong,
+    report: (ctx, runtimes) => [reportSoak(ctx, runtimes)],
+  });
 }
 
 /** How often the soak prints a line. */

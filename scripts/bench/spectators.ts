@@ -21,7 +21,7 @@ import {
   pipeName,
   record,
   relayOnce,
-  runtimesOf,
+  runtimeSection,
   type Sample,
   stats,
   table,
@@ -32,19 +32,12 @@ import { cpuSeconds, median, Proc, root, type Runtime } from "./_harness.ts";
 
 /** Section 2. */
 export function spectatorsSection(_options: Options): BenchSection {
-  return {
+  return runtimeSection({
     name: "spectators",
     long: false,
-    targets: ["bun", "deno"],
-    async run(ctx) {
-      const runtimes = runtimesOf(ctx);
-      if (runtimes.length > 0) await benchSpectators(ctx, runtimes);
-    },
-    report(ctx) {
-      const runtimes = runtimesOf(ctx);
-      return runtimes.length > 0 ? [reportSpectators(ctx, runtimes)] : [];
-    },
-  };
+    run: benchSpectators,
+    report: (ctx, runtimes) => [reportSpectators(ctx, runtimes)],
+  });
 }
 
 async function benchSpectators(ctx: Context, runtimes: Runtime[]): Promise<void> {

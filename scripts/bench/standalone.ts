@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type BenchSection, type Context, log, type Options } from "./_context.ts";
+import { type BenchSection, type Context, log, type Options, recordFailure } from "./_context.ts";
 import type { Runtime } from "./_harness.ts";
 import { churnSection } from "./churn.ts";
 import { jobsSection, jobsTable } from "./jobs.ts";
@@ -45,9 +45,7 @@ function standalone(
       try {
         lines.push(...(await measure(print)).map((line) => `  ${line}`));
       } catch (error) {
-        const message = (error as Error).message;
-        ctx.results.get(name).errors.push(message.split("\n")[0]!);
-        log(`  ${name}: FAILED ${message}`);
+        recordFailure(ctx, name, name, error);
       }
     },
     report(): string[][] {
@@ -64,20 +62,6 @@ export function churnBenchSection(options: Options): BenchSection {
       await churnSection({ runtime, transfers: options.quick ? 200 : 1000, print });
     }
     return [];
-  });
-}
-
-/** `jobs`: publishes per second and delivery lag with 0, 50 and 500 SSE spectators. */
-export function jobsBenchSection(options: Options): BenchSection {
-  const runtimes = runtimesPicked(options);
-  return standalone("jobs", "JOBS (scripts/bench/jobs.ts)", async (print) => {
-    const rows = await jobsSection({
-      runtimes,
-      runs: options.runs,
-      seconds: options.quick ? 2 : 5,
-      log: print,
-    });
-    return ["", ...jobsTable(rows).split("\n")];
   });
 }
 
@@ -98,16 +82,50 @@ export function processesBenchSection(options: Options): BenchSection {
   });
 }
 
-/** `notify`: ends per second with and without `--notify` (one webhook target), the ratio. */
-export function notifyBenchSection(options: Options): BenchSection {
+/** What a section that ends in one table (`jobs`, `notify`) takes from the bench's options. */
+interface TableSectionOptions {
+  runtimes: Runtime[];
+  runs: number;
+  seconds: number;
+  print: (line: string) => void;
+}
+
+/**
+ * A section that measures each picked runtime for 5 seconds a run (2 under `--quick`) and
+ * ends its block with the table of its rows.
+ */
+function tableSection<Row>(
+  options: Options,
+  section: { name: string; title: string },
+  measure: {
+    rows: (options: TableSectionOptions) => Promise<Row[]>;
+    table: (rows: Row[]) => string;
+  },
+): BenchSection {
   const runtimes = runtimesPicked(options);
-  return standalone("notify", "NOTIFY (scripts/bench/notify.ts)", async (print) => {
-    const rows = await notifySection({
+  return standalone(section.name, section.title, async (print) => {
+    const rows = await measure.rows({
       runtimes,
       runs: options.runs,
       seconds: options.quick ? 2 : 5,
       print,
     });
-    return ["", ...notifyTable(rows).split("\n")];
+    return ["", ...measure.table(rows).split("\n")];
+  });
+}
+
+/** `jobs`: publishes per second and delivery lag with 0, 50 and 500 SSE spectators. */
+export function jobsBenchSection(options: Options): BenchSection {
+  return tableSection(options, { name: "jobs", title: "JOBS (scripts/bench/jobs.ts)" }, {
+    rows: jobsSection,
+    table: jobsTable,
+  });
+}
+
+/** `notify`: ends per second with and without `--notify` (one webhook target), the ratio. */
+export function notifyBenchSection(options: Options): BenchSection {
+  return tableSection(options, { name: "notify", title: "NOTIFY (scripts/bench/notify.ts)" }, {
+    rows: notifySection,
+    table: notifyTable,
   });
 }

@@ -20,7 +20,7 @@ import {
   pipeName,
   record,
   relayOnce,
-  runtimesOf,
+  runtimeSection,
   stats,
   table,
   timeoutFor,
@@ -30,19 +30,12 @@ import { capture, median, percentile, type Runtime, Spectator } from "./_harness
 
 /** Sections 4 and 6. */
 export function tarSection(_options: Options): BenchSection {
-  return {
+  return runtimeSection({
     name: "tar",
     long: false,
-    targets: ["bun", "deno"],
-    async run(ctx) {
-      const runtimes = runtimesOf(ctx);
-      if (runtimes.length > 0) await benchTar(ctx, runtimes);
-    },
-    report(ctx) {
-      const runtimes = runtimesOf(ctx);
-      return runtimes.length > 0 ? [reportTar(ctx, runtimes), reportCadence(ctx, runtimes)] : [];
-    },
-  };
+    run: benchTar,
+    report: (ctx, runtimes) => [reportTar(ctx, runtimes), reportCadence(ctx, runtimes)],
+  });
 }
 
 /** A directory of `bytes` bytes of random data in big and small files, as a real tree has. */
