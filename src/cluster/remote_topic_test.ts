@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { RemoteTopic } from "./remote_topic.ts";
 import type { TopicEvent } from "../progress/topic.ts";
+import type { Replay } from "../progress/replay.ts";
+import { ProcessTopic } from "../process/process_topic.ts";
+
+const PROCESS_REPLAY: Replay = new ProcessTopic("p").replay;
 
 function processTopic(options: { historyLines?: number; historyBytes?: number }) {
   const record = {
@@ -11,6 +15,7 @@ function processTopic(options: { historyLines?: number; historyBytes?: number })
     ended: false,
     snapshot: {},
     eventTypes: ["output", "status", "gap", "spectators"],
+    replay: PROCESS_REPLAY,
     greeting: [],
   };
   const topic = new RemoteTopic("process", "p", record, options);
@@ -90,6 +95,7 @@ Deno.test("a remote process's spectators event is no status", () => {
     ended: false,
     snapshot: { kind: "process", status: "running" },
     eventTypes: ["output", "status", "gap", "spectators"],
+    replay: PROCESS_REPLAY,
     greeting: [
       { type: "output", data: { seq: 1, stream: "stdout", line: "hi" }, id: "1", terminal: false },
       { type: "status", data: { status: "running", exitCode: null }, id: "1", terminal: false },
@@ -127,4 +133,54 @@ Deno.test("a remote topic's event types are the ones its owner's record names", 
   // A record from a node older than the field names none: nothing is subscribed, nothing breaks.
   const old = new RemoteTopic("job", "j", record as typeof record & { eventTypes: string[] });
   assert.deepEqual(old.eventTypes, []);
+});
+
+Deno.test("a remote topic replays as its owner's record says, whatever the kind", () => {
+  // A kind this node has never heard of: a backlog of `line` events, then the newest `phase`.
+  const topic = new RemoteTopic("deploy", "d", {
+    seq: 0,
+    run: "r",
+    node: "a",
+    state: "running",
+    ended: false,
+    snapshot: { state: "running" },
+    eventTypes: ["line", "phase", "spectators", "done"],
+    replay: { backlog: ["line"], greetAs: "phase", snapshot: "data" },
+    greeting: [],
+  });
+  const send = (seq: number, type: string, data: unknown, terminal = false) =>
+    topic.deliver({ seq, run: "r", type, data, id: `r.${seq}`, terminal });
+  send(1, "line", { line: "one" });
+  send(2, "phase", { state: "building" });
+  send(3, "line", { line: "two" });
+  send(4, "spectators", { spectators: 2 });
+  send(5, "status", { state: "pushing" });
+  assert.deepEqual(topic.greeting().map((event) => [event.type, event.data]), [
+    ["line", { line: "one" }],
+    ["line", { line: "two" }],
+    ["phase", { state: "pushing" }],
+  ]);
+  assert.deepEqual([topic.state, topic.snapshot()], ["pushing", { state: "pushing" }]);
+  send(6, "done", { state: "done" }, true);
+  assert.deepEqual(topic.greeting().map((event) => event.type), ["line", "line", "done"]);
+});
+
+Deno.test("a record from a node older than the replay field greets with the newest event", () => {
+  const topic = new RemoteTopic("pipe", "p", {
+    seq: 1,
+    run: "r",
+    node: "a",
+    state: "waiting",
+    ended: false,
+    snapshot: { state: "waiting" },
+    eventTypes: ["state", "progress", "done", "error"],
+    greeting: [{ type: "state", data: { state: "waiting" }, id: "r.1", terminal: false }],
+  });
+  const progress = { state: "streaming", bytes: 5 };
+  topic.deliver({ seq: 2, run: "r", type: "progress", data: progress, id: "r.2", terminal: false });
+  assert.deepEqual(topic.greeting().map((event) => [event.type, event.data]), [
+    ["progress", progress],
+  ]);
+  // Its events bring no snapshot: the record's stands until the next record read.
+  assert.deepEqual([topic.state, topic.snapshot()], ["waiting", { state: "waiting" }]);
 });

@@ -1,4 +1,5 @@
 import type { ProcessLine, ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
+import type { Replay, Replayable } from "../progress/replay.ts";
 import { AUDIENCE_EVENT, type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode ProcessTopic}. */
@@ -19,6 +20,9 @@ export interface ProcessTopicOptions {
 
 /** The event types of a process topic. */
 export const PROCESS_EVENTS = ["output", "status", "gap", AUDIENCE_EVENT] as const;
+
+/** The recent lines, then the newest status; the snapshot (with its tail) only in the record. */
+const PROCESS_REPLAY: Replay = { backlog: ["output", "gap"], greetAs: null, snapshot: "record" };
 
 /**
  * The highest line number (`seq`): 15 digits, which a `Last-Event-ID` may carry
@@ -75,7 +79,12 @@ interface Kept {
  * assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["b", "c"]);
  * ```
  */
-export class ProcessTopic extends Topic {
+export class ProcessTopic extends Topic implements Replayable {
+  /** How another node replays its events (see {@linkcode Replay}). */
+  get replay(): Replay {
+    return PROCESS_REPLAY;
+  }
+
   #now: () => number;
   #capacity: number;
   #maxBytes: number;
