@@ -1,7 +1,7 @@
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
 import type { Process } from "../process/process.ts";
-import { obtainProcess } from "../process/processes.ts";
+import { obtainProcess, watchProcess } from "../process/processes.ts";
 import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
@@ -214,9 +214,7 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
 
   function find(id: string): Process {
     checkName(id);
-    const process = tracker.find<Process>("process", id);
-    if (!process) throw new HttpError(404, `Process '${id}' not found`);
-    return process;
+    return watchProcess(tracker, id);
   }
 
   const stop: RouteHandler = async (c, { name: id }) => {
