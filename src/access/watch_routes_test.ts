@@ -86,3 +86,19 @@ Deno.test("the guard covers job and process routes before they exist", async () 
   await watching.body?.cancel();
   tracker.close();
 });
+
+Deno.test("a watch link's refusal names the watch id, never the topic's name", async () => {
+  const config = { ...defaultConfig(), secret: "s", maxSpectators: 0 };
+  const { app, tracker, watchUrl } = createApp(config);
+  const topic = new FakeJobTopic("ci/secret-7");
+  const entry: Entry = { kind: "job", name: topic.name, topic, busy: true, abort() {} };
+  tracker.obtain("job", topic.name, () => entry);
+  const link = await watchUrl("job", topic.name, "http://h");
+  const id = link.slice("http://h/w/".length);
+  const refused = await app.request(link, { headers: { accept: "text/event-stream" } });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(await refused.json(), {
+    error: `Too many spectators on '${id}' (at most 0)`,
+  });
+  tracker.close();
+});
