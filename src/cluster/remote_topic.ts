@@ -1,6 +1,6 @@
 import { LATEST_WINS, type Replay } from "../progress/replay.ts";
 import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
-import { utf8Length } from "../process/process_topic.ts";
+import { utf8Length } from "../progress/utf8_length.ts";
 import type { WireEvent, WireRecord } from "./wire.ts";
 
 /** Options for {@linkcode RemoteTopic}. */
