@@ -46,10 +46,10 @@ export interface HubStats {
 /**
  * The WebSocket hub: many connections, each with many channels over the topics of the
  * {@linkcode Tracker}. A channel naming a topic nobody has is resolved as its kind says
- * (`HubOptions.watch`): a pipe channel waits for a pipe that does not exist yet (an idle pipe is made, as
- * for an SSE spectator); a job or process channel must name one that exists. Every
- * subscription is a spectator of its topic, counted by the tracker against the same limits as
- * SSE.
+ * (`HubOptions.watch`): a pipe channel waits for a pipe that does not exist yet (an idle pipe
+ * is made, as for an SSE spectator); a job or process channel must name one that exists.
+ * Every subscription is a spectator of its topic, counted by the tracker against the same
+ * limits as SSE.
  *
  * @example
  * ```ts

@@ -234,7 +234,10 @@ export function startJob(
  * import { Tracker } from "../tracker.ts";
  * import { startJob, watchJob } from "./job.ts";
  * const tracker = new Tracker(defaultConfig());
- * assert.throws(() => watchJob(tracker, "build"), { status: 404, message: "Job 'build' not found" });
+ * assert.throws(() => watchJob(tracker, "build"), {
+ *   status: 404,
+ *   message: "Job 'build' not found",
+ * });
  * const { job } = startJob(tracker, "build");
  * assert.equal(watchJob(tracker, "build"), job);
  * tracker.close();

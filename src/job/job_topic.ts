@@ -18,7 +18,10 @@ export interface JobTopicOptions {
 /** The event types of a job topic (the SSE task-progress convention, and `spectators`). */
 export const JOB_EVENTS = ["progress", "complete", "error", AUDIENCE_EVENT] as const;
 
-/** The newest `progress` greets; an event carries what was published, so the snapshot rides along. */
+/**
+ * The newest `progress` greets; an event carries what was published, so the message brings
+ * the snapshot along.
+ */
 const JOB_REPLAY: Replay = { backlog: [], greetAs: null, snapshot: "message" };
 
 function round1(value: number): number {
