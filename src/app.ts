@@ -23,6 +23,7 @@ import { HttpError } from "./http_error.ts";
 import type { JobSnapshot, PipeSnapshot, ProcessSnapshot } from "./progress/snapshot.ts";
 import type { Log } from "./log.ts";
 import { Hub, type RemoteTopics } from "./hub/hub.ts";
+import { WATCH } from "./topic_kinds.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
 import { EndNotifier } from "./notify/end_notifier.ts";
 import type { PushBody } from "./sse/push_body.ts";
@@ -123,6 +124,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     writeTimeout: config.writeTimeout,
     remote: options.remote,
+    watch: WATCH,
   });
   const app = new Hono<RingsideEnv>();
   // The runtime hands some requests over with a URL that does not parse (`CONNECT foo`, a

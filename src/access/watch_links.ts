@@ -1,3 +1,4 @@
+import { HttpError } from "../http_error.ts";
 import type { TopicKind } from "../tracker.ts";
 
 const encoder = new TextEncoder();
@@ -64,6 +65,32 @@ export function hideName(data: unknown, name: string, id: string): unknown {
   }
   if (typeof copy.error === "string") copy.error = copy.error.replaceAll(`'${name}'`, `'${id}'`);
   return copy;
+}
+
+/**
+ * Runs `attach` (a watch link's spectator of the topic `name`): an {@linkcode HttpError} it
+ * throws (the tracker's `Too many spectators on 'NAME'`) names the watch id instead, so the
+ * refusal never reveals the name; other errors pass as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HttpError } from "../http_error.ts";
+ * import { attachHidingName } from "./watch_links.ts";
+ * assert.throws(() => attachHidingName("ci/7", "W", () => {
+ *   throw new HttpError(429, "Too many spectators on 'ci/7' (at most 1)");
+ * }), { status: 429, message: "Too many spectators on 'W' (at most 1)" });
+ * assert.equal(attachHidingName("ci/7", "W", () => 1), 1);
+ * ```
+ */
+export function attachHidingName<T>(name: string, id: string, attach: () => T): T {
+  try {
+    return attach();
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    const message = error.message.replaceAll(`'${name}'`, `'${id}'`);
+    throw new HttpError(error.status, message, { headers: { ...error.headers } });
+  }
 }
 
 /** What a watch id stands for. */

@@ -8,7 +8,7 @@ import type { RemoteTopic } from "../cluster/remote_topic.ts";
 import type { WireRecord } from "../cluster/wire.ts";
 import type { Topic } from "../progress/topic.ts";
 import type { SpectatorOptions } from "../sse/spectator.ts";
-import type { WatchLinks, WatchTarget } from "./watch_links.ts";
+import { attachHidingName, type WatchLinks, type WatchTarget } from "./watch_links.ts";
 import { HttpError } from "../http_error.ts";
 import { badgeResponse } from "../badge/badge_response.ts";
 
@@ -92,12 +92,17 @@ export function watchHandler(
       return spectateResponse(c, {
         snapshot: () => hide(found.topic().snapshot()),
         attach: (signal) => {
-          const spectator = tracker.spectate(found.topic(), {
-            ...options.spectators?.[target.kind],
-            signal,
-            mapData: hide,
-            onClose: release,
-          });
+          const spectator = attachHidingName(
+            target.name,
+            id,
+            () =>
+              tracker.spectate(found.topic(), {
+                ...options.spectators?.[target.kind],
+                signal,
+                mapData: hide,
+                onClose: release,
+              }),
+          );
           attached = true;
           return spectator;
         },
@@ -106,10 +111,6 @@ export function watchHandler(
         base: `/w/${id}`,
         origin: publicOrigin(c.req.raw, options.trustProxy),
       });
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      const message = error.message.replaceAll(`'${target.name}'`, `'${id}'`);
-      throw new HttpError(error.status, message, { headers: { ...error.headers } });
     } finally {
       // A JSON answer, a page or a refusal is done with the remote topic at once.
       if (!attached) release();

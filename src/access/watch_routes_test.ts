@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../app.ts";
-import { defaultConfig } from "../config.ts";
+import { type Config, defaultConfig } from "../config.ts";
 import { Topic } from "../progress/topic.ts";
 import type { Entry } from "../tracker.ts";
 
@@ -23,14 +23,19 @@ class FakeJobTopic extends Topic {
   }
 }
 
+/** An app whose registry holds a running job `name`, and that job's watch link and id. */
+async function watchedJob(config: Config, name: string) {
+  const { app, tracker, watchUrl } = createApp(config);
+  const topic = new FakeJobTopic(name);
+  const entry: Entry = { kind: "job", name, topic, busy: true, abort() {} };
+  tracker.obtain("job", name, () => entry);
+  const link = await watchUrl("job", name, "http://h");
+  return { app, tracker, topic, link, id: link.slice("http://h/w/".length) };
+}
+
 Deno.test("a watch link serves any kind: a job's id and task_id become the watch id", async () => {
   const config = { ...defaultConfig(), private: true, tokens: ["t"], secret: "s" };
-  const { app, tracker, watchUrl } = createApp(config);
-  const topic = new FakeJobTopic("ci/build-7");
-  const entry: Entry = { kind: "job", name: topic.name, topic, busy: true, abort() {} };
-  tracker.obtain("job", topic.name, () => entry);
-  const link = await watchUrl("job", topic.name, "http://h");
-  const id = link.slice("http://h/w/".length);
+  const { app, tracker, topic, link, id } = await watchedJob(config, "ci/build-7");
 
   const json = await app.request(link, { headers: { accept: "application/json" } });
   assert.deepEqual(await json.json(), {
@@ -84,5 +89,16 @@ Deno.test("the guard covers job and process routes before they exist", async () 
   const watching = await app.request("/api/v1/jobs/j");
   assert.notEqual(watching.status, 401);
   await watching.body?.cancel();
+  tracker.close();
+});
+
+Deno.test("a watch link's refusal names the watch id, never the topic's name", async () => {
+  const config = { ...defaultConfig(), secret: "s", maxSpectators: 0 };
+  const { app, tracker, link, id } = await watchedJob(config, "ci/secret-7");
+  const refused = await app.request(link, { headers: { accept: "text/event-stream" } });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(await refused.json(), {
+    error: `Too many spectators on '${id}' (at most 0)`,
+  });
   tracker.close();
 });

@@ -1,6 +1,7 @@
 import { createClient } from "redis";
 import type { Log } from "../log.ts";
 import type { Topic, TopicEvent } from "../progress/topic.ts";
+import { replayOf } from "../progress/replay.ts";
 import { TypedEventTarget } from "../typed_events.ts";
 import { RemoteTopic } from "./remote_topic.ts";
 import {
@@ -155,6 +156,7 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
     const interval = this.#options.recordInterval ?? 250;
     const key = topicKey(topic.kind, topic.name);
     const run = crypto.randomUUID().slice(0, 8);
+    const replay = replayOf(topic);
     let seq = 0;
     let pending: ReturnType<typeof setTimeout> | null = null;
     const write = (): Promise<void> => {
@@ -168,6 +170,7 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
         state: topic.state,
         ended: topic.ended,
         eventTypes: [...topic.eventTypes],
+        replay,
       };
       // While the topic runs, its record must outlive quiet spells; after the end, retention.
       const px = topic.ended ? retention : Math.max(retention, 2 * keepAliveMs);
@@ -190,7 +193,7 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
       const topicEvent = event as TopicEvent;
       seq++;
       const wire: WireEvent = { seq, run, ...wireOf(topicEvent) };
-      if (topic.kind === "job") {
+      if (replay.snapshot === "message") {
         // The snapshot the event was dispatched with, the very one the hub sends here.
         wire.snapshot = topicEvent.snapshot;
         wire.state = topic.state;

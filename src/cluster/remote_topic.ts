@@ -1,14 +1,15 @@
+import { LATEST_WINS, type Replay } from "../progress/replay.ts";
 import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
-import { utf8Length } from "../process/process_topic.ts";
+import { utf8Length } from "../progress/utf8_length.ts";
 import type { WireEvent, WireRecord } from "./wire.ts";
 
 /** Options for {@linkcode RemoteTopic}. */
 export interface RemoteTopicOptions {
-  /** Output lines a process keeps for a new spectator. @default 1000 */
+  /** Backlog events (a process's lines) kept for a new spectator. @default 1000 */
   historyLines?: number;
   /**
-   * Bytes of output line text (UTF-8) a process keeps for a new spectator; the newest line
-   * always stays. @default 1048576
+   * Bytes of backlog `line` text (UTF-8) kept for a new spectator; the newest event always
+   * stays. @default 1048576
    */
   historyBytes?: number;
 }
@@ -20,8 +21,10 @@ function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
 /**
  * A topic owned by another node, as this node's spectators see it: greeted from the owner's
  * record in Redis, then fed the owner's events from its channel. It holds what a new
- * spectator needs (the latest snapshot event of a pipe or job, a process's recent lines and
- * status), so spectators attach to it exactly as to a local topic.
+ * spectator needs as the kind's {@linkcode Replay} (in the record) says: the recent backlog
+ * events (a process's lines), then the newest other event (a pipe's or job's snapshot, a
+ * process's status), so spectators attach to it exactly as to a local topic. It knows no kind:
+ * the record names the event types and the replay.
  *
  * @example
  * ```ts
@@ -30,6 +33,7 @@ function event(wire: Omit<WireEvent, "seq" | "run">): TopicEvent {
  * const topic = new RemoteTopic("pipe", "p", {
  *   seq: 1, run: "r", node: "a", state: "waiting", ended: false, snapshot: { state: "waiting" },
  *   eventTypes: ["state", "progress", "done", "error"],
+ *   replay: { backlog: [], greetAs: "state", snapshot: "data" },
  *   greeting: [{ type: "state", data: { state: "waiting" }, id: "r.1", terminal: false }],
  * });
  * topic.deliver({ seq: 2, run: "r", type: "done", data: { state: "complete" }, id: "r.2", terminal: true });
@@ -42,13 +46,13 @@ export class RemoteTopic extends Topic {
   #historyLines: number;
   #historyBytes: number;
   #seq: number;
-  /** Pipes and jobs: the newest event, which carries the whole state. */
-  #latest: TopicEvent | null = null;
-  /** Processes: the recent lines (with the bytes each counts) and the last status. */
-  #lines: TopicEvent[] = [];
-  #lineBytes: number[] = [];
+  #replay: Replay;
+  /** The recent backlog events (with the bytes each counts). */
+  #backlog: TopicEvent[] = [];
+  #backlogBytes: number[] = [];
   #bytes = 0;
-  #status: TopicEvent | null = null;
+  /** The newest event outside the backlog (as the greeting gives it). */
+  #latest: TopicEvent | null = null;
   #end: TopicEvent | null = null;
 
   constructor(kind: string, name: string, record: WireRecord, options: RemoteTopicOptions = {}) {
@@ -56,6 +60,7 @@ export class RemoteTopic extends Topic {
     // know the kind's events (a record from a node older than the field has none).
     super(kind, name, record.eventTypes ?? []);
     this.#record = record;
+    this.#replay = record.replay ?? LATEST_WINS;
     this.#seq = record.seq;
     this.#historyLines = options.historyLines ?? 1000;
     this.#historyBytes = options.historyBytes ?? 1_048_576;
@@ -86,12 +91,8 @@ export class RemoteTopic extends Topic {
   }
 
   override greeting(): TopicEvent[] {
-    if (this.kind === "process") {
-      const last = this.#end ?? this.#status;
-      return last ? [...this.#lines, last] : [...this.#lines];
-    }
-    const greeting = this.#end ?? this.#latest;
-    return greeting ? [greeting] : [];
+    const last = this.#end ?? this.#latest;
+    return last ? [...this.#backlog, last] : [...this.#backlog];
   }
 
   /**
@@ -101,8 +102,8 @@ export class RemoteTopic extends Topic {
   deliver(wire: WireEvent): void {
     if (wire.run !== this.#record.run || wire.seq <= this.#seq || this.#end) return;
     this.#seq = wire.seq;
-    // A pipe's every event carries its whole snapshot; a job's message brings it along.
-    const snapshot = wire.snapshot ?? (this.kind === "pipe" ? wire.data : undefined);
+    // Where the snapshot is, the kind's replay says (the event's data, or the message's own).
+    const snapshot = wire.snapshot ?? (this.#replay.snapshot === "data" ? wire.data : undefined);
     if (snapshot !== undefined) {
       const state = wire.state ?? (snapshot as { state?: unknown } | null)?.state;
       this.#record = {
@@ -131,27 +132,25 @@ export class RemoteTopic extends Topic {
     if (topicEvent.type === AUDIENCE_EVENT) return;
     if (topicEvent.terminal) {
       this.#end = topicEvent;
-    } else if (this.kind !== "process") {
-      // Every pipe and job event carries the whole state: the newest one greets, as the
-      // owner's own greeting would (a pipe greets with `state`).
-      this.#latest = this.kind === "pipe" && topicEvent.type !== "state"
-        ? new TopicEvent("state", topicEvent.data, false, topicEvent.id)
-        : topicEvent;
-    } else if (topicEvent.type === "output" || topicEvent.type === "gap") {
+    } else if (this.#replay.backlog.includes(topicEvent.type)) {
       const line = (topicEvent.data as { line?: unknown } | null)?.line;
       const bytes = typeof line === "string" ? utf8Length(line) : 0;
-      this.#lines.push(topicEvent);
-      this.#lineBytes.push(bytes);
+      this.#backlog.push(topicEvent);
+      this.#backlogBytes.push(bytes);
       this.#bytes += bytes;
       while (
-        this.#lines.length > this.#historyLines ||
-        (this.#bytes > this.#historyBytes && this.#lines.length > 1)
+        this.#backlog.length > this.#historyLines ||
+        (this.#bytes > this.#historyBytes && this.#backlog.length > 1)
       ) {
-        this.#lines.shift();
-        this.#bytes -= this.#lineBytes.shift()!;
+        this.#backlog.shift();
+        this.#bytes -= this.#backlogBytes.shift()!;
       }
     } else {
-      this.#status = topicEvent;
+      // The newest greets, as the owner's own greeting would (a pipe greets with `state`).
+      const { greetAs } = this.#replay;
+      this.#latest = greetAs !== null && topicEvent.type !== greetAs
+        ? new TopicEvent(greetAs, topicEvent.data, false, topicEvent.id)
+        : topicEvent;
     }
   }
 }

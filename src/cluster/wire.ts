@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Replay } from "../progress/replay.ts";
+
 /** One topic event on the wire: `PUBLISH ringside:{kind}:{name} <json>`. */
 export interface WireEvent {
   /** Counts the messages of one topic run on its owner, from 1; a record covers up to its `seq`. */
@@ -17,8 +19,9 @@ export interface WireEvent {
   id: string | null;
   terminal: boolean;
   /**
-   * The owner's snapshot after this event, for kinds whose events do not carry it whole (a
-   * job's events carry the published object): hub messages and JSON answers need it.
+   * The owner's snapshot after this event, when the kind's replay says the message brings it
+   * (`snapshot: "message"`: a job's events carry the published object): hub messages and JSON
+   * answers need it.
    */
   snapshot?: unknown;
   /** The owner's state after this event, with `snapshot`. */
@@ -41,6 +44,11 @@ export interface WireRecord {
   ended: boolean;
   /** The event types the topic's spectators subscribe to (the owner's `Topic.eventTypes`). */
   eventTypes: string[];
+  /**
+   * How this node rebuilds a greeting and the snapshot from the events (the kind's own); a
+   * record from a node older than the field has none: `LATEST_WINS` then.
+   */
+  replay?: Replay;
 }
 
 /** The Redis channel and key of a topic. */

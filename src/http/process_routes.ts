@@ -1,7 +1,7 @@
 import type { Config } from "../config.ts";
 import { nameError } from "../names.ts";
 import type { Process } from "../process/process.ts";
-import { obtainProcess } from "../process/processes.ts";
+import { obtainProcess, watchProcess } from "../process/processes.ts";
 import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
@@ -156,13 +156,7 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
     process.touch();
     process.topic.gap(missed);
     const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
-    let lines: number | null;
-    try {
-      lines = await process.readOutput(body, stream);
-    } catch {
-      // The publisher went away mid-body: the lines so far stand; nobody reads this answer.
-      throw new HttpError(400, "Output stream ended early");
-    }
+    const lines = await process.readOutput(body, stream);
     if (lines === null) throw ended(process);
     return c.json({ id, lines, seq: process.topic.seq });
   };
@@ -198,25 +192,20 @@ export function processHandlers(tracker: Tracker, options: ProcessRoutesOptions)
     const process = obtain(id, { newWork: true, onCreate: () => fresh = true });
     // A new entry has an empty run; a retained one starts a new run; a running one is busy.
     if (!fresh && !process.renew()) throw new HttpError(409, `Process '${id}' is running`);
-    try {
-      process.runChild(options.spawn(task.command, {
+    const spawn = options.spawn;
+    process.runChild(task.command, () =>
+      spawn(task.command, {
         args: task.args,
         env: taskEnvironment(options.env ?? {}, config.taskEnv),
         stdin: "null",
         group: true,
       }));
-    } catch (error) {
-      process.topic.output("stderr", `ringside: cannot run '${task.command}': ${error}`);
-      process.finish("failed", null);
-    }
     return c.json(await describe(c, id), 202);
   };
 
   function find(id: string): Process {
     checkName(id);
-    const process = tracker.find<Process>("process", id);
-    if (!process) throw new HttpError(404, `Process '${id}' not found`);
-    return process;
+    return watchProcess(tracker, id);
   }
 
   const stop: RouteHandler = async (c, { name: id }) => {

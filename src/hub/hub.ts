@@ -1,6 +1,5 @@
 import type { Topic } from "../progress/topic.ts";
-import { watchPipe } from "../pipe/pipes.ts";
-import type { TopicKind, Tracker } from "../tracker.ts";
+import type { Entry, TopicKind, Tracker } from "../tracker.ts";
 import type { Channel } from "./channel.ts";
 import { HubClient, type HubSocket, type Resolved, type TokenGrant } from "./hub_client.ts";
 
@@ -27,6 +26,11 @@ export interface HubOptions {
   writeTimeout?: number;
   /** Topics other nodes own, for channels this node does not have. @default one node */
   remote?: RemoteTopics | undefined;
+  /**
+   * How each kind resolves a channel naming a topic this node and the others do not have
+   * (`WATCH`: a pipe is made to wait on, a job or process is not found). @default none: not found
+   */
+  watch?: Readonly<Partial<Record<TopicKind, (tracker: Tracker, name: string) => Entry>>>;
 }
 
 /** What `GET /api/v1/stats` says of the hub. */
@@ -39,23 +43,23 @@ export interface HubStats {
   subscribers: Record<string, number>;
 }
 
-const NAMES: Record<TopicKind, string> = { pipe: "Pipe", job: "Job", process: "Process" };
-
 /**
  * The WebSocket hub: many connections, each with many channels over the topics of the
- * {@linkcode Tracker}. A pipe channel waits for a pipe that does not exist yet (an idle pipe is
- * made, as for an SSE spectator); a job or process channel must name one that exists. Every
- * subscription is a spectator of its topic, counted by the tracker against the same limits as
- * SSE.
+ * {@linkcode Tracker}. A channel naming a topic nobody has is resolved as its kind says
+ * (`HubOptions.watch`): a pipe channel waits for a pipe that does not exist yet (an idle pipe
+ * is made, as for an SSE spectator); a job or process channel must name one that exists.
+ * Every subscription is a spectator of its topic, counted by the tracker against the same
+ * limits as SSE.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultConfig } from "../config.ts";
  * import { Tracker } from "../tracker.ts";
+ * import { WATCH } from "../topic_kinds.ts";
  * import { Hub } from "./hub.ts";
  * const tracker = new Tracker(defaultConfig());
- * const hub = new Hub(tracker);
+ * const hub = new Hub(tracker, { watch: WATCH });
  * const sent: string[] = [];
  * const client = hub.connect({
  *   send: (text) => sent.push(text), bufferedAmount: () => 0, close() {}, terminate() {},
@@ -152,9 +156,11 @@ export class Hub {
       }
       if (remote) return { topic: remote, release: () => remotes.release(remote) };
     }
-    // A pipe may be watched before anyone sends: spectators wait on an idle pipe.
-    // (counted apart from the topics publishers need, against --max-waiting-topics).
-    if (kind === "pipe") return { topic: watchPipe(this.#tracker, name).topic };
-    throw new Error(`${NAMES[kind]} '${name}' not found`);
+    // The kind says: made for spectators to wait on (a pipe), or not found. A watch link in
+    // Redis may name a kind this node does not have.
+    const kinds = this.#options.watch ?? {};
+    const watch = Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+    if (!watch) throw new Error(`'${kind}:${name}' not found`);
+    return { topic: watch(this.#tracker, name).topic };
   }
 }

@@ -221,3 +221,30 @@ export function startJob(
   );
   return { job, created: true };
 }
+
+/**
+ * The job of that id for a spectator that names it (a hub channel): a job is watched once it
+ * started, never made for a spectator.
+ *
+ * @throws {HttpError} 404 when no job has that id.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
+ * import { Tracker } from "../tracker.ts";
+ * import { startJob, watchJob } from "./job.ts";
+ * const tracker = new Tracker(defaultConfig());
+ * assert.throws(() => watchJob(tracker, "build"), {
+ *   status: 404,
+ *   message: "Job 'build' not found",
+ * });
+ * const { job } = startJob(tracker, "build");
+ * assert.equal(watchJob(tracker, "build"), job);
+ * tracker.close();
+ * ```
+ */
+export function watchJob(tracker: Tracker, id: string): Job {
+  const job = tracker.find<Job>("job", id);
+  if (!job) throw new HttpError(404, `Job '${id}' not found`);
+  return job;
+}

@@ -1,4 +1,5 @@
 import type { JobSnapshot, JobState } from "../progress/snapshot.ts";
+import type { Replay, Replayable } from "../progress/replay.ts";
 import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode JobTopic}. */
@@ -16,6 +17,12 @@ export interface JobTopicOptions {
 
 /** The event types of a job topic (the SSE task-progress convention, and `spectators`). */
 export const JOB_EVENTS = ["progress", "complete", "error", AUDIENCE_EVENT] as const;
+
+/**
+ * The newest `progress` greets; an event carries what was published, so the message brings
+ * the snapshot along.
+ */
+const JOB_REPLAY: Replay = { backlog: [], greetAs: null, snapshot: "message" };
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
@@ -63,7 +70,12 @@ function round1(value: number): number {
  * });
  * ```
  */
-export class JobTopic extends Topic {
+export class JobTopic extends Topic implements Replayable {
+  /** How another node replays its events (see {@linkcode Replay}). */
+  get replay(): Replay {
+    return JOB_REPLAY;
+  }
+
   #state: JobState = "running";
   #now: () => number;
   #interval: number;

@@ -1,5 +1,6 @@
 import { RateEstimator } from "../progress/rate.ts";
 import type { PipeSnapshot, PipeState } from "../progress/snapshot.ts";
+import type { Replay, Replayable } from "../progress/replay.ts";
 import { Topic } from "../progress/topic.ts";
 
 /** Options for {@linkcode PipeTopic}. */
@@ -24,6 +25,9 @@ export interface PipeWaiting {
 
 /** The event types of a pipe topic. */
 export const PIPE_EVENTS = ["state", "progress", "done", "error"] as const;
+
+/** Every pipe event is a snapshot: the newest greets, as a `state` event. */
+const PIPE_REPLAY: Replay = { backlog: [], greetAs: "state", snapshot: "data" };
 
 function nothing(): number {
   return 0;
@@ -60,7 +64,12 @@ function round1(value: number): number {
  * assert.deepEqual([done.state, done.bytes, done.percent], ["complete", 10, 100]);
  * ```
  */
-export class PipeTopic extends Topic {
+export class PipeTopic extends Topic implements Replayable {
+  /** How another node replays its events (see {@linkcode Replay}). */
+  get replay(): Replay {
+    return PIPE_REPLAY;
+  }
+
   #state: PipeState = "idle";
   #now: () => number;
   #interval: number;

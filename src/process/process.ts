@@ -1,5 +1,6 @@
 import { formatFlagDuration } from "../config.ts";
 import type { ChildProcess } from "../runtime.ts";
+import { HttpError } from "../http_error.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";
 import { LineDecoder } from "./line_splitter.ts";
@@ -89,6 +90,8 @@ export class Process implements Entry {
    *
    * @returns the lines taken, or `null` when a final status came first (the rest of the body
    * is cancelled).
+   * @throws {HttpError} 400 when the body breaks off (the publisher went away): the lines so
+   * far stand.
    */
   async readOutput(
     body: ReadableStream<Uint8Array>,
@@ -121,6 +124,9 @@ export class Process implements Entry {
         return null;
       }
       return lines;
+    } catch {
+      // Nobody reads this answer: the publisher is gone.
+      throw new HttpError(400, "Output stream ended early");
     } finally {
       reader.releaseLock();
       this.#streams--;
@@ -141,10 +147,19 @@ export class Process implements Entry {
   }
 
   /**
-   * Runs a child as this process's task: its stdout and stderr become output lines, its end
-   * the final status. Call on a fresh run.
+   * Runs a task's child, which `start` starts, as this process: its stdout and stderr become
+   * output lines, its end the final status. A child that cannot start (`start` throws) fails
+   * the run with a line that says why. Call on a fresh run.
    */
-  runChild(child: ChildProcess): void {
+  runChild(command: string, start: () => ChildProcess): void {
+    let child: ChildProcess;
+    try {
+      child = start();
+    } catch (error) {
+      this.#topic.output("stderr", `ringside: cannot run '${command}': ${error}`);
+      this.finish("failed", null);
+      return;
+    }
     this.#child = child;
     const topic = this.#topic;
     const read = (stream: "stdout" | "stderr") =>

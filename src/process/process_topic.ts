@@ -1,4 +1,6 @@
 import type { ProcessLine, ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
+import type { Replay, Replayable } from "../progress/replay.ts";
+import { utf8Length } from "../progress/utf8_length.ts";
 import { AUDIENCE_EVENT, type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode ProcessTopic}. */
@@ -19,6 +21,9 @@ export interface ProcessTopicOptions {
 
 /** The event types of a process topic. */
 export const PROCESS_EVENTS = ["output", "status", "gap", AUDIENCE_EVENT] as const;
+
+/** The recent lines, then the newest status; the snapshot (with its tail) only in the record. */
+const PROCESS_REPLAY: Replay = { backlog: ["output", "gap"], greetAs: null, snapshot: "record" };
 
 /**
  * The highest line number (`seq`): 15 digits, which a `Last-Event-ID` may carry
@@ -75,7 +80,12 @@ interface Kept {
  * assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["b", "c"]);
  * ```
  */
-export class ProcessTopic extends Topic {
+export class ProcessTopic extends Topic implements Replayable {
+  /** How another node replays its events (see {@linkcode Replay}). */
+  get replay(): Replay {
+    return PROCESS_REPLAY;
+  }
+
   #now: () => number;
   #capacity: number;
   #maxBytes: number;
@@ -284,36 +294,6 @@ export class ProcessTopic extends Topic {
     this.#start = (this.#start + 1) % this.#capacity;
     this.#size--;
   }
-}
-
-/**
- * The length of `text` in UTF-8, without encoding it (a lone surrogate counts as the 3 bytes
- * of the U+FFFD it would be written as).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { utf8Length } from "./process_topic.ts";
- * assert.equal(utf8Length("a€🎉é"), new TextEncoder().encode("a€🎉é").length);
- * assert.equal(utf8Length("\ud800"), 3);
- * ```
- */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      bytes += 2; // two UTF-16 units, four bytes
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { HttpError } from "../http_error.ts";
 import type { Tracker } from "../tracker.ts";
 import { Process, type ProcessOptions } from "./process.ts";
 
@@ -52,4 +53,31 @@ export function obtainProcess(
     },
     true,
   );
+}
+
+/**
+ * The process of that id for a spectator that names it (its URL, a hub channel): a process is
+ * watched once it exists, never made for a spectator.
+ *
+ * @throws {HttpError} 404 when no process has that id.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
+ * import { Tracker } from "../tracker.ts";
+ * import { obtainProcess, watchProcess } from "./processes.ts";
+ * const tracker = new Tracker(defaultConfig());
+ * assert.throws(() => watchProcess(tracker, "deploy"), {
+ *   status: 404,
+ *   message: "Process 'deploy' not found",
+ * });
+ * const process = obtainProcess(tracker, "deploy");
+ * assert.equal(watchProcess(tracker, "deploy"), process);
+ * tracker.close();
+ * ```
+ */
+export function watchProcess(tracker: Tracker, id: string): Process {
+  const process = tracker.find<Process>("process", id);
+  if (!process) throw new HttpError(404, `Process '${id}' not found`);
+  return process;
 }
