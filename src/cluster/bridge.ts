@@ -1,7 +1,6 @@
 import { createClient } from "redis";
 import type { Log } from "../log.ts";
 import type { Topic, TopicEvent } from "../progress/topic.ts";
-import { replayOf } from "../progress/replay.ts";
 import { TypedEventTarget } from "../typed_events.ts";
 import { RemoteTopic } from "./remote_topic.ts";
 import {
@@ -156,7 +155,7 @@ export class Bridge extends TypedEventTarget<{ lost: Event; [type: string]: Even
     const interval = this.#options.recordInterval ?? 250;
     const key = topicKey(topic.kind, topic.name);
     const run = crypto.randomUUID().slice(0, 8);
-    const replay = replayOf(topic);
+    const replay = topic.replay;
     let seq = 0;
     let pending: ReturnType<typeof setTimeout> | null = null;
     const write = (): Promise<void> => {

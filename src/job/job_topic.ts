@@ -1,5 +1,5 @@
 import type { JobSnapshot, JobState } from "../progress/snapshot.ts";
-import type { Replay, Replayable } from "../progress/replay.ts";
+import type { Replay } from "../progress/replay.ts";
 import { AUDIENCE_EVENT, Topic, TopicEvent } from "../progress/topic.ts";
 
 /** Options for {@linkcode JobTopic}. */
@@ -70,9 +70,9 @@ function round1(value: number): number {
  * });
  * ```
  */
-export class JobTopic extends Topic implements Replayable {
+export class JobTopic extends Topic {
   /** How another node replays its events (see {@linkcode Replay}). */
-  get replay(): Replay {
+  override get replay(): Replay {
     return JOB_REPLAY;
   }
 

@@ -1,6 +1,6 @@
 import { RateEstimator } from "../progress/rate.ts";
 import type { PipeSnapshot, PipeState } from "../progress/snapshot.ts";
-import type { Replay, Replayable } from "../progress/replay.ts";
+import type { Replay } from "../progress/replay.ts";
 import { Topic } from "../progress/topic.ts";
 
 /** Options for {@linkcode PipeTopic}. */
@@ -64,9 +64,9 @@ function round1(value: number): number {
  * assert.deepEqual([done.state, done.bytes, done.percent], ["complete", 10, 100]);
  * ```
  */
-export class PipeTopic extends Topic implements Replayable {
+export class PipeTopic extends Topic {
   /** How another node replays its events (see {@linkcode Replay}). */
-  get replay(): Replay {
+  override get replay(): Replay {
     return PIPE_REPLAY;
   }
 

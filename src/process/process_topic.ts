@@ -1,5 +1,5 @@
 import type { ProcessLine, ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
-import type { Replay, Replayable } from "../progress/replay.ts";
+import type { Replay } from "../progress/replay.ts";
 import { utf8Length } from "../progress/utf8_length.ts";
 import { AUDIENCE_EVENT, type GreetingOptions, Topic, TopicEvent } from "../progress/topic.ts";
 
@@ -80,9 +80,9 @@ interface Kept {
  * assert.deepEqual(topic.snapshot().tail.map((line) => line.line), ["b", "c"]);
  * ```
  */
-export class ProcessTopic extends Topic implements Replayable {
+export class ProcessTopic extends Topic {
   /** How another node replays its events (see {@linkcode Replay}). */
-  get replay(): Replay {
+  override get replay(): Replay {
     return PROCESS_REPLAY;
   }
 

@@ -1,9 +1,7 @@
-import type { Topic } from "./topic.ts";
-
 /**
  * How a node that only sees a topic's events go by (a topic another node owns, `RemoteTopic`)
  * rebuilds what a new spectator needs and the topic's snapshot. Each kind declares its own on
- * its topic class ({@linkcode Replayable}) and the owner's record in Redis carries it, so the
+ * its topic class (`Topic.replay`) and the owner's record in Redis carries it, so the
  * cluster code names no kind.
  */
 export interface Replay {
@@ -33,29 +31,3 @@ export interface Replay {
  * the newest event greets as it is, and the snapshot comes from the record.
  */
 export const LATEST_WINS: Replay = { backlog: [], greetAs: null, snapshot: "record" };
-
-/** A topic class that declares its {@linkcode Replay}. */
-export interface Replayable {
-  readonly replay: Replay;
-}
-
-/**
- * The replay `topic` declares, {@linkcode LATEST_WINS} when it declares none.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { PipeTopic } from "../pipe/pipe_topic.ts";
- * import { LATEST_WINS, replayOf } from "./replay.ts";
- * import { Topic } from "./topic.ts";
- * assert.equal(replayOf(new PipeTopic("p")).greetAs, "state");
- * class Plain extends Topic {
- *   get state() { return "on"; }
- *   snapshot() { return {}; }
- * }
- * assert.equal(replayOf(new Plain("plain", "x", [])), LATEST_WINS);
- * ```
- */
-export function replayOf(topic: Topic): Replay {
-  return (topic as Topic & Partial<Replayable>).replay ?? LATEST_WINS;
-}

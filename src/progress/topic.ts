@@ -1,3 +1,5 @@
+import { LATEST_WINS, type Replay } from "./replay.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -229,6 +231,14 @@ export abstract class Topic extends EventTarget {
    * event. Called from a timer, at most once per `audienceInterval`. @default nothing
    */
   protected announceAudience(): void {}
+
+  /**
+   * How another node rebuilds this topic from its events (the cluster's `RemoteTopic`): each kind
+   * declares its own. @default {@linkcode LATEST_WINS}
+   */
+  get replay(): Replay {
+    return LATEST_WINS;
+  }
 
   /** The current state as JSON-ready data. */
   abstract snapshot(): unknown;
