@@ -59,7 +59,6 @@ async function serve(runtime: Runtime, config: Config): Promise<void> {
     log,
     runtime: runtime.name,
     webSocket: runtime.webSocket,
-    pushBody: runtime.pushBody,
     remote: bridge ?? undefined,
     dashboard: dashboardPage,
     jobPage: (snapshot, urls) => jobDashboardPage({ snapshot, ...urls }),

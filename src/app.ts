@@ -26,7 +26,6 @@ import { Hub, type RemoteTopics } from "./hub/hub.ts";
 import { WATCH } from "./topic_kinds.ts";
 import { type TopicKind, Tracker } from "./tracker.ts";
 import { EndNotifier } from "./notify/end_notifier.ts";
-import type { PushBody } from "./sse/push_body.ts";
 import { framingHeaders } from "./dashboard/framing.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -53,8 +52,6 @@ export interface AppOptions {
   watchLink?: ProcessRoutesOptions["watchLink"];
   /** WebSockets on the serving runtime, for the hub `/api/v1/ws`; without it, `501`. */
   webSocket?: WebSocketSupport;
-  /** The runtime's push body for SSE responses (Bun's direct streams), where it has one. */
-  pushBody?: PushBody | undefined;
   /** Topics other nodes own (the Redis bridge), for hub channels. @default one node */
   remote?: RemoteTopics | undefined;
 }
@@ -91,7 +88,7 @@ export interface App {
  * ```
  */
 export function createApp(config: Config, options: AppOptions = {}): App {
-  const tracker = new Tracker({ ...config, pushBody: options.pushBody }, options.log);
+  const tracker = new Tracker(config, options.log);
   const access = new Access(config);
   const links = new WatchLinks(config.secret);
   tracker.addEventListener("entry", ({ entry, present }) => {

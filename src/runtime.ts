@@ -6,7 +6,6 @@ import type { WSContext } from "hono/ws";
 import type { WebSocketSupport } from "./http/hub_routes.ts";
 import { defaultConfig, formatFlagDuration } from "./config.ts";
 import { MAX_FRAME_BYTES } from "./hub/hub_client.ts";
-import type { PushBody, PushSink } from "./sse/push_body.ts";
 
 /** Bun (uWebSockets) counts WebSocket idle time in ticks of 4 s; it closes after 8 s at the least. */
 const BUN_IDLE_STEP_SECONDS = 4;
@@ -201,11 +200,6 @@ export interface Runtime {
   exit(code: number): never;
   /** WebSocket upgrades for the hub, through Hono's helper for this runtime. */
   readonly webSocket: WebSocketSupport;
-  /**
-   * SSE bodies written straight to the socket (Bun's `type: "direct"` streams: no stream queue
-   * nor promise per chunk); `undefined` where the runtime has none (Deno: standard streams).
-   */
-  readonly pushBody: PushBody | undefined;
   /** Whether standard output or standard error is a terminal (not a pipe or a file). */
   isTerminal(stream: "stdout" | "stderr"): boolean;
 }
@@ -522,12 +516,6 @@ function bunRuntime(bun: BunGlobal, process: NodeProcess): Runtime {
       await bun.write(stream === "stdout" ? bun.stdout : bun.stderr, bytes);
     },
     exit: (code) => process.exit(code),
-    pushBody: (start, cancel) =>
-      new ReadableStream({
-        type: "direct",
-        pull: (controller: PushSink) => start(controller),
-        cancel,
-      } as unknown as UnderlyingDefaultSource<Uint8Array>),
     webSocket: {
       upgrade: async (c: Context, events) => (await honoBun).upgradeWebSocket(c, events),
       bufferedAmount: (ws: WSContext) => bunSocket(ws).getBufferedAmount(),
@@ -638,7 +626,6 @@ function denoRuntime(): Runtime {
       }
     },
     exit: (code) => Deno.exit(code),
-    pushBody: undefined,
     webSocket: {
       // Deno cannot refuse a big frame itself: the hub closes with 1009 when one arrives.
       upgrade: async (c: Context, events) =>

@@ -1,7 +1,6 @@
 import type { Config } from "./config.ts";
 import type { Log } from "./log.ts";
 import type { Topic } from "./progress/topic.ts";
-import type { PushBody } from "./sse/push_body.ts";
 import { Spectator, type SpectatorOptions } from "./sse/spectator.ts";
 import { HttpError } from "./http_error.ts";
 import type { Entry, TopicKind } from "./entry.ts";
@@ -16,24 +15,19 @@ export type { TrackerStats } from "./tracker_stats.ts";
 export { EndEvent, EntryEvent, RunEvent } from "./tracker_events.ts";
 
 /** Options for {@linkcode Tracker}; the config's limits. */
-export type TrackerOptions =
-  & Pick<
-    Config,
-    | "maxTopics"
-    | "maxWaitingTopics"
-    | "maxSpectators"
-    | "maxTotalSpectators"
-    | "retention"
-    | "waitTimeout"
-    | "progressInterval"
-    | "heartbeat"
-    | "spectatorTtl"
-    | "writeTimeout"
-  >
-  & {
-    /** The runtime's push body for SSE responses, where it has one (see `SpectatorOptions`). */
-    pushBody?: PushBody | undefined;
-  };
+export type TrackerOptions = Pick<
+  Config,
+  | "maxTopics"
+  | "maxWaitingTopics"
+  | "maxSpectators"
+  | "maxTotalSpectators"
+  | "retention"
+  | "waitTimeout"
+  | "progressInterval"
+  | "heartbeat"
+  | "spectatorTtl"
+  | "writeTimeout"
+>;
 
 /**
  * The one registry of every topic, by `kind:name` (pipes, jobs, processes), with the limits:
@@ -264,7 +258,6 @@ export class Tracker extends TypedEventTarget<TrackerEventMap> {
       heartbeat: this.#options.heartbeat,
       ttl: this.#options.spectatorTtl,
       writeTimeout: this.#options.writeTimeout,
-      pushBody: this.#options.pushBody,
       ...options,
       onClose: (reason) => {
         release();

@@ -1,6 +1,5 @@
 import { AUDIENCE_EVENT, type Topic, type TopicEvent } from "../progress/topic.ts";
 import { Outbox } from "./outbox.ts";
-import type { PushBody, PushSink } from "./push_body.ts";
 import { every } from "./ticker.ts";
 
 const encoder = new TextEncoder();
@@ -55,12 +54,6 @@ export interface SpectatorOptions {
    * that reconnects with `Last-Event-ID` resumes from there. @default unbounded
    */
   maxQueueBytes?: number;
-  /**
-   * The runtime's push body (Bun's direct stream), when it has one: frames are written to the
-   * socket's sink, and the stream's queue and a promise per chunk are skipped. @default a
-   * standard `ReadableStream`
-   */
-  pushBody?: PushBody | undefined;
 }
 
 /**
@@ -103,9 +96,6 @@ export class Spectator {
   #overflowed = false;
   #closed = false;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
-  /** With a push body: the socket's sink, and what ends the body. */
-  #sink: PushSink | null = null;
-  #finish: (() => void) | null = null;
   /** The socket asked for bytes (a `pull`) and got none yet. */
   #wanted = false;
   /** Waiting in {@linkcode flushQueue} for the end of this tick. */
@@ -142,24 +132,16 @@ export class Spectator {
       },
       onStall: () => this.close("write-timeout"),
     });
-    this.stream = options.pushBody
-      ? options.pushBody((sink) => {
-        this.#sink = sink;
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: () => {
         this.#wanted = true;
-        const finished = new Promise<void>((resolve) => this.#finish = resolve);
         this.#service();
-        return finished;
-      }, () => this.close("cancel"))
-      : new ReadableStream<Uint8Array>({
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        pull: () => {
-          this.#wanted = true;
-          this.#service();
-        },
-        cancel: () => this.close("cancel"),
-      }, { highWaterMark: 0 });
+      },
+      cancel: () => this.close("cancel"),
+    }, { highWaterMark: 0 });
     this.#outbox.push(RETRY);
     for (const event of topic.greeting({ lastEventId: options.lastEventId })) {
       this.#onEvent(event);
@@ -200,12 +182,7 @@ export class Spectator {
     clearTimeout(this.#ttl);
     this.#outbox.close();
     try {
-      if (this.#sink) {
-        // A stalled socket is cut off (with an error), the others end after what they took.
-        if (reason === "write-timeout") {
-          this.#sink.close(new Error("Spectator took no write in time"));
-        } else if (reason !== "cancel") this.#sink.close();
-      } else if (reason === "write-timeout") {
+      if (reason === "write-timeout") {
         this.#controller.error(new Error("Spectator took no write in time"));
       } else if (reason !== "cancel") {
         this.#controller.close();
@@ -213,7 +190,6 @@ export class Spectator {
     } catch {
       // already closed by the consumer
     }
-    this.#finish?.();
     this.#options.onClose?.(reason);
   }
 
@@ -252,31 +228,15 @@ export class Spectator {
 
   /** Hands the socket what waits, if it wants bytes; closes after the end. */
   #service(): void {
-    while (!this.#closed && this.#wanted) {
-      // Up to ~64 KiB in one chunk: one write for a burst of lines.
-      const frames = this.#outbox.takeUpTo(65_536);
-      if (frames.length === 0) {
-        if (this.#ending) this.close(this.#overflowed ? "overflow" : "end");
-        return;
-      }
+    if (this.#closed || !this.#wanted) return;
+    // Up to ~64 KiB in one chunk: one write for a burst of lines.
+    const frames = this.#outbox.takeUpTo(65_536);
+    if (frames.length > 0) {
+      this.#wanted = false;
       this.#wroteSinceBeat = true;
-      const chunk = frames.length === 1 ? frames[0]! : join(frames);
-      if (!this.#sink) {
-        // The stream asks again (`pull`) once the socket took it.
-        this.#wanted = false;
-        this.#controller.enqueue(chunk);
-        return;
-      }
-      const written = this.#sink.write(chunk);
-      this.#sink.flush();
-      if (typeof written !== "number") {
-        // The socket is full: nothing more until it took this chunk.
-        this.#wanted = false;
-        written.then(() => {
-          this.#wanted = true;
-          this.#service();
-        }, () => this.close("cancel"));
-      }
+      this.#controller.enqueue(frames.length === 1 ? frames[0]! : join(frames));
+    } else if (this.#ending) {
+      this.close(this.#overflowed ? "overflow" : "end");
     }
   }
 }
