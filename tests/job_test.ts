@@ -443,6 +443,29 @@ Deno.test(`jobs: --progress-interval 0 delivers every publish (${testRuntime})`,
   assert.equal(follower.events.at(-1)?.type, "complete");
 });
 
+Deno.test(`jobs: a spectator that takes nothing for --write-timeout is cut off (${testRuntime})`, async () => {
+  await using server = await startServer({
+    args: ["--progress-interval", "1ms", "--write-timeout", "1s"],
+  });
+  const url = `${jobs(server)}/deaf`;
+  await post(url, { n: 0 });
+  const stalled = await rawSpectator(server.origin, "/api/v1/jobs/deaf");
+  while ((await snapshot(url)).spectators !== 1) await new Promise((r) => setTimeout(r, 20));
+  // Publish until the socket's buffers are full and a snapshot waits for more than a second:
+  // then the server drops the spectator (and gives its place back).
+  const pad = "p".repeat(16_384);
+  for (let n = 1; n <= 20_000 && (await snapshot(url)).spectators === 1; n++) {
+    const res = await fetch(`${url}/progress`, {
+      method: "POST",
+      body: JSON.stringify({ n, pad }),
+    });
+    assert.equal(res.status, 204);
+    await res.body?.cancel();
+  }
+  assert.equal((await snapshot(url)).spectators, 0, "the stalled spectator was dropped");
+  stalled.close();
+});
+
 Deno.test(`jobs: a spectator that does not read never holds the publisher back (${testRuntime})`, async () => {
   // A 1 ms cadence sends nearly every publish towards the socket nobody reads, so the socket's
   // buffers fill and the spectator's latest-wins slot is what holds the rest; a long write
