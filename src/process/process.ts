@@ -1,5 +1,5 @@
 import { formatFlagDuration } from "../config.ts";
-import type { ChildProcess } from "../runtime.ts";
+import type { ChildProcess } from "../runtime/runtime.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";
 import { LineDecoder } from "./line_splitter.ts";
