@@ -1,11 +1,8 @@
 import { createApp } from "./src/app.ts";
-import {
-  type Config,
-  flagHelp,
-  formatFlagDuration,
-  parseConfig,
-  startupWarnings,
-} from "./src/config.ts";
+import { type Config, startupWarnings } from "./src/config.ts";
+import { formatFlagDuration } from "./src/flag_units.ts";
+import { flagHelp } from "./src/flags.ts";
+import { parseConfig } from "./src/parse_config.ts";
 import {
   dashboardPage,
   frontPage,

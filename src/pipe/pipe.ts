@@ -1,4 +1,4 @@
-import { formatFlagDuration } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
 import type { RelaySource } from "./relay_source.ts";

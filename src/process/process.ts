@@ -1,4 +1,4 @@
-import { formatFlagDuration } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import type { ChildProcess } from "../runtime/runtime.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";

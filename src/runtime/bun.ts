@@ -3,7 +3,8 @@
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
 import type { ChildTerminal, Runtime, SpawnOptions, TerminalSize } from "./runtime.ts";
-import { defaultConfig, formatFlagDuration } from "../config.ts";
+import { defaultConfig } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import { MAX_FRAME_BYTES } from "../hub/hub_client.ts";
 import { childProcess, endedStream } from "./child.ts";
 import { inForeground } from "./foreground.ts";

@@ -3,7 +3,8 @@
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
 import type { Runtime, Server } from "./runtime.ts";
-import { defaultConfig, formatFlagDuration } from "../config.ts";
+import { defaultConfig } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import { childProcess } from "./child.ts";
 import { inForeground } from "./foreground.ts";
 import { drain, forward } from "./input.ts";
