@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import { RemoteTopic } from "./remote_topic.ts";
 import type { TopicEvent } from "../progress/topic.ts";
 
-function processTopic(options: { historyLines?: number; historyBytes?: number }) {
-  const record = {
+/** The owner's record of a topic running on node `a`, as a node older than `eventTypes` sends it. */
+function runningRecord() {
+  return {
     seq: 0,
     run: "r",
     node: "a",
     state: "running",
     ended: false,
     snapshot: {},
-    eventTypes: ["output", "status", "gap", "spectators"],
     greeting: [],
   };
+}
+
+function processTopic(options: { historyLines?: number; historyBytes?: number }) {
+  const record = { ...runningRecord(), eventTypes: ["output", "status", "gap", "spectators"] };
   const topic = new RemoteTopic("process", "p", record, options);
   let seq = 0;
   const line = (text: string) => {
@@ -107,15 +111,7 @@ Deno.test("a remote process's spectators event is no status", () => {
 });
 
 Deno.test("a remote topic's event types are the ones its owner's record names", () => {
-  const record = {
-    seq: 0,
-    run: "r",
-    node: "a",
-    state: "running",
-    ended: false,
-    snapshot: {},
-    greeting: [],
-  };
+  const record = runningRecord();
   // A kind this node has never heard of: its spectators subscribe to what the owner says.
   const topic = new RemoteTopic("build", "b", { ...record, eventTypes: ["step", "done"] });
   assert.deepEqual(topic.eventTypes, ["step", "done"]);
