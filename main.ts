@@ -1,11 +1,8 @@
 import { createApp } from "./src/app.ts";
-import {
-  type Config,
-  flagHelp,
-  formatFlagDuration,
-  parseConfig,
-  startupWarnings,
-} from "./src/config.ts";
+import { type Config, startupWarnings } from "./src/config.ts";
+import { formatFlagDuration } from "./src/flag_units.ts";
+import { flagHelp } from "./src/flags.ts";
+import { parseConfig } from "./src/parse_config.ts";
 import {
   dashboardPage,
   frontPage,
@@ -14,7 +11,9 @@ import {
 } from "./src/dashboard/pages.ts";
 import { createLog } from "./src/log.ts";
 import { parseTasks } from "./src/process/task.ts";
-import { currentRuntime, ListenError, type Runtime, type Server } from "./src/runtime.ts";
+import { currentRuntime } from "./src/runtime/current.ts";
+import { ListenError } from "./src/runtime/listen_error.ts";
+import type { Runtime, Server } from "./src/runtime/runtime.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE = `ringside ${VERSION}: give every long-running thing a URL anyone can watch.

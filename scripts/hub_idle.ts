@@ -14,7 +14,7 @@
  * every ping. Each is watched for 2.5 × `--hub-idle` + 5 s.
  */
 
-import { parseDuration } from "../src/config.ts";
+import { parseDuration } from "../src/flag_units.ts";
 import { startServer, type TestRuntime } from "../tests/_server.ts";
 import { rawWebSocket } from "../tests/_ws.ts";
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { flagHelp, parseConfig, parseSize } from "./config.ts";
+import { parseSize } from "./flag_units.ts";
+import { flagHelp } from "./flags.ts";
+import { parseConfig } from "./parse_config.ts";
 
 Deno.test("--history-bytes: 1 MiB by default, from the flag or RINGSIDE_HISTORY_BYTES", () => {
   assert.equal(parseConfig([], {}).historyBytes, 1_048_576);

@@ -1,7 +1,7 @@
 import { answerError } from "../client/client.ts";
 import { nameError } from "../names.ts";
 import { exitOf } from "../process/exit_status.ts";
-import type { ChildProcess, Runtime } from "../runtime.ts";
+import type { ChildProcess, Runtime } from "../runtime/runtime.ts";
 import { OutputForwarder } from "./output_forwarder.ts";
 
 /** What `ringside run` was asked to do. */

@@ -15,6 +15,15 @@ function recorder(tty: boolean) {
   return { line, writes, setNow: (ms: number) => now = ms };
 }
 
+/** Off a TTY: `10%` printed at 0 ms, then `next` at `ms`, before its second is up: pending. */
+async function pendingAt(ms: number, next: string) {
+  const recorded = recorder(false);
+  await recorded.line.update("10%");
+  recorded.setNow(ms);
+  await recorded.line.update(next);
+  return recorded;
+}
+
 Deno.test("StatusLine on a TTY redraws in place at every update and ends with a newline", async () => {
   const { line, writes } = recorder(true);
   await line.update("1%");
@@ -33,10 +42,7 @@ Deno.test("StatusLine on a TTY: finish without a line only ends the drawn one", 
 });
 
 Deno.test("StatusLine off a TTY prints a pending line when its second is up", async () => {
-  const { line, writes, setNow } = recorder(false);
-  await line.update("10%");
-  setNow(100);
-  await line.update("20%");
+  const { line, writes } = await pendingAt(100, "20%");
   assert.deepEqual(writes, ["10%\n"]);
   // The timer is real: wait for the pending line itself, not for a fixed time.
   while (writes.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -46,10 +52,7 @@ Deno.test("StatusLine off a TTY prints a pending line when its second is up", as
 });
 
 Deno.test("StatusLine off a TTY: finish drops the pending line for the final one", async () => {
-  const { line, writes, setNow } = recorder(false);
-  await line.update("10%");
-  setNow(10);
-  await line.update("11%");
+  const { line, writes } = await pendingAt(10, "11%");
   await line.finish("100%");
   assert.deepEqual(writes, ["10%\n", "100%\n"]);
 });

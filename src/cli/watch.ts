@@ -6,7 +6,7 @@
 
 import { RingsideClient, RingsideError, type RingsideEvent } from "../client/client.ts";
 import type { PipeSnapshot } from "../progress/snapshot.ts";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { StatusLine } from "./status_line.ts";
 import { terminalText } from "./terminal_text.ts";
 import { jobLine, pipeLine } from "./watch_line.ts";

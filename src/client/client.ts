@@ -11,35 +11,14 @@
  * @module
  */
 
-import { SseParser } from "./sse_parser.ts";
-import { encodePath, isFinalEvent, type RingsideEvent, spectatorUrl, withSlash } from "./urls.ts";
+import { answerError, unreachable } from "./ringside_error.ts";
+import { parseData, subscribe, type SubscribeOptions } from "./subscribe.ts";
+import { encodePath, type RingsideEvent, spectatorUrl, withSlash } from "./urls.ts";
 
+export { answerError, RingsideError } from "./ringside_error.ts";
 export { type ServerSentEvent, SseParser } from "./sse_parser.ts";
+export type { SubscribeOptions } from "./subscribe.ts";
 export { isFinalEvent, type RingsideEvent, spectatorUrl } from "./urls.ts";
-
-/**
- * An answer other than 2xx: `message` is the server's one-line reason, `status` the HTTP status.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RingsideError } from "./client.ts";
- * const error = new RingsideError(404, "Task not found");
- * assert.equal(error.message, "Task not found");
- * assert.equal(error.status, 404);
- * assert.ok(error instanceof Error);
- * ```
- */
-export class RingsideError extends Error {
-  /** The HTTP status, or 0 when the server could not be reached. */
-  readonly status: number;
-
-  constructor(status: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "RingsideError";
-    this.status = status;
-  }
-}
 
 /** Options for {@linkcode RingsideClient}. */
 export interface RingsideClientOptions {
@@ -70,22 +49,6 @@ export interface ProcessStatusBody {
   status: "running" | "exited" | "killed" | "failed";
   /** The exit code (`exited`), or 128+N for signal N (`killed`). */
   exitCode?: number | null;
-}
-
-/** Options for {@linkcode RingsideClient.subscribe}. */
-export interface SubscribeOptions {
-  /** Ends the iteration (quietly) and the connection. */
-  signal?: AbortSignal;
-  /** Resume after this event id (`Last-Event-ID` on the first request too). */
-  lastEventId?: string;
-  /**
-   * Connection attempts in a row that may fail (network error, 429, 5xx) before the iterator
-   * throws; a stream that opens resets the count. The first connection is never retried.
-   * @default 10
-   */
-  reconnects?: number;
-  /** Called each time a stream opens: `attempt` 0 is the first connection. */
-  onOpen?: (info: { attempt: number; lastEventId: string | null }) => void;
 }
 
 /** Options for {@linkcode RingsideClient.postOutput}. */
@@ -234,82 +197,7 @@ export class RingsideClient {
     urlOrTopic: string,
     options: SubscribeOptions = {},
   ): AsyncGenerator<RingsideEvent, void, undefined> {
-    const url = this.url(urlOrTopic);
-    const { signal } = options;
-    const reconnects = options.reconnects ?? 10;
-    let lastEventId: string | null = options.lastEventId ?? null;
-    let retry = 2000;
-    let failures = 0;
-    for (let attempt = 0;; attempt++) {
-      if (signal?.aborted) return;
-      const headers: Record<string, string> = { accept: "text/event-stream" };
-      if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-      if (lastEventId !== null) headers["last-event-id"] = lastEventId;
-      let response: Response;
-      try {
-        response = await this.#fetch(url, { headers, ...(signal ? { signal } : {}) });
-      } catch (error) {
-        if (signal?.aborted) return;
-        if (attempt === 0 || ++failures > reconnects) throw unreachable(url, error);
-        await delay(retry, signal);
-        continue;
-      }
-      if (response.status === 204) {
-        await response.body?.cancel();
-        return;
-      }
-      if (response.status !== 200) {
-        const error = await answerError(response);
-        const transient = response.status === 429 || response.status >= 500;
-        if (attempt === 0 || !transient || ++failures > reconnects) throw error;
-        await delay(retry, signal);
-        continue;
-      }
-      const type = response.headers.get("content-type") ?? "";
-      if (!type.startsWith("text/event-stream")) {
-        await response.body?.cancel();
-        throw new RingsideError(
-          response.status,
-          `Not an event stream: ${url} answered ${type || "no content type"}`,
-        );
-      }
-      failures = 0;
-      options.onOpen?.({ attempt, lastEventId });
-      const parser = new SseParser();
-      if (lastEventId !== null) parser.lastEventId = lastEventId;
-      const decoder = new TextDecoder();
-      const reader = response.body!.getReader();
-      let ended = false;
-      try {
-        while (!ended) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
-          try {
-            chunk = await reader.read();
-          } catch {
-            break; // the connection broke: reconnect below
-          }
-          if (chunk.done) break;
-          for (const sse of parser.push(decoder.decode(chunk.value, { stream: true }))) {
-            const event: RingsideEvent = {
-              type: sse.type,
-              data: parseData(sse.data),
-              id: sse.id === "" ? null : sse.id,
-            };
-            yield event;
-            if (isFinalEvent(event)) {
-              ended = true;
-              break;
-            }
-          }
-          if (parser.retry !== null) retry = parser.retry;
-          if (parser.lastEventId !== "") lastEventId = parser.lastEventId;
-        }
-      } finally {
-        await reader.cancel().catch(() => {});
-      }
-      if (ended || signal?.aborted) return;
-      await delay(retry, signal);
-    }
+    yield* subscribe(this.url(urlOrTopic), { ...options, fetch: this.#fetch, token: this.#token });
   }
 
   async #request(
@@ -348,15 +236,6 @@ export class RingsideClient {
   }
 }
 
-/** The `data` of an event: JSON when it parses, else the text. */
-function parseData(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 async function jsonOrNull(response: Response): Promise<unknown> {
   const text = await response.text();
   return text === "" ? null : parseData(text);
@@ -365,50 +244,6 @@ async function jsonOrNull(response: Response): Promise<unknown> {
 async function jsonObject(response: Response): Promise<Record<string, unknown>> {
   const body = await jsonOrNull(response);
   return typeof body === "object" && body !== null ? body as Record<string, unknown> : {};
-}
-
-/**
- * A `RingsideError` from a non-2xx answer: `{"error": …}` or the first line of text.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { answerError } from "./client.ts";
- * const error = await answerError(Response.json({ error: "Missing token" }, { status: 401 }));
- * assert.equal(`${error.status} ${error.message}`, "401 Missing token");
- * ```
- */
-export async function answerError(response: Response): Promise<RingsideError> {
-  const text = await response.text().catch(() => "");
-  let message = text.trim().split(/\r?\n/)[0] ?? "";
-  try {
-    const body = JSON.parse(text);
-    if (typeof body?.error === "string") message = body.error;
-  } catch {
-    // not JSON: the text's first line
-  }
-  return new RingsideError(
-    response.status,
-    message || `${response.status} ${response.statusText}`.trim(),
-  );
-}
-
-function unreachable(url: string, error: unknown): RingsideError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new RingsideError(0, `Cannot reach ${new URL(url).origin}: ${reason}`, { cause: error });
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /** An async iterable as a byte stream, pulled as the request body is sent. */

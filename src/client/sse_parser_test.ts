@@ -37,28 +37,65 @@ const EXPECTED: ServerSentEvent[] = [
   { type: "message", data: "é ✓", id: "" },
 ];
 
-function parseAll(pieces: string[]): { events: ServerSentEvent[]; parser: SseParser } {
+const PROCESS_STREAM = [
+  "retry: 2000\n",
+  "\n",
+  ": keepalive\n\n",
+  'id: 1\nevent: output\ndata: {"seq":1,"stream":"stdout","line":"a: b"}\n\n',
+  'id: 2\nevent: output\ndata: {"seq":2,"stream":"stderr","line":""}\n\n',
+  'event: gap\ndata: {"missed":3}\n\n',
+  'event: status\ndata: {"status":"exited","exitCode":0}\n\n',
+].join("");
+
+const PROCESS_EVENTS: ServerSentEvent[] = [
+  { type: "output", data: '{"seq":1,"stream":"stdout","line":"a: b"}', id: "1" },
+  { type: "output", data: '{"seq":2,"stream":"stderr","line":""}', id: "2" },
+  { type: "gap", data: '{"missed":3}', id: "2" },
+  { type: "status", data: '{"status":"exited","exitCode":0}', id: "2" },
+];
+
+function parseAll(pieces: readonly string[]): { events: ServerSentEvent[]; parser: SseParser } {
   const parser = new SseParser();
   const events = pieces.flatMap((piece) => parser.push(piece));
   return { events, parser };
 }
 
-Deno.test("SseParser: the whole stream in one piece", () => {
-  const { events, parser } = parseAll([STREAM]);
-  assert.deepEqual(events, EXPECTED);
-  assert.equal(parser.retry, 2000);
-  assert.equal(parser.comments, 1);
-});
+interface Fixture {
+  stream: string;
+  events: ServerSentEvent[];
+  /** The parser's state at the end: `[retry, lastEventId, comments]`. */
+  state: [number | null, string, number];
+}
 
-Deno.test("SseParser: a chunk boundary anywhere gives the same events", () => {
-  for (const ending of ["\n", "\r\n", "\r"]) {
-    const text = STREAM.replaceAll("\n", ending);
-    for (let i = 0; i <= text.length; i++) {
-      const { events } = parseAll([text.slice(0, i), text.slice(i)]);
-      assert.deepEqual(events, EXPECTED, `${JSON.stringify(ending)} split at ${i}`);
+/** Streams that must parse the same whole, split anywhere, and with any of the three line ends. */
+const FIXTURES: Record<string, Fixture> = {
+  "every kind of field": { stream: STREAM, events: EXPECTED, state: [2000, "", 1] },
+  "a process's stream": { stream: PROCESS_STREAM, events: PROCESS_EVENTS, state: [2000, "2", 1] },
+};
+
+for (const [name, fixture] of Object.entries(FIXTURES)) {
+  Deno.test(`SseParser: ${name}, whole or split anywhere, with LF, CRLF or CR line ends`, () => {
+    for (const ending of ["\n", "\r\n", "\r"]) {
+      const text = fixture.stream.replaceAll("\n", ending);
+      const at = (where: string) => `${JSON.stringify(ending)} ${where}`;
+      for (let i = 0; i <= text.length; i++) {
+        const { events } = parseAll([text.slice(0, i), text.slice(i)]);
+        assert.deepEqual(events, fixture.events, at(`split at ${i}`));
+      }
+      for (const [where, pieces] of [["whole", [text]], ["by char", [...text]]] as const) {
+        const { events, parser } = parseAll(pieces);
+        assert.deepEqual(events, fixture.events, at(where));
+        const { retry, lastEventId, comments } = parser;
+        assert.deepEqual([retry, lastEventId, comments], fixture.state, at(where));
+      }
     }
-    assert.deepEqual(parseAll([...text]).events, EXPECTED, `${JSON.stringify(ending)} by char`);
-  }
+  });
+}
+
+Deno.test("SseParser: a CR ending one chunk and an LF starting the next are one line end", () => {
+  assert.deepEqual(parseAll(["data: x\r", "\n\r", "\n"]).events, [
+    { type: "message", data: "x", id: "" },
+  ]);
 });
 
 Deno.test("SseParser: mixed line endings, a CRLF split across chunks counts once", () => {
@@ -89,43 +126,6 @@ Deno.test("SseParser: multi-byte UTF-8 split across byte chunks decodes whole", 
     events.push(...parser.push(decoder.decode(bytes.subarray(i, i + 1), { stream: true })));
   }
   assert.deepEqual(events, [{ type: "message", data: "日本語 ✓", id: "" }]);
-});
-
-const PROCESS_STREAM = [
-  "retry: 2000\n",
-  "\n",
-  ": keepalive\n\n",
-  'id: 1\nevent: output\ndata: {"seq":1,"stream":"stdout","line":"a: b"}\n\n',
-  'id: 2\nevent: output\ndata: {"seq":2,"stream":"stderr","line":""}\n\n',
-  'event: gap\ndata: {"missed":3}\n\n',
-  'event: status\ndata: {"status":"exited","exitCode":0}\n\n',
-].join("");
-
-const PROCESS_EVENTS: ServerSentEvent[] = [
-  { type: "output", data: '{"seq":1,"stream":"stdout","line":"a: b"}', id: "1" },
-  { type: "output", data: '{"seq":2,"stream":"stderr","line":""}', id: "2" },
-  { type: "gap", data: '{"missed":3}', id: "2" },
-  { type: "status", data: '{"status":"exited","exitCode":0}', id: "2" },
-];
-
-Deno.test("SseParser: reads a process stream whole and split at every character", () => {
-  assert.deepEqual(parseAll([PROCESS_STREAM]).events, PROCESS_EVENTS);
-  const split = parseAll([...PROCESS_STREAM]);
-  assert.deepEqual(split.events, PROCESS_EVENTS);
-  assert.equal(split.parser.lastEventId, "2");
-  assert.equal(split.parser.retry, 2000);
-});
-
-Deno.test("SseParser: accepts CRLF and CR line ends, also split between CR and LF", () => {
-  for (const end of ["\r\n", "\r"]) {
-    const text = PROCESS_STREAM.replaceAll("\n", end);
-    assert.deepEqual(parseAll([text]).events, PROCESS_EVENTS, JSON.stringify(end));
-    assert.deepEqual(parseAll([...text]).events, PROCESS_EVENTS, JSON.stringify(end));
-  }
-  // A CR at the end of one chunk and the LF at the start of the next are one line end.
-  assert.deepEqual(parseAll(["data: x\r", "\n\r", "\n"]).events, [
-    { type: "message", data: "x", id: "" },
-  ]);
 });
 
 Deno.test("SseParser: joins data lines, keeps a leading space after the first, ignores the rest", () => {

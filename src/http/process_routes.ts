@@ -5,7 +5,7 @@ import { obtainProcess, watchProcess } from "../process/processes.ts";
 import { MAX_SEQ, parseLastEventId } from "../process/process_topic.ts";
 import { parseTasks, type Task } from "../process/task.ts";
 import type { ProcessSnapshot, ProcessStatus } from "../progress/snapshot.ts";
-import type { ChildProcess, SpawnOptions } from "../runtime.ts";
+import type { ChildProcess, SpawnOptions } from "../runtime/runtime.ts";
 import type { TopicKind, Tracker } from "../tracker.ts";
 import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createApp } from "../app.ts";
+import { type App, createApp } from "../app.ts";
 import { defaultConfig } from "../config.ts";
 
 const cases = [
@@ -10,9 +10,18 @@ const cases = [
   ["/static/robots.txt", "text/plain; charset=utf-8", /^User-agent: \*\nDisallow: \/\n$/],
 ] as const;
 
-Deno.test("static files: content type, caching headers, body", async () => {
+/** Runs `test` on a fresh app, and closes the app's tracker however it ends. */
+async function withApp(test: (app: App["app"]) => Promise<void>): Promise<void> {
   const { app, tracker } = createApp(defaultConfig());
   try {
+    await test(app);
+  } finally {
+    tracker.close();
+  }
+}
+
+Deno.test("static files: content type, caching headers, body", () =>
+  withApp(async (app) => {
     for (const [path, type, body] of cases) {
       const res = await app.request(path);
       assert.equal(res.status, 200, path);
@@ -22,14 +31,10 @@ Deno.test("static files: content type, caching headers, body", async () => {
       assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
       assert.match(await res.text(), body, path);
     }
-  } finally {
-    tracker.close();
-  }
-});
+  }));
 
-Deno.test("the manifest is JSON a phone can install from, its icon served here", async () => {
-  const { app, tracker } = createApp(defaultConfig());
-  try {
+Deno.test("the manifest is JSON a phone can install from, its icon served here", () =>
+  withApp(async (app) => {
     const manifest = await (await app.request("/static/manifest.webmanifest")).json();
     assert.equal(manifest.display, "standalone");
     assert.ok(manifest.name && manifest.short_name);
@@ -39,14 +44,10 @@ Deno.test("the manifest is JSON a phone can install from, its icon served here",
       assert.equal(res.headers.get("content-type"), icon.type);
       await res.body?.cancel();
     }
-  } finally {
-    tracker.close();
-  }
-});
+  }));
 
-Deno.test("static files: If-None-Match with the ETag gets 304 and no body; another gets 200", async () => {
-  const { app, tracker } = createApp(defaultConfig());
-  try {
+Deno.test("static files: If-None-Match with the ETag gets 304 and no body; another gets 200", () =>
+  withApp(async (app) => {
     const first = await app.request("/static/favicon.svg");
     const etag = first.headers.get("etag")!;
     await first.body?.cancel();
@@ -61,14 +62,10 @@ Deno.test("static files: If-None-Match with the ETag gets 304 and no body; anoth
     });
     assert.equal(stale.status, 200);
     await stale.body?.cancel();
-  } finally {
-    tracker.close();
-  }
-});
+  }));
 
-Deno.test("static files: an unknown file, a stylesheet (inlined, not served), a prototype key → 404", async () => {
-  const { app, tracker } = createApp(defaultConfig());
-  try {
+Deno.test("static files: an unknown file, a stylesheet (inlined, not served), a prototype key → 404", () =>
+  withApp(async (app) => {
     for (const path of ["/static/nope.js", "/static/base.css", "/static/constructor", "/static/"]) {
       const res = await app.request(path);
       assert.equal(res.status, 404, path);
@@ -81,7 +78,4 @@ Deno.test("static files: an unknown file, a stylesheet (inlined, not served), a 
     assert.equal(put.status, 405);
     assert.equal(put.headers.get("allow"), "GET, HEAD, OPTIONS");
     await put.body?.cancel();
-  } finally {
-    tracker.close();
-  }
-});
+  }));

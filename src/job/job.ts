@@ -1,4 +1,4 @@
-import { formatFlagDuration } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import type { Entry, Tracker } from "../tracker.ts";
 import { JobTopic } from "./job_topic.ts";
 import { HttpError } from "../http_error.ts";

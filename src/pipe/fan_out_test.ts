@@ -1,26 +1,9 @@
 // One case per line of FanOut's cancel/error matrix (see its doc comment).
 import assert from "node:assert/strict";
 import { FanOut } from "./fan_out.ts";
+import { recordingSource } from "./_recording_source.ts";
 
 const chunk = (...bytes: number[]) => new Uint8Array(bytes);
-
-/** A source that records how often it was pulled and why it was cancelled. */
-function recordingSource(chunks: Uint8Array[], options: { fail?: Error } = {}) {
-  const record = { pulls: 0, cancelled: undefined as unknown };
-  let index = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      record.pulls++;
-      if (index < chunks.length) controller.enqueue(chunks[index++]!);
-      else if (options.fail) controller.error(options.fail);
-      else controller.close();
-    },
-    cancel(reason) {
-      record.cancelled = reason;
-    },
-  }, { highWaterMark: 0 });
-  return { stream, record };
-}
 
 function outcomes() {
   const seen: { complete: number; errors: Error[] } = { complete: 0, errors: [] };

@@ -1,7 +1,7 @@
-import { formatFlagDuration } from "../config.ts";
+import { formatFlagDuration } from "../flag_units.ts";
 import { FanOut } from "./fan_out.ts";
 import { PipeTopic } from "./pipe_topic.ts";
-import type { RelaySource } from "./relay_source.ts";
+import type { Receiver, ReceiverResponse, Sender, SenderRequest } from "./pipe_sides.ts";
 import { SenderLog } from "./sender_log.ts";
 import { HttpError } from "../http_error.ts";
 
@@ -28,47 +28,6 @@ export interface PipeOptions {
   highWaterMark?: number;
   /** Called when a run starts, ends, or a waiting side leaves; the tracker listens. */
   onChange?: (pipe: Pipe) => void;
-}
-
-/** What a sender brings. */
-export interface SenderRequest {
-  /**
-   * The bytes: the request body, or a {@linkcode RelaySource} over it when the route reads ahead
-   * or waits for the upload's end.
-   */
-  body: ReadableStream<Uint8Array> | RelaySource | null;
-  /** `?n=`, or `null` when not given (which means 1: see {@linkcode Pipe.send}). */
-  n: number | null;
-  /** `Content-Length` or `?size=`, for percent and ETA. */
-  total: number | null;
-  /** The headers to hand to receivers. */
-  headers: Headers;
-  /** Aborts when the sender's connection goes away. */
-  signal: AbortSignal;
-  /** The pipe's watch link, printed first in the sender's log. */
-  watch?: string | undefined;
-}
-
-/** What a receiver gets once the transfer starts. */
-export interface ReceiverResponse {
-  body: ReadableStream<Uint8Array>;
-  headers: Headers;
-}
-
-interface Sender {
-  request: SenderRequest;
-  log: SenderLog;
-  timer: ReturnType<typeof setTimeout>;
-  probe: ReturnType<typeof setInterval>;
-  /** Stops listening to the connection (see `#finish`). */
-  unlisten: () => void;
-}
-
-interface Receiver {
-  resolve: (response: ReceiverResponse) => void;
-  reject: (error: HttpError) => void;
-  timer: ReturnType<typeof setTimeout>;
-  unlisten: () => void;
 }
 
 /**

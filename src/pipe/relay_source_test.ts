@@ -2,26 +2,10 @@
 // it, an error settles it.
 import assert from "node:assert/strict";
 import { FanOut } from "./fan_out.ts";
+import { recordingSource } from "./_recording_source.ts";
 import { RelaySource } from "./relay_source.ts";
 
 const chunk = (...bytes: number[]) => new Uint8Array(bytes);
-
-/** A body that records its pulls and why it was cancelled; it never answers a pull itself. */
-function recordingBody(chunks: Uint8Array[], options: { fail?: Error } = {}) {
-  const record = { pulls: 0, cancelled: undefined as unknown };
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks[record.pulls++];
-      if (next) controller.enqueue(next);
-      else if (options.fail) controller.error(options.fail);
-      else controller.close();
-    },
-    cancel(reason) {
-      record.cancelled = reason;
-    },
-  }, { highWaterMark: 0 });
-  return { body, record };
-}
 
 /** A body whose first read stays pending until it is cancelled. */
 function silentBody() {
@@ -36,7 +20,7 @@ function silentBody() {
 
 Deno.test("readAhead asks for the first chunk at once, and the relay loses none", async () => {
   const chunks = [chunk(1), chunk(2, 3)];
-  const { body, record } = recordingBody(chunks);
+  const { stream: body, record } = recordingSource(chunks);
   const source = new RelaySource(body);
   await source.readAhead();
   assert.equal(record.pulls, 1);
@@ -70,7 +54,7 @@ Deno.test("readAhead: a body that errors settles it, and the relay's receivers g
 
 Deno.test("ended settles once the relay read the last chunk, and not before", async () => {
   const chunks = [chunk(1), chunk(2)];
-  const { body } = recordingBody(chunks);
+  const { stream: body } = recordingSource(chunks);
   const source = new RelaySource(body);
   let ended = false;
   source.ended.then(() => ended = true);
@@ -100,7 +84,7 @@ Deno.test("ended: every receiver leaving cancels the body and settles it", async
 
 Deno.test("ended: a body that errors mid-upload settles it", async () => {
   const broken = new Error("sender went away");
-  const { body } = recordingBody([chunk(1)], { fail: broken });
+  const { stream: body } = recordingSource([chunk(1)], { fail: broken });
   const source = new RelaySource(body);
   const fanOut = new FanOut(source, 1);
   await assert.rejects(Array.fromAsync(fanOut.outputs[0]!), (error) => error === broken);

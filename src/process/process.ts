@@ -1,5 +1,5 @@
-import { formatFlagDuration } from "../config.ts";
-import type { ChildProcess } from "../runtime.ts";
+import { formatFlagDuration } from "../flag_units.ts";
+import type { ChildProcess } from "../runtime/runtime.ts";
 import { HttpError } from "../http_error.ts";
 import type { Entry } from "../tracker.ts";
 import { exitOf } from "./exit_status.ts";

@@ -23,6 +23,17 @@ function record(topic: Topic) {
   };
 }
 
+/** Two spectators come within an interval: the one event that tells them their number. */
+async function twoSpectatorsCame(topic: Topic): Promise<TopicEvent> {
+  const seen = record(topic);
+  topic.spectators = 1;
+  topic.spectators = 2;
+  const event = await seen.next(1);
+  assert.equal(event.type, AUDIENCE_EVENT);
+  assert.deepEqual(event.data, { spectators: 2 });
+  return event;
+}
+
 /** Lets every timer already due run (timers of one delay fire in the order they were set). */
 function timersDue(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -43,12 +54,7 @@ Deno.test("a pipe tells its spectators their number with a state snapshot, witho
 Deno.test("a job says spectators with {spectators:N}; its published object stays its own", async () => {
   const topic = new JobTopic("j", { progressInterval: 20 });
   topic.publish({ progress: 5 });
-  const seen = record(topic);
-  topic.spectators = 1;
-  topic.spectators = 2;
-  const event = await seen.next(1);
-  assert.equal(event.type, AUDIENCE_EVENT);
-  assert.deepEqual(event.data, { spectators: 2 });
+  const event = await twoSpectatorsCame(topic);
   assert.match(event.id!, /^\w+\.\d+$/);
   assert.deepEqual(topic.snapshot().data, { progress: 5 });
   assert.equal(topic.snapshot().spectators, 2);
@@ -59,12 +65,7 @@ Deno.test("a process's spectators event carries the last line's id, so a reconne
   const topic = new ProcessTopic("build", { progressInterval: 20 });
   topic.output("stdout", "one");
   topic.output("stdout", "two");
-  const seen = record(topic);
-  topic.spectators = 1;
-  topic.spectators = 2;
-  const event = await seen.next(1);
-  assert.equal(event.type, AUDIENCE_EVENT);
-  assert.deepEqual(event.data, { spectators: 2 });
+  const event = await twoSpectatorsCame(topic);
   assert.equal(event.id, "2");
   assert.deepEqual(
     topic.greeting({ lastEventId: event.id }).map((e) => e.type),
