@@ -7,7 +7,6 @@ import type { SpectatorOptions } from "../sse/spectator.ts";
 import type { Tracker } from "../tracker.ts";
 import { readJsonObject } from "./json_body.ts";
 import { publicOrigin } from "./origin.ts";
-import { spectateFormat, SSE_HEADERS } from "./respond.ts";
 import type { RouteHandler } from "./router.ts";
 import { type PageRenderer, spectateResponse } from "./spectate.ts";
 import { HttpError } from "../http_error.ts";
@@ -113,16 +112,6 @@ export function jobHandlers(
 
   const spectate: RouteHandler = (c, { name: id }) => {
     const job = findJob(id);
-    if (c.req.method === "HEAD") {
-      // No spectator for a request that reads no body.
-      const format = spectateFormat(c.req.raw);
-      const type = format === "json"
-        ? "application/json"
-        : format === "html" && options.page
-        ? "text/html; charset=UTF-8"
-        : SSE_HEADERS["content-type"]!;
-      return c.body(null, 200, { "content-type": type });
-    }
     return spectateResponse(c, {
       snapshot: () => job.topic.snapshot(),
       attach: (signal, extra) =>
