@@ -163,6 +163,8 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
   --idle-receivers N   waiting receivers on distinct pipes (default 10000)
   --idle-spectators N  SSE spectators (default 10000) over --idle-pipes pipes (default 200)
   --anchor-seconds N   the nchan section's measured window per step (default 5; 1 s warm-up before)
+  --anchor-interval D  ringside's --progress-interval in the nchan section (default 1ms; 0: every
+                       publish is delivered as it comes, as nchan does)
   --ws-lines N         lines of the websocketd section (default 200000)
   --no-expect          senders pass -H "Expect:" (no 100-continue handshake): a diagnostic,
                        since a plain \`curl -T\` sends Expect: 100-continue above 1 MiB
@@ -185,6 +187,7 @@ const valueNames = [
   "idle-spectators",
   "idle-pipes",
   "anchor-seconds",
+  "anchor-interval",
   "ws-lines",
 ];
 
@@ -250,6 +253,7 @@ function parseOptions(args: readonly string[]): Options {
       values.get("anchor-seconds") ?? (quick ? "2" : "5"),
       1,
     ),
+    anchorInterval: values.get("anchor-interval") ?? "1ms",
     wsLines: wholeNumber("ws-lines", values.get("ws-lines") ?? (quick ? "50000" : "200000"), 1),
   };
 }

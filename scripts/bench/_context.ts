@@ -85,6 +85,8 @@ export interface Options {
   idlePipes: number;
   /** Anchor sections: seconds measured per window (`--anchor-seconds`). */
   anchorSeconds: number;
+  /** nchan section: ringside's `--progress-interval` (`--anchor-interval`). */
+  anchorInterval: string;
   /** websocketd section: lines to the WebSocket client (`--ws-lines`). */
   wsLines: number;
   /** Page section: paints measured per page. */

@@ -4,7 +4,7 @@
  * ratios. Three long sections (run by name, e.g. `--only nchan,nchan-idle,websocketd`):
  *
  * - `nchan`: SSE events delivered per server CPU-second, one topic, ringside (a job, Bun,
- *   `--progress-interval 1ms`) against nginx + nchan (Debian's `libnginx-mod-nchan`, one worker):
+ *   `--progress-interval 1ms`, or `--anchor-interval`) against nginx + nchan (Debian's `libnginx-mod-nchan`, one worker):
  *   50 subscribers with the publisher paced at 500/s, then 500 and 2,000 subscribers with it as
  *   fast as the answers come (one publish in flight).
  * - `nchan-idle`: resident memory per idle SSE subscriber, `--idle-spectators` of them (10,000)
@@ -353,7 +353,7 @@ export function nchanSection(options: Options): BenchSection {
     async run(ctx: Context) {
       log(`\n== nchan: SSE events per server CPU-s, ${options.runs} run(s) of ${window} s`);
       await ensureLoadgen();
-      const ringside = await startRingsideAnchor(["--progress-interval", "1ms"]);
+      const ringside = await startRingsideAnchor(["--progress-interval", options.anchorInterval]);
       const nchan = await startNchan();
       try {
         loads.push(await loadAverage());
@@ -410,7 +410,8 @@ export function nchanSection(options: Options): BenchSection {
       });
       return [[
         "Anchor: SSE events delivered per server CPU-second, one topic: ringside (Bun, a job, " +
-        "--progress-interval 1ms) ÷ nginx + nchan (one worker); readers and publisher in C " +
+        `--progress-interval ${options.anchorInterval}) ÷ nginx + nchan (one worker); ` +
+        "readers and publisher in C " +
         `(_loadgen.c), ${window} s windows; load average ${loads.join(" → ")}`,
         table(
           [
