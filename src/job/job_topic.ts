@@ -87,6 +87,8 @@ export class JobTopic extends Topic {
   #finishedAt: number | null = null;
   #throttle: ReturnType<typeof setTimeout> | undefined;
   #pending = false;
+  /** When the last `progress` went out, on the monotonic clock. */
+  #emittedAt = -Infinity;
 
   constructor(id: string, options: JobTopicOptions = {}) {
     super("job", id, JOB_EVENTS);
@@ -119,11 +121,18 @@ export class JobTopic extends Topic {
     this.#updatedAt = this.#now();
     if (this.#interval === 0) {
       this.#emitProgress();
-    } else if (this.#throttle === undefined) {
-      this.#emitProgress();
-      this.#throttle = setTimeout(() => this.#tick(), this.#interval);
-    } else {
+    } else if (this.#throttle !== undefined) {
       this.#pending = true;
+    } else {
+      // Quiet for an interval: out at once, and no timer (a publisher slower than the interval
+      // costs no wake-up of its own). Else the newest goes out when the interval is over.
+      const wait = this.#emittedAt + this.#interval - performance.now();
+      if (wait <= 0) {
+        this.#emitProgress();
+      } else {
+        this.#pending = true;
+        this.#throttle = setTimeout(() => this.#tick(), wait);
+      }
     }
     return true;
   }
@@ -185,17 +194,15 @@ export class JobTopic extends Topic {
   }
 
   #emitProgress(): void {
+    this.#emittedAt = performance.now();
     this.emit("progress", this.#progressData());
   }
 
   #tick(): void {
-    if (!this.#pending) {
-      this.#throttle = undefined;
-      return;
-    }
+    this.#throttle = undefined;
+    if (!this.#pending) return;
     this.#pending = false;
     this.#emitProgress();
-    this.#throttle = setTimeout(() => this.#tick(), this.#interval);
   }
 
   /** Flushes a coalesced publish and freezes the clock; false when already ended. */

@@ -29,6 +29,35 @@ Deno.test("a publish goes out at once; faster ones are coalesced to the newest",
   topic.succeed({ ok: true });
 });
 
+Deno.test("a publisher slower than the interval: each publish out at once, and no timer", async () => {
+  const topic = new JobTopic("j", { progressInterval: 10 });
+  const seen: number[] = [];
+  topic.addEventListener("progress", (e) => seen.push(((e as TopicEvent).data as { n: number }).n));
+  const realSetTimeout = globalThis.setTimeout;
+  let timers = 0;
+  for (let n = 1; n <= 3; n++) {
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      topic.publish({ n });
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+    assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i + 1));
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+  assert.equal(timers, 0);
+  // Two within the interval: the second waits for the rest of it, then goes out.
+  topic.publish({ n: 4 });
+  topic.publish({ n: 5 });
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  await nextEvent(topic, "progress");
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  topic.succeed({ ok: true });
+});
+
 Deno.test("progressInterval 0: every publish goes out at once, none is coalesced", () => {
   const topic = new JobTopic("j", { progressInterval: 0 });
   const seen: number[] = [];
