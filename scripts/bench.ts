@@ -166,6 +166,7 @@ const usage = `Usage: deno task bench [options]      (= deno run -A scripts/benc
   --anchor-interval D  ringside's --progress-interval in the nchan section (default 1ms; 0: every
                        publish is delivered as it comes, as nchan does)
   --ws-lines N         lines of the websocketd section (default 200000)
+  --ws-rate N          lines/s of its paced producer (default 200000)
   --no-expect          senders pass -H "Expect:" (no 100-continue handshake): a diagnostic,
                        since a plain \`curl -T\` sends Expect: 100-continue above 1 MiB
   --help`;
@@ -189,6 +190,7 @@ const valueNames = [
   "anchor-seconds",
   "anchor-interval",
   "ws-lines",
+  "ws-rate",
 ];
 
 function parseOptions(args: readonly string[]): Options {
@@ -255,6 +257,7 @@ function parseOptions(args: readonly string[]): Options {
     ),
     anchorInterval: values.get("anchor-interval") ?? "1ms",
     wsLines: wholeNumber("ws-lines", values.get("ws-lines") ?? (quick ? "50000" : "200000"), 1),
+    wsRate: wholeNumber("ws-rate", values.get("ws-rate") ?? "200000", 1),
   };
 }
 

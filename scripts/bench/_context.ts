@@ -89,6 +89,8 @@ export interface Options {
   anchorInterval: string;
   /** websocketd section: lines to the WebSocket client (`--ws-lines`). */
   wsLines: number;
+  /** websocketd section: lines/s of the paced producer (`--ws-rate`). */
+  wsRate: number;
   /** Page section: paints measured per page. */
   pageRuns: number;
 }

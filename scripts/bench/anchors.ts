@@ -53,6 +53,7 @@ import {
   waitListening,
   withTimeout,
 } from "./_harness.ts";
+import { PRODUCER } from "./processes.ts";
 
 const loadgen = `${benchCache}/loadgen`;
 
@@ -528,6 +529,8 @@ export function nchanIdleSection(options: Options): BenchSection {
 // websocketd: lines to one WebSocket client
 
 interface LinesSample {
+  /** Lines the client got (`ringside run` drops lines the server cannot take, as gaps). */
+  lines: number;
   linesPerSec: number;
   cpuPerLine: number;
   peakRss: number;
@@ -582,7 +585,14 @@ export function websocketdSection(options: Options): BenchSection {
   const lines = options.wsLines;
   const samples = new Map<string, LinesSample[]>();
   const loads: string[] = [];
-  const producer = ["seq", "-f", "line %.0f", "1", String(lines)];
+  // Unpaced, `ringside run` never holds the command: lines the server cannot take are dropped as
+  // gaps, while websocketd holds the producer to its pace. Paced at --ws-rate, under what ringside
+  // takes and over what websocketd does, ringside must deliver every line; websocketd still holds
+  // the producer back.
+  const producers = [
+    { label: "seq, unpaced", args: ["seq", "-f", "line %.0f", "1", String(lines)] },
+    { label: `paced ${options.wsRate}/s`, args: [] as string[], rate: options.wsRate },
+  ];
   return {
     name: "websocketd",
     long: true,
@@ -592,68 +602,94 @@ export function websocketdSection(options: Options): BenchSection {
       await ensurePackages({ websocketd: "websocketd" });
       await ensureLoadgen();
       loads.push(await loadAverage());
+      const dir = await Deno.makeTempDir({ prefix: "ringside-bench-websocketd-" });
+      const producerFile = `${dir}/producer.js`;
+      await Deno.writeTextFile(producerFile, PRODUCER);
+      for (const producer of producers) {
+        if (producer.rate) {
+          producer.args = [
+            `${root}node_modules/.bin/bun`,
+            producerFile,
+            `${lines}`,
+            `${producer.rate}`,
+          ];
+        }
+      }
       const ringside = await startRingsideAnchor([]);
       try {
         for (let run = 1; run <= options.runs; run++) {
-          for (const kind of ["ringside", "websocketd"] as const) {
-            try {
-              const sample = kind === "ringside"
-                ? await ringsideLines(ringside, producer, run)
-                : await websocketdLines(producer);
-              if (sample.linesPerSec === 0) throw new Error("no line arrived");
-              (samples.get(kind) ?? samples.set(kind, []).get(kind)!).push(sample);
-              log(
-                `  ${kind}, run ${run}: ${Math.round(sample.linesPerSec)} lines/s, ` +
-                  `${(sample.cpuPerLine * 1e6).toFixed(1)} µs CPU/line, server peak RSS ` +
-                  `${fmtMB(sample.peakRss)}, client CPU ${sample.clientCpu.toFixed(2)} s in ` +
-                  `${sample.seconds.toFixed(2)} s (load ${sample.load})`,
-              );
-            } catch (error) {
-              recordFailure(ctx, "websocketd", `${kind}, run ${run}`, error);
+          for (const producer of producers) {
+            for (const kind of ["ringside", "websocketd"] as const) {
+              const key = `${kind}/${producer.label}`;
+              try {
+                const sample = kind === "ringside"
+                  ? await ringsideLines(ringside, producer.args, run)
+                  : await websocketdLines(producer.args);
+                if (sample.linesPerSec === 0) throw new Error("no line arrived");
+                (samples.get(key) ?? samples.set(key, []).get(key)!).push(sample);
+                log(
+                  `  ${kind}, ${producer.label}, run ${run}: ${sample.lines} of ${lines} lines, ` +
+                    `${Math.round(sample.linesPerSec)} lines/s, ` +
+                    `${(sample.cpuPerLine * 1e6).toFixed(1)} µs CPU/line, server peak RSS ` +
+                    `${fmtMB(sample.peakRss)}, client CPU ${sample.clientCpu.toFixed(2)} s in ` +
+                    `${sample.seconds.toFixed(2)} s (load ${sample.load})`,
+                );
+              } catch (error) {
+                recordFailure(ctx, "websocketd", `${key}, run ${run}`, error);
+              }
             }
           }
         }
       } finally {
         await ringside.stop();
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
       loads.push(await loadAverage());
     },
     report() {
-      const ours = samples.get("ringside") ?? [];
-      const theirs = samples.get("websocketd") ?? [];
-      const paired = (f: (s: LinesSample) => number) =>
-        median(ours.flatMap((s, i) => theirs[i] ? [f(s) / f(theirs[i]!)] : []));
-      const row = (label: string, list: LinesSample[]) => [
-        label,
-        Math.round(median(list.map((s) => s.linesPerSec))).toString(),
-        (median(list.map((s) => s.cpuPerLine)) * 1e6).toFixed(2),
-        fmtMB(median(list.map((s) => s.peakRss))),
-        median(list.map((s) => s.clientCpu / s.seconds * 100)).toFixed(0) + " %",
-      ];
-      return [[
-        `Anchor: ${lines} lines (seq) to one WebSocket client (_loadgen.c): ` +
-        "`ringside run` + the hub ÷ websocketd; load average " + loads.join(" → "),
-        table(
-          ["", "lines/s", "µs CPU/line", "server peak RSS", "client CPU"],
-          [
-            row("ringside run + hub (bun)", ours),
-            row("websocketd", theirs),
-            [
-              "ratio (run by run)",
-              times(paired((s) => s.linesPerSec)),
-              times(paired((s) => s.cpuPerLine)),
-              times(paired((s) => s.peakRss)),
-              "",
-            ],
-          ],
-          1,
-        ),
-        "  CPU/line: ringside = server + `ringside run` (+ seq, a few ms); websocketd = its own " +
-        "(not seq's). client CPU = the client's CPU over its first-to-last-line time: near 100 % " +
-        "means the client, not the server, set the pace.",
-      ]];
+      return producers.map((producer) => producerReport(producer.label));
     },
   };
+
+  function producerReport(label: string): string[] {
+    const ours = samples.get(`ringside/${label}`) ?? [];
+    const theirs = samples.get(`websocketd/${label}`) ?? [];
+    const paired = (f: (s: LinesSample) => number) =>
+      median(ours.flatMap((s, i) => theirs[i] ? [f(s) / f(theirs[i]!)] : []));
+    const row = (label: string, list: LinesSample[]) => [
+      label,
+      Math.round(median(list.map((s) => s.lines))).toString(),
+      Math.round(median(list.map((s) => s.linesPerSec))).toString(),
+      (median(list.map((s) => s.cpuPerLine)) * 1e6).toFixed(2),
+      fmtMB(median(list.map((s) => s.peakRss))),
+      median(list.map((s) => s.clientCpu / s.seconds * 100)).toFixed(0) + " %",
+    ];
+    return [
+      `Anchor: ${lines} lines (${label}) to one WebSocket client (_loadgen.c): ` +
+      "`ringside run` + the hub ÷ websocketd; load average " + loads.join(" → "),
+      table(
+        ["", "lines got", "lines/s", "µs CPU/line", "server peak RSS", "client CPU"],
+        [
+          row("ringside run + hub (bun)", ours),
+          row("websocketd", theirs),
+          [
+            "ratio (run by run)",
+            times(paired((s) => s.lines)),
+            times(paired((s) => s.linesPerSec)),
+            times(paired((s) => s.cpuPerLine)),
+            times(paired((s) => s.peakRss)),
+            "",
+          ],
+        ],
+        1,
+      ),
+      "  CPU/line: ringside = server + `ringside run` (+ seq, a few ms); websocketd = its own " +
+      "(not seq's). client CPU = the client's CPU over its first-to-last-line time: near 100 % " +
+      "means the client, not the server, set the pace. lines got: fewer than sent are lines " +
+      "`ringside run` dropped as gaps because the server could not take them; the paced " +
+      "producer's own CPU (Bun) counts in ringside's CPU/line, not in websocketd's.",
+    ];
+  }
 }
 
 async function ringsideLines(
@@ -699,6 +735,7 @@ async function ringsideLines(
   const runCpu = childCpu(new TextDecoder().decode(ran.stdout));
   const cpu = cpuOf(ringside) - cpuBefore + runCpu;
   return {
+    lines: heard.lines,
     linesPerSec: heard.lines / Math.max(heard.seconds, 1e-3),
     cpuPerLine: cpu / Math.max(heard.lines, 1),
     peakRss: sampler.stop(),
@@ -734,6 +771,7 @@ async function websocketdLines(producer: string[]): Promise<LinesSample> {
     await client.opened;
     const heard = await withTimeout(client.done, 300_000, "the WebSocket client");
     return {
+      lines: heard.lines,
       linesPerSec: heard.lines / Math.max(heard.seconds, 1e-3),
       cpuPerLine: (cpuOf(anchor) - cpuBefore) / Math.max(heard.lines, 1),
       peakRss: sampler.stop(),

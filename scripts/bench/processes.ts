@@ -74,7 +74,8 @@ function command(runtime: "bun" | "deno"): string[] {
     : [`${root}node_modules/deno/deno`, "run", "-A", `${root}main.ts`];
 }
 
-const PRODUCER = `
+/** A producer of `line N` lines (`bun producer.js TOTAL RATE`; RATE 0: as fast as it can). */
+export const PRODUCER = `
 const total = Number(process.argv[2]);
 const rate = Number(process.argv[3]);
 const start = performance.now();
