@@ -85,8 +85,8 @@ export class JobTopic extends Topic {
   #startedAt: number;
   #updatedAt: number;
   #finishedAt: number | null = null;
+  /** Armed only while a coalesced publish waits for the end of the interval. */
   #throttle: ReturnType<typeof setTimeout> | undefined;
-  #pending = false;
   /** When the last `progress` went out, on the monotonic clock. */
   #emittedAt = -Infinity;
 
@@ -121,18 +121,12 @@ export class JobTopic extends Topic {
     this.#updatedAt = this.#now();
     if (this.#interval === 0) {
       this.#emitProgress();
-    } else if (this.#throttle !== undefined) {
-      this.#pending = true;
-    } else {
+    } else if (this.#throttle === undefined) {
       // Quiet for an interval: out at once, and no timer (a publisher slower than the interval
       // costs no wake-up of its own). Else the newest goes out when the interval is over.
       const wait = this.#emittedAt + this.#interval - performance.now();
-      if (wait <= 0) {
-        this.#emitProgress();
-      } else {
-        this.#pending = true;
-        this.#throttle = setTimeout(() => this.#tick(), wait);
-      }
+      if (wait <= 0) this.#emitProgress();
+      else this.#throttle = setTimeout(() => this.#tick(), wait);
     }
     return true;
   }
@@ -200,19 +194,15 @@ export class JobTopic extends Topic {
 
   #tick(): void {
     this.#throttle = undefined;
-    if (!this.#pending) return;
-    this.#pending = false;
     this.#emitProgress();
   }
 
   /** Flushes a coalesced publish and freezes the clock; false when already ended. */
   #stop(): boolean {
     if (this.ended) return false;
-    clearTimeout(this.#throttle);
-    this.#throttle = undefined;
-    if (this.#pending) {
-      this.#pending = false;
-      this.#emitProgress();
+    if (this.#throttle !== undefined) {
+      clearTimeout(this.#throttle);
+      this.#tick();
     }
     this.#finishedAt = this.#now();
     this.#updatedAt = this.#finishedAt;
