@@ -4,13 +4,15 @@
  * ratios. Three long sections (run by name, e.g. `--only nchan,nchan-idle,websocketd`):
  *
  * - `nchan`: SSE events delivered per server CPU-second, one topic, ringside (a job, Bun,
- *   `--progress-interval 1ms`, or `--anchor-interval`) against nginx + nchan (Debian's `libnginx-mod-nchan`, one worker):
+ *   `--progress-interval 1ms`, or `--anchor-interval`) against nginx + nchan (Debian's
+ *   `libnginx-mod-nchan`, one worker):
  *   50, 500 and 2,000 subscribers with the publisher paced (500, 150 and 30/s: both servers
  *   deliver every message), then 500 and 2,000 with it as fast as the answers come (one publish
  *   in flight).
  * - `nchan-idle`: resident memory per idle SSE subscriber, `--idle-spectators` of them (10,000)
  *   over 100 topics: ringside's jobs against nchan's channels.
- * - `websocketd`: `--ws-lines` (200,000) lines to one WebSocket client: a producer under
+ * - `websocketd`: `--ws-lines` (200,000) lines to one WebSocket client, from `seq` and from a
+ *   producer paced at `--ws-rate` (200,000/s), counting the lines that arrive: a producer under
  *   `ringside run` with a hub subscriber, against websocketd (Debian's) running the same producer;
  *   lines/s at the client, CPU per line (ringside: the server, plus `ringside run` with the
  *   producer; websocketd: itself, not its child), peak RSS of the server.
@@ -53,7 +55,7 @@ import {
   waitListening,
   withTimeout,
 } from "./_harness.ts";
-import { PRODUCER } from "./processes.ts";
+import { producerCommand } from "./processes.ts";
 
 const loadgen = `${benchCache}/loadgen`;
 
@@ -590,8 +592,14 @@ export function websocketdSection(options: Options): BenchSection {
   // takes and over what websocketd does, ringside must deliver every line; websocketd still holds
   // the producer back.
   const producers = [
-    { label: "seq, unpaced", args: ["seq", "-f", "line %.0f", "1", String(lines)] },
-    { label: `paced ${options.wsRate}/s`, args: [] as string[], rate: options.wsRate },
+    {
+      label: "seq, unpaced",
+      args: (_dir: string) => Promise.resolve(["seq", "-f", "line %.0f", "1", `${lines}`]),
+    },
+    {
+      label: `paced ${options.wsRate}/s`,
+      args: (dir: string) => producerCommand(dir, lines, options.wsRate),
+    },
   ];
   return {
     name: "websocketd",
@@ -603,18 +611,6 @@ export function websocketdSection(options: Options): BenchSection {
       await ensureLoadgen();
       loads.push(await loadAverage());
       const dir = await Deno.makeTempDir({ prefix: "ringside-bench-websocketd-" });
-      const producerFile = `${dir}/producer.js`;
-      await Deno.writeTextFile(producerFile, PRODUCER);
-      for (const producer of producers) {
-        if (producer.rate) {
-          producer.args = [
-            `${root}node_modules/.bin/bun`,
-            producerFile,
-            `${lines}`,
-            `${producer.rate}`,
-          ];
-        }
-      }
       const ringside = await startRingsideAnchor([]);
       try {
         for (let run = 1; run <= options.runs; run++) {
@@ -623,8 +619,8 @@ export function websocketdSection(options: Options): BenchSection {
               const key = `${kind}/${producer.label}`;
               try {
                 const sample = kind === "ringside"
-                  ? await ringsideLines(ringside, producer.args, run)
-                  : await websocketdLines(producer.args);
+                  ? await ringsideLines(ringside, await producer.args(dir), run)
+                  : await websocketdLines(await producer.args(dir));
                 if (sample.linesPerSec === 0) throw new Error("no line arrived");
                 (samples.get(key) ?? samples.set(key, []).get(key)!).push(sample);
                 log(
@@ -656,8 +652,8 @@ export function websocketdSection(options: Options): BenchSection {
     const theirs = samples.get(`websocketd/${label}`) ?? [];
     const paired = (f: (s: LinesSample) => number) =>
       median(ours.flatMap((s, i) => theirs[i] ? [f(s) / f(theirs[i]!)] : []));
-    const row = (label: string, list: LinesSample[]) => [
-      label,
+    const row = (server: string, list: LinesSample[]) => [
+      server,
       Math.round(median(list.map((s) => s.lines))).toString(),
       Math.round(median(list.map((s) => s.linesPerSec))).toString(),
       (median(list.map((s) => s.cpuPerLine)) * 1e6).toFixed(2),

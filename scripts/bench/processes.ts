@@ -74,8 +74,7 @@ function command(runtime: "bun" | "deno"): string[] {
     : [`${root}node_modules/deno/deno`, "run", "-A", `${root}main.ts`];
 }
 
-/** A producer of `line N` lines (`bun producer.js TOTAL RATE`; RATE 0: as fast as it can). */
-export const PRODUCER = `
+const PRODUCER = `
 const total = Number(process.argv[2]);
 const rate = Number(process.argv[3]);
 const start = performance.now();
@@ -91,6 +90,16 @@ while (i < total) {
   }
 }
 `;
+
+/**
+ * Writes the producer into `dir` and returns the command that prints `total` lines `line N` at
+ * `rate` lines/s (0: as fast as it can), on the repository's Bun.
+ */
+export async function producerCommand(dir: string, total: number, rate: number): Promise<string[]> {
+  const file = `${dir}/producer.js`;
+  await Deno.writeTextFile(file, PRODUCER);
+  return [`${root}node_modules/.bin/bun`, file, String(total), String(rate)];
+}
 
 async function rssMb(pid: number): Promise<number> {
   try {
@@ -275,14 +284,11 @@ export async function processesSection(
   const runtime = options.runtime ?? "bun";
   const print = options.print ?? console.log;
   const dir = await Deno.makeTempDir({ prefix: "ringside-bench-processes-" });
-  const producerFile = `${dir}/producer.js`;
-  await Deno.writeTextFile(producerFile, PRODUCER);
-  const bun = `${root}node_modules/.bin/bun`;
   const results: ProcessesResult[] = [];
   const server = await startServer(runtime);
   try {
     for (const rate of [100_000, 0]) {
-      const producer = [bun, producerFile, String(total), String(rate)];
+      const producer = await producerCommand(dir, total, rate);
       const label = rate > 0 ? `${rate.toLocaleString("en")} lines/s` : "unpaced";
       const baselines: number[] = [];
       const runTimes: number[] = [];
